@@ -1,0 +1,21 @@
+// The maskbench command line: each file adds its subcommands to the CLI11 app.
+// A command's callback stores its exit code in *exit_code (0 = success).
+// Errors go to stderr as one line "maskbench: <where>: <what>"; --json output
+// goes to stdout and nothing else does.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "maskbench/core/status.h"
+
+namespace maskbench::app {
+
+// Prints "maskbench: <message>" to stderr and returns 1.
+int Fail(const Status& s);
+int Fail(const std::string& message);
+
+// `dataset import|verify|stats|export-coco` (dataset_commands.cc).
+void AddDatasetCommands(CLI::App& dataset, int* exit_code);
+
+}  // namespace maskbench::app

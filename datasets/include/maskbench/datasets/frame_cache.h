@@ -1,0 +1,54 @@
+// FrameCache: decoded frames of a data set, decoded once and memory-mapped.
+//
+// The first Open() of a (data set, split) decodes every frame (images with
+// cv::imread, videos with cv::VideoCapture in order) into one flat file
+// `<ds>/.cache/frames-<manifest sha256 prefix>-<split>.bin` and maps it; later
+// Opens map that file without decoding. The cache file is written atomically
+// and carries a header with the manifest hash, so a changed manifest never
+// reads stale pixels. All frames are 8-bit BGR, interleaved.
+//
+// Thread-safety: after Open, Get() and size() are safe from any thread (read
+// only). The mapping lives as long as the FrameCache object.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "maskbench/core/status.h"
+#include "maskbench/datasets/manifest.h"
+
+namespace maskbench::datasets {
+
+// A borrowed view of one decoded frame; valid while its FrameCache lives.
+struct FrameView {
+  const uint8_t* data = nullptr;  // BGR, row-major
+  int width = 0;
+  int height = 0;
+  size_t stride = 0;  // bytes per row
+  int64_t frame_id = 0;  // Frame::id in the manifest
+};
+
+struct FrameCacheOptions {
+  // Decode into memory only, never read or write a cache file. Default: false.
+  bool in_memory = false;
+  // Where cache files go. Default: empty, meaning `<data set dir>/.cache`.
+  std::string cache_dir;
+};
+
+class FrameCache {
+ public:
+  // Opens (building when absent) the cache of `split` ("" = all frames).
+  // A frame that cannot be decoded fails with a Status naming its file.
+  static Result<std::unique_ptr<FrameCache>> Open(const Dataset& ds, const std::string& split,
+                                                  const FrameCacheOptions& options = {});
+  virtual ~FrameCache() = default;
+  virtual size_t size() const = 0;
+  virtual FrameView Get(size_t i) const = 0;
+  // True when this Open decoded the frames (no usable cache file existed).
+  virtual bool decoded() const = 0;
+};
+
+}  // namespace maskbench::datasets
