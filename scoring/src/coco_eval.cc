@@ -1,0 +1,356 @@
+// COCO bbox evaluation, step for step as pycocotools COCOeval (evaluate,
+// evaluateImg, accumulate, summarize), on flat per-(category, image) buckets.
+#include "maskbench/scoring/coco_eval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+#include "internal.h"
+
+namespace maskbench::scoring {
+namespace {
+
+constexpr int kT = 10;   // IoU thresholds
+constexpr int kR = 101;  // recall thresholds
+constexpr int kA = 4;    // area ranges: all, small, medium, large
+constexpr int kM = 3;    // maxDets: 1, 10, 100
+constexpr int kMaxDets[kM] = {1, 10, 100};
+constexpr double kAreaLo[kA] = {0.0, 0.0, 32.0 * 32.0, 96.0 * 96.0};
+constexpr double kAreaHi[kA] = {1e5 * 1e5, 32.0 * 32.0, 96.0 * 96.0, 1e5 * 1e5};
+// np.spacing(1): pycocotools adds it to the precision denominator.
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+
+// One kept detection of a category after per-image matching.
+struct Entry {
+  double score;
+  int32_t rank;        // position in its image's score order (0-based, < 100)
+  uint16_t tp[kA];     // bit t: true positive at IoU threshold t
+  uint16_t ig[kA];     // bit t: ignored at IoU threshold t
+};
+
+struct Buffers {
+  std::vector<uint32_t> det_order;
+  std::vector<double> iou;       // D x G, original gt order
+  std::vector<int> gt_perm;      // gt order for an area: non-ignored first (stable)
+  std::vector<char> gt_ignore;   // by original gt index
+  std::vector<char> gt_matched;  // by permuted position
+  // Accumulation scratch.
+  std::vector<double> rc, pr;
+};
+
+}  // namespace
+
+const char* CocoStatName(int stat) {
+  static const char* kNames[kNumCocoStats] = {"AP",  "AP50", "AP75",  "APs", "APm", "APl",
+                                              "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"};
+  return stat >= 0 && stat < kNumCocoStats ? kNames[stat] : "?";
+}
+
+Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detection>& dets) {
+  std::vector<int64_t> det_image;
+  std::vector<int> det_cat;
+  MB_RETURN_IF_ERROR(internal::IndexDetections(gt, dets, "detections", &det_image, &det_cat));
+
+  const std::vector<double> iou_thr = internal::CocoIouThresholds();
+  const std::vector<double> rec_thr = internal::CocoRecallThresholds();
+  const int64_t num_images = int64_t(gt.image_ids.size());
+  const int num_cats = int(gt.categories.size());
+
+  // pycocotools evaluates images and categories in ascending id order.
+  std::vector<int64_t> image_rank(num_images);
+  {
+    std::vector<int64_t> order(num_images);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return gt.image_ids[a] < gt.image_ids[b]; });
+    for (int64_t r = 0; r < num_images; ++r) image_rank[order[r]] = r;
+  }
+  const std::vector<int> cat_order = internal::CategoriesById(gt);
+  std::vector<int> cat_rank(num_cats);
+  for (int r = 0; r < num_cats; ++r) cat_rank[cat_order[r]] = r;
+
+  // Bucket key = category rank * images + image rank; stable within a bucket.
+  auto make_keys = [&](size_t n, auto image_of, auto cat_of) {
+    std::vector<std::pair<uint64_t, uint32_t>> keys(n);
+    for (size_t j = 0; j < n; ++j)
+      keys[j] = {uint64_t(cat_rank[cat_of(j)]) * uint64_t(num_images) + uint64_t(image_rank[image_of(j)]),
+                 uint32_t(j)};
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  auto gt_keys = make_keys(
+      gt.boxes.size(), [&](size_t j) { return gt.ImageIndex(gt.boxes[j].image_id); },
+      [&](size_t j) { return gt.CategoryIndex(gt.boxes[j].category_id); });
+  auto dt_keys = make_keys(
+      dets.size(), [&](size_t j) { return det_image[j]; }, [&](size_t j) { return det_cat[j]; });
+
+  // precision[a][m][t][r][k] and recall[a][m][t][k]: the numpy arrays with the
+  // area and maxDet axes moved first, so (t, r, k) stays in C order.
+  const size_t K = size_t(num_cats);
+  std::vector<double> precision(size_t(kA) * kM * kT * kR * K, -1.0);
+  std::vector<double> recall(size_t(kA) * kM * kT * K, -1.0);
+  auto prec_at = [&](int a, int m, int t, int r, size_t k) -> double& {
+    return precision[((((size_t(a) * kM + m) * kT + t) * kR + r) * K) + k];
+  };
+  auto rec_at = [&](int a, int m, int t, size_t k) -> double& {
+    return recall[(((size_t(a) * kM + m) * kT + t) * K) + k];
+  };
+
+  Buffers buf;
+  std::vector<Entry> entries;       // detections of the current category, image order
+  int64_t npig[kA] = {0, 0, 0, 0};  // non-ignored gt of the current category per area
+  double thr_start[kT];
+  for (int t = 0; t < kT; ++t) thr_start[t] = std::min(iou_thr[t], 1 - 1e-10);
+
+  // accumulate() for one category.
+  auto accumulate = [&](size_t k) {
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.score > y.score; });
+    buf.rc.resize(entries.size());
+    buf.pr.resize(entries.size());
+    for (int a = 0; a < kA; ++a) {
+      if (npig[a] == 0) continue;  // stays -1
+      const double np = double(npig[a]);
+      for (int m = 0; m < kM; ++m) {
+        const int max_det = kMaxDets[m];
+        for (int t = 0; t < kT; ++t) {
+          const uint16_t bit = uint16_t(1u << t);
+          size_t n = 0;
+          double tp = 0, fp = 0;
+          for (const Entry& e : entries) {
+            if (e.rank >= max_det || (e.ig[a] & bit)) continue;
+            if (e.tp[a] & bit) tp += 1;
+            else fp += 1;
+            buf.rc[n] = tp / np;
+            buf.pr[n] = tp / (fp + tp + kEps);
+            ++n;
+          }
+          rec_at(a, m, t, k) = n ? buf.rc[n - 1] : 0.0;
+          double* pr = buf.pr.data();
+          const double* rc = buf.rc.data();
+          for (size_t i = n; i-- > 1;)
+            if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+          // searchsorted(rc, recThrs, side='left'); beyond the curve precision is 0.
+          size_t i = 0;
+          for (int r = 0; r < kR; ++r) {
+            while (i < n && rc[i] < rec_thr[r]) ++i;
+            prec_at(a, m, t, r, k) = i < n ? pr[i] : 0.0;
+          }
+        }
+      }
+    }
+  };
+
+  size_t gi = 0, di = 0;
+  int64_t current_cat = -1;
+  while (gi < gt_keys.size() || di < dt_keys.size()) {
+    uint64_t key = std::min(gi < gt_keys.size() ? gt_keys[gi].first : UINT64_MAX,
+                            di < dt_keys.size() ? dt_keys[di].first : UINT64_MAX);
+    int64_t k = int64_t(key / uint64_t(num_images));
+    if (k != current_cat) {
+      if (current_cat >= 0) accumulate(size_t(current_cat));
+      entries.clear();
+      std::fill(npig, npig + kA, 0);
+      current_cat = k;
+    }
+    size_t g0 = gi, d0 = di;
+    while (gi < gt_keys.size() && gt_keys[gi].first == key) ++gi;
+    while (di < dt_keys.size() && dt_keys[di].first == key) ++di;
+    const size_t G = gi - g0;
+    const size_t Dall = di - d0;
+
+    // Detections by descending score (stable), at most 100.
+    buf.det_order.resize(Dall);
+    for (size_t j = 0; j < Dall; ++j) buf.det_order[j] = dt_keys[d0 + j].second;
+    std::stable_sort(buf.det_order.begin(), buf.det_order.end(),
+                     [&](uint32_t x, uint32_t y) { return dets[x].score > dets[y].score; });
+    const size_t D = std::min<size_t>(Dall, kMaxDets[kM - 1]);
+
+    auto gt_box = [&](size_t g) -> const GtBox& { return gt.boxes[gt_keys[g0 + g].second]; };
+    buf.iou.resize(D * G);
+    for (size_t d = 0; d < D; ++d) {
+      const double* db = dets[buf.det_order[d]].bbox;
+      for (size_t g = 0; g < G; ++g) buf.iou[d * G + g] = internal::CocoIou(db, gt_box(g).bbox, gt_box(g).iscrowd);
+    }
+
+    const size_t first_entry = entries.size();
+    for (size_t d = 0; d < D; ++d) {
+      Entry e{};
+      e.score = dets[buf.det_order[d]].score;
+      e.rank = int32_t(d);
+      entries.push_back(e);
+    }
+    Entry* ent = entries.data() + first_entry;
+
+    buf.gt_ignore.resize(G);
+    buf.gt_perm.resize(G);
+    buf.gt_matched.resize(G);
+    for (int a = 0; a < kA; ++a) {
+      size_t non_ignored = 0;
+      for (size_t g = 0; g < G; ++g) {
+        const GtBox& b = gt_box(g);
+        bool ig = b.iscrowd || b.area < kAreaLo[a] || b.area > kAreaHi[a];
+        buf.gt_ignore[g] = ig;
+        if (!ig) buf.gt_perm[non_ignored++] = int(g);
+      }
+      size_t pos = non_ignored;
+      for (size_t g = 0; g < G; ++g)
+        if (buf.gt_ignore[g]) buf.gt_perm[pos++] = int(g);
+      npig[a] += int64_t(non_ignored);
+
+      for (int t = 0; t < kT; ++t) {
+        std::fill(buf.gt_matched.begin(), buf.gt_matched.end(), 0);
+        const uint16_t bit = uint16_t(1u << t);
+        for (size_t d = 0; d < D; ++d) {
+          double best = thr_start[t];
+          int m = -1;
+          const double* row = buf.iou.data() + d * G;
+          for (size_t p = 0; p < G; ++p) {
+            const int g = buf.gt_perm[p];
+            const bool crowd = gt_box(g).iscrowd;
+            if (buf.gt_matched[p] && !crowd) continue;
+            if (m > -1 && !buf.gt_ignore[buf.gt_perm[m]] && buf.gt_ignore[g]) break;
+            if (row[g] < best) continue;
+            best = row[g];
+            m = int(p);
+          }
+          bool matched = false, ignored = false;
+          if (m != -1) {
+            const int g = buf.gt_perm[m];
+            ignored = buf.gt_ignore[g];
+            matched = gt_box(g).id != 0;  // pycocotools stores the gt id; id 0 reads as "no match"
+            buf.gt_matched[m] = 1;
+          }
+          if (!matched) {
+            const double* db = dets[buf.det_order[d]].bbox;
+            double det_area = db[2] * db[3];
+            if (det_area < kAreaLo[a] || det_area > kAreaHi[a]) ignored = true;
+          }
+          if (ignored) ent[d].ig[a] |= bit;
+          else if (matched) ent[d].tp[a] |= bit;
+        }
+      }
+    }
+  }
+  if (current_cat >= 0) accumulate(size_t(current_cat));
+
+  // summarize()
+  CocoResult result;
+  std::vector<double> sel;
+  auto mean_valid = [&]() {
+    if (sel.empty()) return -1.0;
+    return internal::PairwiseSum(sel.data(), sel.size()) / double(sel.size());
+  };
+  auto ap_stat = [&](int t_only, int a) {
+    sel.clear();
+    for (int t = 0; t < kT; ++t) {
+      if (t_only >= 0 && t != t_only) continue;
+      for (int r = 0; r < kR; ++r)
+        for (size_t k = 0; k < K; ++k) {
+          double v = prec_at(a, kM - 1, t, r, k);
+          if (v > -1) sel.push_back(v);
+        }
+    }
+    return mean_valid();
+  };
+  auto ar_stat = [&](int a, int m) {
+    sel.clear();
+    for (int t = 0; t < kT; ++t)
+      for (size_t k = 0; k < K; ++k) {
+        double v = rec_at(a, m, t, k);
+        if (v > -1) sel.push_back(v);
+      }
+    return mean_valid();
+  };
+  // The thresholds .50 and .75 are entries 0 and 5 of iouThrs (np.where(iouThr == p.iouThrs)).
+  int t50 = -1, t75 = -1;
+  for (int t = 0; t < kT; ++t) {
+    if (iou_thr[t] == 0.5) t50 = t;
+    if (iou_thr[t] == 0.75) t75 = t;
+  }
+  auto ap_at = [&](int t, int a) { return t < 0 ? -1.0 : ap_stat(t, a); };
+  result.stats[kAP] = ap_stat(-1, 0);
+  result.stats[kAP50] = ap_at(t50, 0);
+  result.stats[kAP75] = ap_at(t75, 0);
+  result.stats[kAPSmall] = ap_stat(-1, 1);
+  result.stats[kAPMedium] = ap_stat(-1, 2);
+  result.stats[kAPLarge] = ap_stat(-1, 3);
+  result.stats[kAR1] = ar_stat(0, 0);
+  result.stats[kAR10] = ar_stat(0, 1);
+  result.stats[kAR100] = ar_stat(0, 2);
+  result.stats[kARSmall] = ar_stat(1, 2);
+  result.stats[kARMedium] = ar_stat(2, 2);
+  result.stats[kARLarge] = ar_stat(3, 2);
+
+  for (size_t k = 0; k < K; ++k) {
+    const GtCategory& c = gt.categories[cat_order[k]];
+    CocoClassResult cr;
+    cr.category_id = c.id;
+    cr.name = c.name;
+    for (int pass = 0; pass < 2; ++pass) {
+      sel.clear();
+      for (int t = 0; t < kT; ++t) {
+        if (pass == 1 && t != t50) continue;
+        for (int r = 0; r < kR; ++r) {
+          double v = prec_at(0, kM - 1, t, r, k);
+          if (v > -1) sel.push_back(v);
+        }
+      }
+      (pass == 0 ? cr.ap : cr.ap50) = mean_valid();
+    }
+    result.per_class.push_back(std::move(cr));
+  }
+  return result;
+}
+
+std::string CocoResultToJson(const CocoResult& r) {
+  std::string out = "{\"metric\": \"coco\", \"stats\": {";
+  for (int s = 0; s < kNumCocoStats; ++s) {
+    if (s) out += ", ";
+    out += "\"";
+    out += CocoStatName(s);
+    out += "\": " + internal::JsonNumber(r.stats[s]);
+  }
+  out += "}, \"per_class\": {";
+  for (size_t i = 0; i < r.per_class.size(); ++i) {
+    const CocoClassResult& c = r.per_class[i];
+    if (i) out += ", ";
+    out += "\"" + std::to_string(c.category_id) + "\": {\"AP\": " + internal::JsonNumber(c.ap) +
+           ", \"AP50\": " + internal::JsonNumber(c.ap50) + "}";
+  }
+  out += "}}";
+  return out;
+}
+
+std::string CocoResultToText(const CocoResult& r) {
+  struct Line {
+    bool ap;
+    const char* iou;
+    const char* area;
+    int max_dets;
+  };
+  static const Line kLines[kNumCocoStats] = {
+      {true, "0.50:0.95", "all", 100},    {true, "0.50", "all", 100},         {true, "0.75", "all", 100},
+      {true, "0.50:0.95", "small", 100},  {true, "0.50:0.95", "medium", 100}, {true, "0.50:0.95", "large", 100},
+      {false, "0.50:0.95", "all", 1},     {false, "0.50:0.95", "all", 10},    {false, "0.50:0.95", "all", 100},
+      {false, "0.50:0.95", "small", 100}, {false, "0.50:0.95", "medium", 100}, {false, "0.50:0.95", "large", 100}};
+  std::string out;
+  char line[160];
+  for (int s = 0; s < kNumCocoStats; ++s) {
+    const Line& l = kLines[s];
+    std::snprintf(line, sizeof line, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %0.3f\n",
+                  l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", l.iou, l.area,
+                  l.max_dets, r.stats[s]);
+    out += line;
+  }
+  out += "\n category  name                     AP      AP50\n";
+  for (const CocoClassResult& c : r.per_class) {
+    std::snprintf(line, sizeof line, " %8lld  %-22s %7.3f  %7.3f\n", static_cast<long long>(c.category_id),
+                  c.name.empty() ? "-" : c.name.c_str(), c.ap, c.ap50);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace maskbench::scoring
