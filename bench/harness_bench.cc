@@ -1,0 +1,80 @@
+// Harness overhead per frame: the parent's round trip minus the runner's timed
+// infer call, with the noop plugin on 640x480 BGR frames, isolated (child
+// process, shared memory, futex handshake) and in-process. Each benchmark
+// iteration is one run of kFrames frames; the counters are medians and p99s of
+// the per-frame overhead over the last run. Run:
+//   <build>/bench/harness_bench   (needs <build>/maskbench-runner and the test plugins)
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "maskbench/harness/runner.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace maskbench::harness;
+
+constexpr int kFrames = 2000;
+
+// kFrames views cycling over a few real 640x480 frames.
+class RepeatingSource : public FrameSource {
+ public:
+  RepeatingSource(std::unique_ptr<MemoryFrameSource> base, size_t n) : base_(std::move(base)), n_(n) {}
+  size_t size() const override { return n_; }
+  FrameRef Get(size_t i) const override {
+    FrameRef f = base_->Get(i % base_->size());
+    f.frame_id = static_cast<int64_t>(i);
+    return f;
+  }
+
+ private:
+  std::unique_ptr<MemoryFrameSource> base_;
+  size_t n_;
+};
+
+fs::path NoopPlugin() {
+  fs::path build = fs::read_symlink("/proc/self/exe").parent_path().parent_path();
+  if (const char* env = std::getenv("MASKBENCH_BUILD_DIR")) build = env;
+  return build / "submissions/testing/noop/libnoop.so";
+}
+
+int64_t Quantile(std::vector<int64_t> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * (v.size() - 1))];
+}
+
+void RunOverhead(benchmark::State& state, bool in_process) {
+  RepeatingSource frames(MakeSyntheticFrames(4, 640, 480), kFrames);
+  RunSettings settings;
+  settings.warmup_frames = 50;
+  settings.in_process = in_process;
+  RunRecord last;
+  for (auto _ : state) {
+    last = RunPlugin(NoopPlugin(), frames, settings);
+    if (!last.ok()) {
+      state.SkipWithError(last.message.c_str());
+      return;
+    }
+  }
+  std::vector<int64_t> overhead(last.latency_ns.size());
+  for (size_t i = 0; i < overhead.size(); ++i) overhead[i] = last.round_trip_ns[i] - last.latency_ns[i];
+  state.counters["overhead_p50_us"] = Quantile(overhead, 0.5) / 1e3;
+  state.counters["overhead_p99_us"] = Quantile(overhead, 0.99) / 1e3;
+  state.counters["round_trip_p50_us"] = Quantile(last.round_trip_ns, 0.5) / 1e3;
+  state.counters["infer_p50_us"] = Quantile(last.latency_ns, 0.5) / 1e3;
+  state.counters["frames"] = static_cast<double>(last.frames());
+}
+
+void BM_IsolatedNoopOverhead(benchmark::State& state) { RunOverhead(state, false); }
+void BM_InProcessNoopOverhead(benchmark::State& state) { RunOverhead(state, true); }
+
+BENCHMARK(BM_IsolatedNoopOverhead)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_InProcessNoopOverhead)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();

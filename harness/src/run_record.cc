@@ -1,0 +1,87 @@
+#include "maskbench/harness/run_record.h"
+
+#include <array>
+#include <utility>
+
+namespace maskbench::harness {
+namespace {
+
+constexpr std::array<std::pair<RunStatus, const char*>, 11> kNames{{
+    {RunStatus::kOk, "ok"},
+    {RunStatus::kCrashed, "crashed"},
+    {RunStatus::kTimeout, "timeout"},
+    {RunStatus::kInvalidOutput, "invalid_output"},
+    {RunStatus::kAbiMismatch, "abi_mismatch"},
+    {RunStatus::kInitFailed, "init_failed"},
+    {RunStatus::kLoadFailed, "load_failed"},
+    {RunStatus::kInferFailed, "infer_failed"},
+    {RunStatus::kMemoryLimit, "memory_limit"},
+    {RunStatus::kSandboxViolation, "sandbox_violation"},
+    {RunStatus::kHarnessError, "harness_error"},
+}};
+
+}  // namespace
+
+const char* RunStatusName(RunStatus status) {
+  for (const auto& [s, name] : kNames)
+    if (s == status) return name;
+  return "unknown";
+}
+
+std::optional<RunStatus> ParseRunStatus(std::string_view name) {
+  for (const auto& [s, n] : kNames)
+    if (name == n) return s;
+  return std::nullopt;
+}
+
+nlohmann::json RunSettingsToJson(const RunSettings& s) {
+  return nlohmann::json{
+      {"warmup_frames", s.warmup_frames},
+      {"max_frames", s.max_frames},
+      {"frame_timeout_s", s.frame_timeout_s},
+      {"total_timeout_s", s.total_timeout_s},
+      {"init_timeout_s", s.init_timeout_s},
+      {"memory_limit_bytes", s.memory_limit_bytes},
+      {"max_detections", s.max_detections},
+      {"box_tolerance_px", s.box_tolerance_px},
+      {"class_ids", s.class_ids},
+      {"in_process", s.in_process},
+      {"sandbox", s.sandbox},
+      {"config", s.config_json},
+  };
+}
+
+nlohmann::json RunRecordToJson(const RunRecord& r) {
+  nlohmann::json dets = nlohmann::json::array();
+  for (const auto& frame : r.detections) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Detection& d : frame)
+      list.push_back({{"bbox", {d.x, d.y, d.w, d.h}}, {"class_id", d.class_id}, {"score", d.score}});
+    dets.push_back(std::move(list));
+  }
+  nlohmann::json j{
+      {"plugin", r.plugin_path},
+      {"mode", r.mode},
+      {"status", RunStatusName(r.status)},
+      {"message", r.message},
+      {"failing_frame", r.failing_frame},
+      {"failing_call", r.failing_call},
+      {"signal", r.signal},
+      {"signal_name", r.signal_name},
+      {"plugin_abi", r.plugin_abi},
+      {"description", {{"name", r.description.name}, {"team", r.description.team}, {"version", r.description.version}}},
+      {"timing_flagged", r.timing_flagged},
+      {"warmup_done", r.warmup_done},
+      {"requested", RunSettingsToJson(r.requested)},
+      {"in_effect", RunSettingsToJson(r.in_effect)},
+      {"frame_ids", r.frame_ids},
+      {"latency_ns", r.latency_ns},
+      {"round_trip_ns", r.round_trip_ns},
+      {"detections", std::move(dets)},
+      {"clock_hz", r.clock_hz},
+      {"cycles", r.cycles},
+  };
+  return j;
+}
+
+}  // namespace maskbench::harness

@@ -1,0 +1,545 @@
+#include "maskbench/harness/runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "plugin_host.h"
+#include "shm_protocol.h"
+
+namespace maskbench::harness {
+namespace {
+
+using internal::NowNs;
+namespace fs = std::filesystem;
+
+// How long the parent spins on the response word before sleeping on its futex,
+// and the longest single futex sleep (the child's liveness is checked between).
+constexpr int64_t kParentSpinNs = 200'000;
+constexpr int64_t kParentSliceNs = 5'000'000;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+// Where in the run a failure happened, as text and indices.
+struct Position {
+  int64_t call;
+  int warmup;
+  int64_t frame() const { return call < warmup ? -1 : call - warmup; }
+  std::string text() const {
+    return call < warmup ? "warm-up call " + std::to_string(call) : "frame " + std::to_string(call - warmup);
+  }
+};
+
+void Fail(RunRecord& r, RunStatus status, const std::string& message, int64_t call, int warmup) {
+  r.status = status;
+  r.message = message;
+  if (call >= 0) {
+    r.failing_call = call;
+    r.failing_frame = call < warmup ? -1 : call - warmup;
+  }
+}
+
+RunStatus StatusOfChildResult(uint32_t result) {
+  switch (result) {
+    case internal::kChildLoadFailed: return RunStatus::kLoadFailed;
+    case internal::kChildAbiMismatch: return RunStatus::kAbiMismatch;
+    case internal::kChildInitFailed: return RunStatus::kInitFailed;
+    case internal::kChildInferError: return RunStatus::kInferFailed;
+    case internal::kChildException: return RunStatus::kInferFailed;
+    case internal::kChildOutOfMemory: return RunStatus::kMemoryLimit;
+    default: return RunStatus::kHarnessError;
+  }
+}
+
+// Fills the in-effect settings shared by both modes and returns the number of
+// measured frames.
+int64_t ApplySettings(RunRecord& r, const FrameSource& frames) {
+  RunSettings& e = r.in_effect;
+  const int64_t available = static_cast<int64_t>(frames.size());
+  e.max_frames = e.max_frames <= 0 ? available : std::min(e.max_frames, available);
+  if (e.warmup_frames < 0) e.warmup_frames = 0;
+  if (available == 0) e.warmup_frames = 0;
+  if (e.class_ids.empty()) e.class_ids = {0, 1, 2};
+  if (e.config_json.empty()) e.config_json = "{}";
+  if (e.max_detections == 0) e.max_detections = 1;
+  return e.max_frames;
+}
+
+FrameRef FrameForCall(const FrameSource& frames, int64_t call, int warmup) {
+  const size_t n = frames.size();
+  if (call < warmup) return frames.Get(static_cast<size_t>(call) % n);
+  return frames.Get(static_cast<size_t>(call - warmup));
+}
+
+void StoreFrame(RunRecord& r, const FrameRef& f, int64_t rt, int64_t infer_ns,
+                const mb_detection_t* d, uint32_t count, bool has_cycles, uint64_t cycles) {
+  r.frame_ids.push_back(f.frame_id);
+  r.latency_ns.push_back(infer_ns);
+  r.round_trip_ns.push_back(rt);
+  std::vector<Detection> out(count);
+  for (uint32_t i = 0; i < count; ++i)
+    out[i] = Detection{d[i].x, d[i].y, d[i].w, d[i].h, d[i].class_id, d[i].score};
+  r.detections.push_back(std::move(out));
+  if (r.clock_hz != 0) r.cycles.push_back(has_cycles ? cycles : 0);
+}
+
+// ---- In-process mode -------------------------------------------------------
+
+void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugin,
+                  const fs::path& dir) {
+  RunSettings& e = r.in_effect;
+  e.memory_limit_bytes = 0;  // not enforced in this process
+  e.sandbox = false;
+  const int64_t measured = ApplySettings(r, frames);
+  const int warmup = e.warmup_frames;
+  internal::PluginHost host;
+  internal::HostOutcome o = host.Load(plugin.string());
+  r.plugin_abi = host.version().major || host.version().minor ? internal::VersionString(host.version()) : "";
+  r.description = {host.name(), host.team(), host.plugin_version()};
+  if (o.result == internal::kChildOk) o = host.Create(e.config_json, dir.string());
+  if (o.result != internal::kChildOk) {
+    Fail(r, StatusOfChildResult(o.result), o.message, -1, warmup);
+    return;
+  }
+  r.clock_hz = host.has_cycles() ? host.clock_hz() : 0;
+  const std::vector<int> classes = e.class_ids;
+  std::vector<mb_detection_t> buffer(e.max_detections);
+  char error[internal::kErrorCapacity];
+  const int64_t start = NowNs();
+  for (int64_t call = 0; call < warmup + measured; ++call) {
+    const FrameRef f = FrameForCall(frames, call, warmup);
+    const mb_frame_t frame{f.data, static_cast<uint32_t>(f.width), static_cast<uint32_t>(f.height),
+                           static_cast<uint32_t>(f.stride), f.pixel_format,
+                           static_cast<uint64_t>(call)};
+    uint32_t count = 0;
+    int64_t infer_ns = 0;
+    const int64_t t0 = NowNs();
+    o = host.Infer(frame, buffer.data(), e.max_detections, &count, &infer_ns, error, sizeof error);
+    const int64_t t1 = NowNs();
+    const Position at{call, warmup};
+    if (o.result != internal::kChildOk) {
+      Fail(r, StatusOfChildResult(o.result), at.text() + ": " + o.message, call, warmup);
+      return;
+    }
+    std::string problem = internal::CheckDetections(buffer.data(), count, e.max_detections, f.width,
+                                                    f.height, e.box_tolerance_px, classes.data(),
+                                                    classes.size());
+    if (!problem.empty()) {
+      Fail(r, RunStatus::kInvalidOutput, at.text() + ": " + problem, call, warmup);
+      return;
+    }
+    uint64_t cycles = 0;
+    const bool has_cycles = host.LastCycles(&cycles);
+    if (call < warmup) {
+      ++r.warmup_done;
+    } else {
+      StoreFrame(r, f, t1 - t0, infer_ns, buffer.data(), count, has_cycles, cycles);
+    }
+    if (t1 - start > static_cast<int64_t>(e.total_timeout_s * 1e9)) {
+      Fail(r, RunStatus::kTimeout,
+           at.text() + ": the run exceeded the total timeout of " + std::to_string(e.total_timeout_s) + " s",
+           call, warmup);
+      return;
+    }
+  }
+}
+
+// ---- Isolated mode ---------------------------------------------------------
+
+class SharedMemory {
+ public:
+  ~SharedMemory() {
+    if (base_ != nullptr) munmap(base_, bytes_);
+    if (fd_ >= 0) close(fd_);
+  }
+  Status Create(size_t bytes) {
+    fd_ = memfd_create("maskbench-frames", MFD_CLOEXEC);
+    if (fd_ < 0) return Status::IOError("memfd_create", strerror(errno));
+    if (ftruncate(fd_, static_cast<off_t>(bytes)) != 0)
+      return Status::IOError("ftruncate shared memory", strerror(errno));
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (p == MAP_FAILED) return Status::IOError("mmap shared memory", strerror(errno));
+    base_ = p;
+    bytes_ = bytes;
+    return Status::Ok();
+  }
+  char* base() const { return static_cast<char*>(base_); }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+  void* base_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+class Child {
+ public:
+  ~Child() { Kill(); }
+  Status Spawn(const fs::path& runner, int shm_fd) {
+    const std::string path = runner.string();
+    const std::string fd_text = std::to_string(internal::kChildShmFd);
+    char* argv[] = {const_cast<char*>("maskbench-runner"), const_cast<char*>("--shm-fd"),
+                    const_cast<char*>(fd_text.c_str()), nullptr};
+    const pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) return Status::IOError("fork", strerror(errno));
+    if (pid == 0) {
+      // Only async-signal-safe calls from here to exec.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(126);
+      setpgid(0, 0);
+      if (shm_fd == internal::kChildShmFd) {
+        fcntl(shm_fd, F_SETFD, 0);  // dup2 onto itself would keep FD_CLOEXEC
+      } else if (dup2(shm_fd, internal::kChildShmFd) < 0) {
+        _exit(126);
+      }
+      dup2(STDERR_FILENO, STDOUT_FILENO);  // a plugin's prints never reach our stdout
+      close_range(internal::kChildShmFd + 1, ~0U, 0);
+      execv(path.c_str(), argv);
+      _exit(127);
+    }
+    pid_ = pid;
+    return Status::Ok();
+  }
+  pid_t pid() const { return pid_; }
+  // Non-blocking: true (and the wait status) when the child has ended.
+  bool Ended(int* wait_status) {
+    if (pid_ <= 0) {
+      *wait_status = wait_status_;
+      return true;
+    }
+    pid_t r = waitpid(pid_, wait_status, WNOHANG);
+    if (r == pid_) {
+      wait_status_ = *wait_status;
+      pid_ = -1;
+      return true;
+    }
+    return false;
+  }
+  // Waits up to timeout_ns for the child to end by itself; then kills it.
+  void Reap(int64_t timeout_ns, int* wait_status) {
+    const int64_t until = NowNs() + timeout_ns;
+    while (!Ended(wait_status)) {
+      if (NowNs() > until) {
+        Kill();
+        *wait_status = wait_status_;
+        return;
+      }
+      usleep(1000);
+    }
+  }
+  void Kill() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &wait_status_, 0);
+      pid_ = -1;
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int wait_status_ = 0;
+};
+
+enum class Wait { kAnswered, kChildEnded, kTimedOut };
+
+Wait WaitForResponse(internal::ShmControl* ctl, uint32_t seq, int64_t deadline, Child& child,
+                     int* wait_status) {
+  const int64_t spin_until = NowNs() + kParentSpinNs;
+  for (;;) {
+    if (ctl->response_seq.load(std::memory_order_acquire) == seq) return Wait::kAnswered;
+    const int64_t now = NowNs();
+    if (now < spin_until) {
+      CpuRelax();
+      continue;
+    }
+    if (child.Ended(wait_status)) {
+      return ctl->response_seq.load(std::memory_order_acquire) == seq ? Wait::kAnswered
+                                                                     : Wait::kChildEnded;
+    }
+    if (now >= deadline) return Wait::kTimedOut;
+    ctl->parent_waiting.store(1, std::memory_order_seq_cst);
+    const uint32_t current = ctl->response_seq.load(std::memory_order_seq_cst);
+    if (current != seq) internal::FutexWait(&ctl->response_seq, current, std::min(deadline - now, kParentSliceNs));
+    ctl->parent_waiting.store(0, std::memory_order_relaxed);
+  }
+}
+
+void Publish(internal::ShmControl* ctl, uint32_t seq) {
+  ctl->request_seq.store(seq, std::memory_order_seq_cst);
+  if (ctl->child_waiting.load(std::memory_order_seq_cst) != 0) internal::FutexWakeAll(&ctl->request_seq);
+}
+
+// Status for a child that ended while we waited on `what`.
+void ChildEnded(RunRecord& r, int wait_status, const std::string& what, int64_t call, int warmup) {
+  if (WIFSIGNALED(wait_status)) {
+    const int sig = WTERMSIG(wait_status);
+    r.signal = sig;
+    r.signal_name = SignalName(sig);
+    if (sig == SIGSYS && r.in_effect.sandbox) {
+      Fail(r, RunStatus::kSandboxViolation,
+           what + ": killed by the sandbox (SIGSYS): the plugin made a forbidden system call "
+                  "(writing a file, a socket, starting a process, ...)",
+           call, warmup);
+    } else {
+      Fail(r, RunStatus::kCrashed, what + ": the plugin crashed with " + r.signal_name + " (" +
+                                       strsignal(sig) + ")",
+           call, warmup);
+    }
+  } else if (WIFEXITED(wait_status)) {
+    const int code = WEXITSTATUS(wait_status);
+    Fail(r, RunStatus::kCrashed,
+         what + ": the runner process exited with code " + std::to_string(code) +
+             (code == 127 ? " (could not start maskbench-runner)" : " (the plugin called exit?)"),
+         call, warmup);
+  } else {
+    Fail(r, RunStatus::kCrashed, what + ": the runner process ended", call, warmup);
+  }
+}
+
+void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin, const fs::path& dir) {
+  RunSettings& e = r.in_effect;
+  const int64_t measured = ApplySettings(r, frames);
+  const int warmup = e.warmup_frames;
+  Result<fs::path> runner = FindRunnerExecutable();
+  if (!runner.ok()) {
+    Fail(r, RunStatus::kHarnessError, runner.status().message(), -1, warmup);
+    return;
+  }
+  if (e.config_json.size() >= internal::kConfigCapacity) {
+    Fail(r, RunStatus::kHarnessError,
+         "the configuration JSON is " + std::to_string(e.config_json.size()) + " bytes; the limit is " +
+             std::to_string(internal::kConfigCapacity - 1),
+         -1, warmup);
+    return;
+  }
+  if (plugin.string().size() >= internal::kPathCapacity || dir.string().size() >= internal::kPathCapacity) {
+    Fail(r, RunStatus::kHarnessError, "plugin path too long", -1, warmup);
+    return;
+  }
+  // Layout: control | detections | pixels (one slot as large as the largest frame).
+  size_t pixel_bytes = internal::kPageSize;
+  for (int64_t call = 0; call < warmup + measured; ++call) {
+    const FrameRef f = FrameForCall(frames, call, warmup);
+    pixel_bytes = std::max(pixel_bytes, f.stride * static_cast<size_t>(f.height));
+  }
+  const size_t control_bytes = internal::RoundUpToPage(sizeof(internal::ShmControl));
+  const size_t det_bytes = internal::RoundUpToPage(sizeof(mb_detection_t) * e.max_detections);
+  const size_t pixels_offset = control_bytes + det_bytes;
+  const size_t total = pixels_offset + internal::RoundUpToPage(pixel_bytes);
+  SharedMemory shm;
+  if (Status s = shm.Create(total); !s.ok()) {
+    Fail(r, RunStatus::kHarnessError, s.message(), -1, warmup);
+    return;
+  }
+  auto* ctl = new (shm.base()) internal::ShmControl();
+  ctl->magic = internal::kShmMagic;
+  ctl->protocol_version = internal::kProtocolVersion;
+  ctl->total_bytes = total;
+  ctl->detections_offset = control_bytes;
+  ctl->detections_capacity = e.max_detections;
+  ctl->pixels_offset = pixels_offset;
+  ctl->pixels_capacity = internal::RoundUpToPage(pixel_bytes);
+  ctl->memory_limit_bytes = e.memory_limit_bytes;
+  ctl->sandbox = e.sandbox ? 1 : 0;
+  internal::CopyText(ctl->plugin_path, sizeof ctl->plugin_path, plugin.c_str());
+  internal::CopyText(ctl->submission_dir, sizeof ctl->submission_dir, dir.c_str());
+  std::memcpy(ctl->config, e.config_json.data(), e.config_json.size());
+  ctl->config[e.config_json.size()] = '\0';
+  ctl->config_bytes = static_cast<uint32_t>(e.config_json.size());
+  ctl->command = internal::kCmdInit;
+  auto* shm_dets = reinterpret_cast<const mb_detection_t*>(shm.base() + control_bytes);
+  uint8_t* shm_pixels = reinterpret_cast<uint8_t*>(shm.base() + pixels_offset);
+
+  const int64_t start = NowNs();
+  const int64_t total_deadline = start + static_cast<int64_t>(e.total_timeout_s * 1e9);
+  Child child;
+  if (Status s = child.Spawn(*runner, shm.fd()); !s.ok()) {
+    Fail(r, RunStatus::kHarnessError, s.message(), -1, warmup);
+    return;
+  }
+  int wait_status = 0;
+  uint32_t seq = 1;
+  Publish(ctl, seq);
+  const int64_t init_deadline = std::min(total_deadline, start + static_cast<int64_t>(e.init_timeout_s * 1e9));
+  Wait w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status);
+  if (w == Wait::kTimedOut) {
+    child.Kill();
+    Fail(r, RunStatus::kTimeout,
+         "init: loading and create() took longer than " + std::to_string(e.init_timeout_s) + " s", -1, warmup);
+    return;
+  }
+  if (w == Wait::kChildEnded) {
+    ChildEnded(r, wait_status, "init", -1, warmup);
+    return;
+  }
+  if (ctl->abi_major || ctl->abi_minor || ctl->abi_revision)
+    r.plugin_abi = std::to_string(ctl->abi_major) + "." + std::to_string(ctl->abi_minor) + "." +
+                   std::to_string(ctl->abi_revision);
+  ctl->name[sizeof ctl->name - 1] = ctl->team[sizeof ctl->team - 1] = ctl->version[sizeof ctl->version - 1] = '\0';
+  r.description = {ctl->name, ctl->team, ctl->version};
+  if (ctl->result != internal::kChildOk) {
+    ctl->error[sizeof ctl->error - 1] = '\0';
+    Fail(r, StatusOfChildResult(ctl->result), ctl->error, -1, warmup);
+    child.Reap(1'000'000'000, &wait_status);
+    return;
+  }
+  e.sandbox = ctl->sandboxed != 0;
+  r.clock_hz = ctl->cycles_supported ? ctl->clock_hz : 0;
+
+  const std::vector<int> classes = e.class_ids;
+  std::vector<mb_detection_t> dets(e.max_detections);
+  const int64_t frame_timeout_ns = static_cast<int64_t>(e.frame_timeout_s * 1e9);
+  for (int64_t call = 0; call < warmup + measured; ++call) {
+    const Position at{call, warmup};
+    const FrameRef f = FrameForCall(frames, call, warmup);
+    // Copy the frame into the slot (outside the timed round trip, like decoding).
+    const size_t row = static_cast<size_t>(f.width) * 3;
+    if (f.stride == row) {
+      std::memcpy(shm_pixels, f.data, row * f.height);
+    } else {
+      for (int y = 0; y < f.height; ++y) std::memcpy(shm_pixels + y * f.stride, f.data + y * f.stride, row);
+    }
+    ctl->command = internal::kCmdInfer;
+    ctl->width = static_cast<uint32_t>(f.width);
+    ctl->height = static_cast<uint32_t>(f.height);
+    ctl->stride = static_cast<uint32_t>(f.stride);
+    ctl->pixel_format = f.pixel_format;
+    ctl->sequence = static_cast<uint64_t>(call);
+    ++seq;
+    const int64_t t0 = NowNs();
+    const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns);
+    Publish(ctl, seq);
+    w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
+    const int64_t t1 = NowNs();
+    if (w == Wait::kTimedOut) {
+      child.Kill();
+      const bool total_hit = deadline == total_deadline && t0 + frame_timeout_ns > total_deadline;
+      Fail(r, RunStatus::kTimeout,
+           at.text() + (total_hit ? ": the run exceeded the total timeout of " + std::to_string(e.total_timeout_s) + " s"
+                                  : ": no answer within the frame timeout of " + std::to_string(e.frame_timeout_s) + " s"),
+           call, warmup);
+      return;
+    }
+    if (w == Wait::kChildEnded) {
+      ChildEnded(r, wait_status, at.text(), call, warmup);
+      return;
+    }
+    // Read the answer once; the child's memory is not trusted.
+    const uint32_t result = ctl->result;
+    const uint32_t count = ctl->count;
+    const int64_t infer_ns = ctl->infer_ns;
+    const bool has_cycles = ctl->has_cycles != 0;
+    const uint64_t cycles = ctl->cycles;
+    if (result != internal::kChildOk) {
+      ctl->error[sizeof ctl->error - 1] = '\0';
+      Fail(r, StatusOfChildResult(result), at.text() + ": " + ctl->error, call, warmup);
+      return;
+    }
+    const uint32_t n = std::min(count, e.max_detections);
+    std::memcpy(dets.data(), shm_dets, n * sizeof(mb_detection_t));
+    std::string problem = internal::CheckDetections(dets.data(), count, e.max_detections, f.width,
+                                                    f.height, e.box_tolerance_px, classes.data(),
+                                                    classes.size());
+    if (!problem.empty()) {
+      Fail(r, RunStatus::kInvalidOutput, at.text() + ": " + problem, call, warmup);
+      return;
+    }
+    if (infer_ns < 0 || infer_ns > t1 - t0) {
+      r.timing_flagged = true;
+      Fail(r, RunStatus::kInvalidOutput,
+           at.text() + ": the runner's time " + std::to_string(infer_ns) + " ns exceeds the round trip " +
+               std::to_string(t1 - t0) + " ns (shared memory tampered with?)",
+           call, warmup);
+      return;
+    }
+    if (call < warmup) {
+      ++r.warmup_done;
+    } else {
+      StoreFrame(r, f, t1 - t0, infer_ns, dets.data(), n, has_cycles, cycles);
+    }
+  }
+  // Orderly shutdown: destroy() in the child, then exit.
+  ctl->command = internal::kCmdQuit;
+  ++seq;
+  Publish(ctl, seq);
+  w = WaitForResponse(ctl, seq, NowNs() + 5'000'000'000, child, &wait_status);
+  if (w == Wait::kAnswered) {
+    child.Reap(2'000'000'000, &wait_status);
+  } else if (w == Wait::kChildEnded) {
+    ChildEnded(r, wait_status, "destroy()", -1, warmup);
+  } else {
+    child.Kill();
+    Fail(r, RunStatus::kTimeout, "destroy(): no answer within 5 s", -1, warmup);
+  }
+}
+
+}  // namespace
+
+Result<fs::path> FindRunnerExecutable() {
+  if (const char* env = std::getenv("MASKBENCH_RUNNER"); env != nullptr && *env) {
+    fs::path p(env);
+    if (access(p.c_str(), X_OK) == 0) return fs::absolute(p);
+    return Status::NotFound(p.string(), "MASKBENCH_RUNNER does not name an executable");
+  }
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return Status::IOError("/proc/self/exe", ec.message());
+  for (const fs::path& dir : {self.parent_path(), self.parent_path().parent_path()}) {
+    const fs::path candidate = dir / "maskbench-runner";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return Status::NotFound((self.parent_path() / "maskbench-runner").string(),
+                          "the runner executable is missing (build the maskbench-runner target, or "
+                          "set MASKBENCH_RUNNER)");
+}
+
+RunRecord RunPlugin(const fs::path& plugin, const FrameSource& frames, const RunSettings& settings,
+                    const fs::path& submission_dir) {
+  RunRecord r;
+  std::error_code ec;
+  const fs::path abs_plugin = fs::absolute(plugin, ec);
+  r.plugin_path = abs_plugin.string();
+  r.mode = settings.in_process ? "in-process" : "isolated";
+  r.requested = settings;
+  r.in_effect = settings;
+  const fs::path dir = submission_dir.empty() ? abs_plugin.parent_path() : fs::absolute(submission_dir, ec);
+  if (frames.size() == 0) {
+    Fail(r, RunStatus::kHarnessError, "no frames to run", -1, 0);
+    return r;
+  }
+  if (settings.in_process) {
+    RunInProcess(r, frames, abs_plugin, dir);
+  } else {
+    RunIsolated(r, frames, abs_plugin, dir);
+  }
+  return r;
+}
+
+RunRecord RunSubmission(const Submission& submission, const FrameSource& frames, RunSettings settings) {
+  if (settings.config_json.empty() || settings.config_json == "{}") settings.config_json = submission.config_json;
+  return RunPlugin(submission.plugin, frames, settings, submission.dir);
+}
+
+}  // namespace maskbench::harness

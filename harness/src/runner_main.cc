@@ -1,0 +1,178 @@
+// maskbench-runner: the child side of the isolated runner. Started by the
+// harness (never by hand) with the shared memory as fd 3; loads the plugin,
+// answers init/infer/quit requests, times every infer call. See docs/runner.md.
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "plugin_host.h"
+#include "sandbox.h"
+#include "shm_protocol.h"
+
+namespace mbi = maskbench::harness::internal;
+
+namespace {
+
+// How long the runner spins on the request word before sleeping on its futex.
+constexpr int64_t kChildSpinNs = 300'000;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+uint32_t WaitForRequest(mbi::ShmControl* ctl, uint32_t last) {
+  const int64_t spin_until = mbi::NowNs() + kChildSpinNs;
+  for (;;) {
+    uint32_t seq = ctl->request_seq.load(std::memory_order_acquire);
+    if (seq != last) return seq;
+    if (mbi::NowNs() < spin_until) {
+      CpuRelax();
+      continue;
+    }
+    ctl->child_waiting.store(1, std::memory_order_seq_cst);
+    seq = ctl->request_seq.load(std::memory_order_seq_cst);
+    if (seq == last) mbi::FutexWait(&ctl->request_seq, last, -1);
+    ctl->child_waiting.store(0, std::memory_order_relaxed);
+  }
+}
+
+void Answer(mbi::ShmControl* ctl, uint32_t seq) {
+  ctl->response_seq.store(seq, std::memory_order_seq_cst);
+  if (ctl->parent_waiting.load(std::memory_order_seq_cst) != 0) mbi::FutexWakeAll(&ctl->response_seq);
+}
+
+void SetResult(mbi::ShmControl* ctl, const mbi::HostOutcome& o) {
+  ctl->result = o.result;
+  ctl->plugin_rc = o.plugin_rc;
+  mbi::CopyText(ctl->error, sizeof ctl->error, o.message.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int fd = mbi::kChildShmFd;
+  if (argc != 3 || std::strcmp(argv[1], "--shm-fd") != 0) {
+    std::fprintf(stderr,
+                 "maskbench-runner: started by the maskbench harness only (usage: --shm-fd N)\n");
+    return 2;
+  }
+  fd = std::atoi(argv[2]);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(mbi::ShmControl))) {
+    std::fprintf(stderr, "maskbench-runner: fd %d is not the harness's shared memory\n", fd);
+    return 2;
+  }
+  // Control + detections read-write; the pixel slot read-only.
+  auto* header = static_cast<mbi::ShmControl*>(
+      mmap(nullptr, sizeof(mbi::ShmControl), PROT_READ, MAP_SHARED, fd, 0));
+  if (header == MAP_FAILED || header->magic != mbi::kShmMagic ||
+      header->protocol_version != mbi::kProtocolVersion ||
+      header->total_bytes != static_cast<uint64_t>(st.st_size)) {
+    std::fprintf(stderr, "maskbench-runner: shared memory header does not match this runner\n");
+    return 2;
+  }
+  const size_t pixels_offset = header->pixels_offset;
+  const size_t pixels_capacity = header->pixels_capacity;
+  munmap(header, sizeof(mbi::ShmControl));
+  void* rw = mmap(nullptr, pixels_offset, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* ro = mmap(nullptr, pixels_capacity, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(pixels_offset));
+  close(fd);
+  if (rw == MAP_FAILED || ro == MAP_FAILED) {
+    std::perror("maskbench-runner: mmap");
+    return 2;
+  }
+  auto* ctl = static_cast<mbi::ShmControl*>(rw);
+  auto* detections = reinterpret_cast<mb_detection_t*>(static_cast<char*>(rw) + ctl->detections_offset);
+  const auto* pixels = static_cast<const uint8_t*>(ro);
+
+  // Sleeps and timers in the child wake on time (default slack is 50 us).
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  if (ctl->memory_limit_bytes != 0) {
+    rlimit as{ctl->memory_limit_bytes, ctl->memory_limit_bytes};
+    setrlimit(RLIMIT_AS, &as);
+  }
+
+  mbi::PluginHost host;
+  uint32_t last = 0;
+  bool created = false;
+  char error[mbi::kErrorCapacity];
+  for (;;) {
+    const uint32_t seq = WaitForRequest(ctl, last);
+    last = seq;
+    const uint32_t command = ctl->command;
+    if (command == mbi::kCmdInit && !created) {
+      ctl->config[mbi::kConfigCapacity - 1] = '\0';
+      ctl->plugin_path[mbi::kPathCapacity - 1] = '\0';
+      ctl->submission_dir[mbi::kPathCapacity - 1] = '\0';
+      mbi::HostOutcome o = host.Load(ctl->plugin_path);
+      ctl->abi_major = host.version().major;
+      ctl->abi_minor = host.version().minor;
+      ctl->abi_revision = host.version().revision;
+      mbi::CopyText(ctl->name, sizeof ctl->name, host.name().c_str());
+      mbi::CopyText(ctl->team, sizeof ctl->team, host.team().c_str());
+      mbi::CopyText(ctl->version, sizeof ctl->version, host.plugin_version().c_str());
+      if (o.result == mbi::kChildOk) {
+        o = host.Create(std::string(ctl->config, strnlen(ctl->config, ctl->config_bytes)),
+                        ctl->submission_dir);
+      }
+      ctl->cycles_supported = host.has_cycles() ? 1 : 0;
+      ctl->clock_hz = host.clock_hz();
+      ctl->sandboxed = 0;
+      if (o.result == mbi::kChildOk && ctl->sandbox != 0) {
+        std::string why = mbi::InstallSandbox();
+        if (!why.empty()) {
+          o.result = mbi::kChildBadRequest;
+          o.message = "cannot install the sandbox: " + why;
+        } else {
+          ctl->sandboxed = 1;
+        }
+      }
+      created = o.result == mbi::kChildOk;
+      SetResult(ctl, o);
+      Answer(ctl, seq);
+      if (!created) _exit(0);
+    } else if (command == mbi::kCmdInfer && created) {
+      const uint32_t width = ctl->width, height = ctl->height, stride = ctl->stride;
+      if (width == 0 || height == 0 || stride < 3ull * width ||
+          static_cast<uint64_t>(stride) * height > pixels_capacity + stride) {
+        SetResult(ctl, {mbi::kChildBadRequest, 0, "bad frame geometry in the request"});
+        Answer(ctl, seq);
+        continue;
+      }
+      const mb_frame_t frame{pixels, width, height, stride, ctl->pixel_format, ctl->sequence};
+      uint32_t count = 0;
+      int64_t ns = 0;
+      mbi::HostOutcome o = host.Infer(frame, detections, ctl->detections_capacity, &count, &ns,
+                                      error, sizeof error);
+      uint64_t cycles = 0;
+      const bool has_cycles = o.result == mbi::kChildOk && host.LastCycles(&cycles);
+      ctl->infer_ns = ns;
+      ctl->count = count;
+      ctl->cycles = cycles;
+      ctl->has_cycles = has_cycles ? 1 : 0;
+      SetResult(ctl, o);
+      Answer(ctl, seq);
+    } else if (command == mbi::kCmdQuit) {
+      host.Destroy();
+      SetResult(ctl, {});
+      Answer(ctl, seq);
+      std::fflush(nullptr);
+      _exit(0);
+    } else {
+      SetResult(ctl, {mbi::kChildBadRequest, 0, "unexpected command " + std::to_string(command)});
+      Answer(ctl, seq);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// The shared-memory protocol between the harness (parent) and maskbench-runner
+// (child). Internal: both sides are built from this one header, so the layout
+// only has to agree with itself. See docs/runner.md for the picture.
+//
+// One memfd holds, page-aligned:
+//   [control page(s)] ShmControl: handshake words, the request, the response,
+//                     the init block (plugin path, config, submission dir).
+//   [detections]      max_detections mb_detection_t, written by the plugin.
+//   [pixels]          one frame slot, written by the parent, mapped read-only
+//                     in the child.
+// Handshake: the parent fills the request and increments `request_seq`; the
+// child answers, fills the response and sets `response_seq` to the same value.
+// Each side spins briefly, then sleeps on the futex of the word it waits for;
+// the other side calls FUTEX_WAKE only when the `*_waiting` flag says someone
+// sleeps (seq_cst on both sides makes the flag and the word a Dekker pair).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace maskbench::harness::internal {
+
+inline constexpr uint32_t kShmMagic = 0x4d42524eu;  // "MBRN"
+inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr size_t kPageSize = 4096;
+inline constexpr size_t kErrorCapacity = 2048;
+inline constexpr size_t kPathCapacity = 4096;
+inline constexpr size_t kConfigCapacity = 256 * 1024;
+inline constexpr size_t kTextCapacity = 256;
+// The fd number the memfd has in the child.
+inline constexpr int kChildShmFd = 3;
+
+enum Command : uint32_t { kCmdNone = 0, kCmdInit = 1, kCmdInfer = 2, kCmdQuit = 3 };
+
+// What the child says about the last command.
+enum ChildResult : uint32_t {
+  kChildOk = 0,
+  kChildLoadFailed = 1,    // dlopen or dlsym failed
+  kChildAbiMismatch = 2,   // entry version major differs
+  kChildInitFailed = 3,    // create() returned NULL / threw
+  kChildInferError = 4,    // infer() returned non-zero (plugin_rc holds it)
+  kChildException = 5,     // a C++ exception escaped the plugin
+  kChildOutOfMemory = 6,   // std::bad_alloc escaped, or MB_ERR_OUT_OF_MEMORY
+  kChildBadRequest = 7,    // the request made no sense (harness bug)
+};
+
+struct alignas(64) ShmControl {
+  uint32_t magic;
+  uint32_t protocol_version;
+  uint64_t total_bytes;
+  uint64_t detections_offset;
+  uint32_t detections_capacity;
+  uint32_t pad0;
+  uint64_t pixels_offset;
+  uint64_t pixels_capacity;
+
+  alignas(64) std::atomic<uint32_t> request_seq;
+  std::atomic<uint32_t> child_waiting;
+  alignas(64) std::atomic<uint32_t> response_seq;
+  std::atomic<uint32_t> parent_waiting;
+
+  // Request (parent -> child).
+  alignas(64) uint32_t command;
+  uint32_t width, height, stride, pixel_format;
+  uint64_t sequence;
+
+  // Response (child -> parent).
+  alignas(64) uint32_t result;    // ChildResult
+  int32_t plugin_rc;              // the plugin's return code
+  uint32_t count;                 // detections reported by infer
+  uint32_t has_cycles;            // 1 when `cycles` is valid for this frame
+  int64_t infer_ns;               // the timed call, runner clock
+  uint64_t cycles;
+  char error[kErrorCapacity];
+
+  // Init results (child -> parent).
+  uint32_t abi_major, abi_minor, abi_revision;
+  uint32_t cycles_supported;
+  uint64_t clock_hz;
+  uint32_t sandboxed;             // 1 when the seccomp filter is installed
+  char name[kTextCapacity], team[kTextCapacity], version[kTextCapacity];
+
+  // Init block (parent -> child).
+  uint64_t memory_limit_bytes;    // 0 = none
+  uint32_t sandbox;               // install seccomp after create
+  char plugin_path[kPathCapacity];
+  char submission_dir[kPathCapacity];
+  uint32_t config_bytes;
+  char config[kConfigCapacity];
+};
+
+static_assert(std::atomic<uint32_t>::is_always_lock_free);
+
+inline size_t RoundUpToPage(size_t n) { return (n + kPageSize - 1) / kPageSize * kPageSize; }
+
+// Copies a C string into a fixed buffer, truncating, always NUL-terminated.
+void CopyText(char* dst, size_t capacity, const char* src);
+
+// futex(2) on a shared (not private) word.
+// Sleeps while *word == expected, at most timeout_ns (< 0: no limit). Returns on wake, change or timeout.
+void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t timeout_ns);
+void FutexWakeAll(std::atomic<uint32_t>* word);
+
+// Monotonic clock in ns.
+int64_t NowNs();
+
+}  // namespace maskbench::harness::internal

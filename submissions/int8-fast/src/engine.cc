@@ -1,0 +1,453 @@
+#include "engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "kernels.h"
+#include "maskbench/reference/postprocess.h"
+
+namespace maskbench::int8_fast {
+namespace {
+
+using reference::Int8Layer;
+using reference::Int8Model;
+using reference::Int8Tensor;
+
+constexpr int kSlack = 64;  // bytes after each buffer: kernels may read a few bytes past the last channel
+
+void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins briefly, then sleeps on the atomic, until it differs from `old`.
+template <typename T>
+void WaitChange(const std::atomic<T>& a, T old) {
+  for (int i = 0; i < 20000; ++i) {
+    if (a.load(std::memory_order_acquire) != old) return;
+    CpuRelax();
+  }
+  while (a.load(std::memory_order_acquire) == old) a.wait(old, std::memory_order_acquire);
+}
+
+bool CpuHasAvx2() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+bool ParseSimd(const std::string& text, Simd* out) {
+  if (text == "auto") *out = Simd::kAuto;
+  else if (text == "avx2") *out = Simd::kAvx2;
+  else if (text == "scalar") *out = Simd::kScalar;
+  else return false;
+  return true;
+}
+
+Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
+  const bool has_avx2 = CpuHasAvx2();
+  if (options.simd == Simd::kAvx2 && !has_avx2)
+    throw std::runtime_error("int8-fast: simd \"avx2\" requested, but this CPU has no AVX2");
+  use_avx2_ = options.simd != Simd::kScalar && has_avx2;
+  threads_ = options.threads > 0 ? options.threads
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  const size_t nt = model_->tensors.size();
+  border_ = 0;
+  for (const Int8Layer& l : model_->layers)
+    if (l.op == Int8Layer::Op::kConv) border_ = std::max(border_, l.pad);
+
+  // Which tensors are never negative (ReLU outputs and what is built from them only).
+  nonneg_.assign(nt, false);
+  for (const Int8Layer& l : model_->layers) {
+    bool nn = false;
+    switch (l.op) {
+      case Int8Layer::Op::kConv: nn = l.relu && l.requantize; break;
+      case Int8Layer::Op::kUpsample2x: nn = nonneg_[l.inputs[0]]; break;
+      case Int8Layer::Op::kConcat:
+        nn = true;
+        for (int t : l.inputs) nn = nn && nonneg_[t];
+        break;
+    }
+    nonneg_[l.output] = nn;
+    if (l.op == Int8Layer::Op::kConv && !l.requantize && l.output != model_->output)
+      throw std::runtime_error("int8-fast: layer " + l.name + ": an int32 output other than the head is not supported");
+  }
+
+  // Concat inputs are written straight into the concat's buffer at their channel
+  // offset when they belong to exactly one concat and are not the network input.
+  std::vector<int> parent(nt, -1), channel_offset(nt, 0);
+  for (const Int8Layer& l : model_->layers) {
+    if (l.op != Int8Layer::Op::kConcat) continue;
+    int off = 0;
+    for (int t : l.inputs) {
+      if (t != 0 && parent[t] < 0 && t != model_->output) {
+        parent[t] = l.output;
+        channel_offset[t] = off;
+      }
+      off += model_->tensors[t].channels;
+    }
+  }
+  aliased_.assign(nt, false);
+  storage_.resize(nt);
+  views_.resize(nt);
+  auto resolve = [&](int t, int* root, int* off) {
+    *root = t;
+    *off = 0;
+    while (parent[*root] >= 0) {
+      *off += channel_offset[*root];
+      *root = parent[*root];
+    }
+  };
+  for (size_t t = 0; t < nt; ++t) {
+    if (static_cast<int>(t) == model_->output || parent[t] >= 0) continue;
+    const Int8Tensor& s = model_->tensors[t];
+    storage_[t].assign(static_cast<size_t>(s.height + 2 * border_) * (s.width + 2 * border_) * s.channels + kSlack, 0);
+  }
+  for (size_t t = 0; t < nt; ++t) {
+    if (static_cast<int>(t) == model_->output) continue;
+    int root = 0, off = 0;
+    resolve(static_cast<int>(t), &root, &off);
+    aliased_[t] = root != static_cast<int>(t);
+    const Int8Tensor& r = model_->tensors[root];
+    views_[t].origin = storage_[root].data() + off;
+    views_[t].pixel_stride = r.channels;
+    views_[t].row_stride = (r.width + 2 * border_) * r.channels;
+  }
+
+  // Convolutions: kernels, packed weights, int16 shadows of signed inputs.
+  shadows_.resize(nt);
+  convs_.resize(model_->layers.size());
+  for (size_t li = 0; li < model_->layers.size(); ++li) {
+    const Int8Layer& l = model_->layers[li];
+    if (l.op != Int8Layer::Op::kConv) {
+      for (int t : l.inputs)
+        if (t == 0) need_int8_input_ = true;
+      continue;
+    }
+    internal::ConvPlan& p = convs_[li];
+    const Int8Tensor& ti = model_->tensors[l.inputs[0]];
+    const Int8Tensor& to = model_->tensors[l.output];
+    p.layer = &l;
+    p.in_tensor = l.inputs[0];
+    p.out_tensor = l.output;
+    p.in_h = ti.height;
+    p.in_w = ti.width;
+    p.out_h = to.height;
+    p.out_w = to.width;
+    p.oc_blocks = (l.out_channels + 7) / 8;
+    p.avx2 = use_avx2_;
+    p.signed_input = !nonneg_[p.in_tensor];
+    const int cin = l.in_channels, k = l.kernel, cout = l.out_channels;
+    const int padded = p.oc_blocks * 8;
+    p.bias.assign(padded, 0);
+    p.multiplier.assign(padded, 1 << 30);
+    p.shift.assign(padded, 0);
+    for (int o = 0; o < cout; ++o) {
+      p.bias[o] = l.bias[o];
+      if (l.requantize) {
+        p.multiplier[o] = l.multiplier[o];
+        p.shift[o] = l.shift[o];
+      }
+    }
+    auto w_at = [&](int o, int i, int ky, int kx) {
+      return l.weights[((static_cast<size_t>(o) * cin + i) * k + ky) * k + kx];
+    };
+    // Scalar weights [oc][ky][kx][ic].
+    p.ohwi.resize(static_cast<size_t>(cout) * k * k * cin);
+    for (int o = 0; o < cout; ++o)
+      for (int ky = 0; ky < k; ++ky)
+        for (int kx = 0; kx < k; ++kx)
+          for (int i = 0; i < cin; ++i)
+            p.ohwi[((static_cast<size_t>(o) * k + ky) * k + kx) * cin + i] = w_at(o, i, ky, kx);
+    if (!p.avx2) {
+      if (p.in_tensor == 0) need_int8_input_ = true;
+      continue;
+    }
+    const int taps = k * k;
+    if (!p.signed_input) {
+      // [ocb][tap][step][8 oc][4 ic] int8, zero beyond cin / cout.
+      p.k_steps = (cin + 3) / 4;
+      p.packed8.assign(static_cast<size_t>(p.oc_blocks) * taps * p.k_steps * 32, 0);
+      for (int o = 0; o < cout; ++o)
+        for (int t = 0; t < taps; ++t)
+          for (int i = 0; i < cin; ++i) {
+            const size_t at = ((((static_cast<size_t>(o / 8) * taps + t) * p.k_steps + i / 4) * 8 + o % 8) * 4) + i % 4;
+            p.packed8[at] = w_at(o, i, t / k, t % k);
+          }
+    } else {
+      // [ocb][tap][step][8 oc][2 ic] int16 on an int16 shadow with channels padded to even.
+      p.k_steps = (cin + 1) / 2;
+      p.packed16.assign(static_cast<size_t>(p.oc_blocks) * taps * p.k_steps * 16, 0);
+      for (int o = 0; o < cout; ++o)
+        for (int t = 0; t < taps; ++t)
+          for (int i = 0; i < cin; ++i) {
+            const size_t at = ((((static_cast<size_t>(o / 8) * taps + t) * p.k_steps + i / 2) * 8 + o % 8) * 2) + i % 2;
+            p.packed16[at] = w_at(o, i, t / k, t % k);
+          }
+      internal::Int16Shadow& sh = shadows_[p.in_tensor];  // the input's, or refreshed by ShadowStep
+      if (sh.data.empty()) {
+        sh.channels = (ti.channels + 1) / 2 * 2;
+        sh.row_stride = (ti.width + 2 * border_) * sh.channels;
+        sh.data.assign(static_cast<size_t>(ti.height + 2 * border_) * sh.row_stride + kSlack, 0);
+      }
+    }
+  }
+
+  const Int8Tensor& head = model_->tensors[model_->output];
+  for (const internal::ConvPlan& p : convs_)
+    if (p.layer != nullptr && p.out_tensor == model_->output) {
+      head_stride_ = p.oc_blocks * 8;
+      head_scale_ = p.layer->output_scale;
+    }
+  head_.assign(static_cast<size_t>(head.height) * head.width * head_stride_, 0);
+  logits_.assign(static_cast<size_t>(head.channels) * head.height * head.width, 0.f);
+
+  for (int i = 1; i < threads_; ++i) pool_.emplace_back([this, i] { Worker(i); });
+}
+
+Engine::~Engine() {
+  stop_.store(true, std::memory_order_release);
+  frame_gen_.fetch_add(1, std::memory_order_release);
+  frame_gen_.notify_all();
+  for (std::thread& t : pool_) t.join();
+}
+
+void Engine::Worker(int id) {
+  uint32_t seen = 0;
+  for (;;) {
+    WaitChange(frame_gen_, seen);
+    seen = frame_gen_.load(std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    RunPart(id);
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    done_.notify_all();
+  }
+}
+
+void Engine::Run(const uint8_t* rgb) {
+  rgb_ = rgb;
+  if (threads_ > 1) {
+    frame_gen_.fetch_add(1, std::memory_order_release);
+    frame_gen_.notify_all();
+  }
+  RunPart(0);
+  if (threads_ > 1) {
+    for (;;) {
+      const int d = done_.load(std::memory_order_acquire);
+      if (d == threads_ - 1) break;
+      WaitChange(done_, d);
+    }
+    done_.store(0, std::memory_order_relaxed);
+  }
+}
+
+void Engine::Sync() {
+  if (threads_ == 1) return;
+  const uint32_t gen = barrier_gen_.load(std::memory_order_acquire);
+  if (barrier_count_.fetch_add(1, std::memory_order_acq_rel) == threads_ - 1) {
+    barrier_count_.store(0, std::memory_order_relaxed);
+    barrier_gen_.store(gen + 1, std::memory_order_release);
+    barrier_gen_.notify_all();
+    return;
+  }
+  WaitChange(barrier_gen_, gen);
+}
+
+void Engine::Rows(int id, int rows, int* begin, int* end) const {
+  *begin = static_cast<int>(static_cast<int64_t>(rows) * id / threads_);
+  *end = static_cast<int>(static_cast<int64_t>(rows) * (id + 1) / threads_);
+}
+
+void Engine::RunPart(int id) {
+  InputStep(id);
+  Sync();
+  for (size_t li = 0; li < model_->layers.size(); ++li) {
+    const Int8Layer& l = model_->layers[li];
+    switch (l.op) {
+      case Int8Layer::Op::kConv: {
+        const internal::ConvPlan& p = convs_[li];
+        if (p.avx2 && p.signed_input && p.in_tensor != 0) {  // refresh the shadow first
+          ShadowStep(id, p.in_tensor);
+          Sync();
+        }
+        ConvStep(id, li);
+        break;
+      }
+      case Int8Layer::Op::kUpsample2x: UpsampleStep(id, li); break;
+      case Int8Layer::Op::kConcat: ConcatStep(id, li); break;
+    }
+    Sync();
+  }
+  DequantizeStep(id);
+}
+
+void Engine::InputStep(int id) {
+  const int n = reference::kInputSize;
+  int y0 = 0, y1 = 0;
+  Rows(id, n, &y0, &y1);
+  const internal::View& v = views_[0];
+  internal::Int16Shadow& sh = shadows_[0];
+  for (int y = y0; y < y1; ++y) {
+    const uint8_t* src = rgb_ + static_cast<size_t>(y) * n * 3;
+    if (need_int8_input_) {
+      int8_t* d = v.At(y, 0, border_);
+      for (int x = 0; x < n; ++x)
+        for (int c = 0; c < 3; ++c) d[x * v.pixel_stride + c] = static_cast<int8_t>(src[x * 3 + c] - 128);
+    }
+    if (!sh.data.empty()) {
+      int16_t* d = sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
+      for (int x = 0; x < n; ++x)
+        for (int c = 0; c < 3; ++c) d[x * sh.channels + c] = static_cast<int16_t>(src[x * 3 + c] - 128);
+    }
+  }
+}
+
+void Engine::ShadowStep(int id, int tensor) {
+  const Int8Tensor& t = model_->tensors[tensor];
+  const internal::View& v = views_[tensor];
+  internal::Int16Shadow& sh = shadows_[tensor];
+  int y0 = 0, y1 = 0;
+  Rows(id, t.height, &y0, &y1);
+  for (int y = y0; y < y1; ++y) {
+    const int8_t* s = v.At(y, 0, border_);
+    int16_t* d = sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
+    for (int x = 0; x < t.width; ++x)
+      for (int c = 0; c < t.channels; ++c) d[x * sh.channels + c] = s[x * v.pixel_stride + c];
+  }
+}
+
+void Engine::ConvStep(int id, size_t li) {
+  const internal::ConvPlan& p = convs_[li];
+  const Int8Layer& l = *p.layer;
+  internal::ConvArgs a;
+  a.out_w = p.out_w;
+  a.kernel = l.kernel;
+  a.stride = l.stride;
+  a.offset = border_ - l.pad;
+  a.cin = l.in_channels;
+  a.cout = l.out_channels;
+  a.oc_blocks = p.oc_blocks;
+  a.k_steps = p.k_steps;
+  a.bias = p.bias.data();
+  a.multiplier = p.multiplier.data();
+  a.shift = p.shift.data();
+  a.relu = l.relu;
+  if (p.out_tensor == model_->output) {
+    a.out32 = head_.data();
+  } else {
+    const internal::View& o = views_[p.out_tensor];
+    a.out8 = o.At(0, 0, border_);
+    a.out_pixel_stride = o.pixel_stride;
+    a.out_row_stride = o.row_stride;
+  }
+  int y0 = 0, y1 = 0;
+  Rows(id, p.out_h, &y0, &y1);
+  if (y0 >= y1) return;
+  if (p.avx2 && p.signed_input) {
+    const internal::Int16Shadow& sh = shadows_[p.in_tensor];
+    a.in16 = sh.data.data();
+    a.in_pixel_stride = sh.channels;
+    a.in_row_stride = sh.row_stride;
+    a.packed = p.packed16.data();
+    internal::ConvRowsS16Avx2(a, y0, y1);
+  } else {
+    const internal::View& v = views_[p.in_tensor];
+    a.in8 = v.origin;
+    a.in_pixel_stride = v.pixel_stride;
+    a.in_row_stride = v.row_stride;
+    if (p.avx2) {
+      a.packed = p.packed8.data();
+      internal::ConvRowsU8Avx2(a, y0, y1);
+    } else {
+      a.weights_oihw = p.ohwi.data();
+      internal::ConvRowsScalar(a, y0, y1);
+    }
+  }
+}
+
+void Engine::UpsampleStep(int id, size_t li) {
+  const Int8Layer& l = model_->layers[li];
+  const Int8Tensor& to = model_->tensors[l.output];
+  const internal::View& in = views_[l.inputs[0]];
+  const internal::View& out = views_[l.output];
+  const int c = to.channels;
+  int y0 = 0, y1 = 0;
+  Rows(id, to.height, &y0, &y1);
+  for (int y = y0; y < y1; ++y) {
+    const int8_t* s = in.At(y / 2, 0, border_);
+    int8_t* d = out.At(y, 0, border_);
+    for (int x = 0; x < to.width; ++x) std::memcpy(d + x * out.pixel_stride, s + (x / 2) * in.pixel_stride, c);
+  }
+}
+
+void Engine::ConcatStep(int id, size_t li) {
+  const Int8Layer& l = model_->layers[li];
+  const Int8Tensor& to = model_->tensors[l.output];
+  const internal::View& out = views_[l.output];
+  int y0 = 0, y1 = 0;
+  Rows(id, to.height, &y0, &y1);
+  int off = 0;
+  for (int t : l.inputs) {
+    const int c = model_->tensors[t].channels;
+    const internal::View& in = views_[t];
+    if (in.origin != out.origin + off) {  // not written in place: copy
+      for (int y = y0; y < y1; ++y) {
+        const int8_t* s = in.At(y, 0, border_);
+        int8_t* d = out.At(y, 0, border_) + off;
+        for (int x = 0; x < to.width; ++x) std::memcpy(d + x * out.pixel_stride, s + x * in.pixel_stride, c);
+      }
+    }
+    off += c;
+  }
+}
+
+void Engine::DequantizeStep(int id) {
+  const Int8Tensor& h = model_->tensors[model_->output];
+  const int plane = h.height * h.width;
+  int p0 = 0, p1 = 0;
+  Rows(id, plane, &p0, &p1);
+  for (int c = 0; c < h.channels; ++c) {
+    const float s = head_scale_[c];
+    float* d = logits_.data() + static_cast<size_t>(c) * plane;
+    for (int p = p0; p < p1; ++p) d[p] = static_cast<float>(head_[static_cast<size_t>(p) * head_stride_ + c]) * s;
+  }
+}
+
+std::vector<int32_t> Engine::HeadAccumulators() const {
+  const Int8Tensor& h = model_->tensors[model_->output];
+  const int plane = h.height * h.width;
+  std::vector<int32_t> out(static_cast<size_t>(h.channels) * plane);
+  for (int c = 0; c < h.channels; ++c)
+    for (int p = 0; p < plane; ++p) out[static_cast<size_t>(c) * plane + p] = head_[static_cast<size_t>(p) * head_stride_ + c];
+  return out;
+}
+
+std::vector<int8_t> Engine::Tensor(int index) const {
+  const Int8Tensor& t = model_->tensors[index];
+  std::vector<int8_t> out(static_cast<size_t>(t.channels) * t.height * t.width);
+  if (index == 0 && !need_int8_input_) {  // only the int16 shadow exists
+    const internal::Int16Shadow& sh = shadows_[0];
+    for (int c = 0; c < t.channels; ++c)
+      for (int y = 0; y < t.height; ++y)
+        for (int x = 0; x < t.width; ++x)
+          out[(static_cast<size_t>(c) * t.height + y) * t.width + x] = static_cast<int8_t>(
+              sh.data[static_cast<size_t>(y + border_) * sh.row_stride + (x + border_) * sh.channels + c]);
+    return out;
+  }
+  const internal::View& v = views_[index];
+  for (int c = 0; c < t.channels; ++c)
+    for (int y = 0; y < t.height; ++y)
+      for (int x = 0; x < t.width; ++x)
+        out[(static_cast<size_t>(c) * t.height + y) * t.width + x] = v.At(y, x, border_)[c];
+  return out;
+}
+
+}  // namespace maskbench::int8_fast

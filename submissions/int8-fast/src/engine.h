@@ -1,0 +1,134 @@
+// int8-fast: an optimised executor of the reference int8 network
+// (reference/model/refnet-int8.json), bit-exact with the naive
+// maskbench::reference::Int8Executor (the reference-baseline).
+//
+// How it is fast (docs/submissions/int8-fast.md): activations are kept as
+// zero-bordered HWC int8 tensors, so a convolution is an implicit GEMM read
+// straight from the tensor (no im2col); concat outputs own one buffer that their
+// inputs are written into at a channel offset (concat is free); weights are
+// pre-packed at create into [oc_block of 8][tap][k step][8 oc][k lanes] for the
+// AVX2 kernels (vpmaddubsw on ReLU'd activations, which are in [0, 127], or
+// vpmaddwd on an int16 copy for a signed input such as the network input);
+// requantization is vectorised with exactly the reference's rounding; output
+// rows are split across a thread pool created at create. The AVX2 kernels are
+// chosen at run time (__builtin_cpu_supports); a portable scalar path computes
+// the same values on any x86-64. Run() allocates nothing.
+//
+// Thread-safety: an Engine runs one frame at a time; call it from one thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "maskbench/reference/int8_model.h"
+
+namespace maskbench::int8_fast {
+
+enum class Simd { kAuto, kAvx2, kScalar };
+
+struct EngineOptions {
+  int threads = 0;          // 0: std::thread::hardware_concurrency() (at least 1)
+  Simd simd = Simd::kAuto;  // kAvx2 fails at create on a CPU without AVX2
+};
+
+namespace internal {
+
+// A tensor view into a zero-bordered HWC int8 buffer.
+struct View {
+  int8_t* origin = nullptr;  // element (channel 0) of padded pixel (0, 0)
+  int pixel_stride = 0;      // bytes between horizontally adjacent pixels
+  int row_stride = 0;        // bytes between rows
+  int8_t* At(int y, int x, int border) const {
+    return origin + static_cast<ptrdiff_t>(y + border) * row_stride +
+           static_cast<ptrdiff_t>(x + border) * pixel_stride;
+  }
+};
+
+// Everything one convolution needs, prepared at create.
+struct ConvPlan {
+  const reference::Int8Layer* layer = nullptr;
+  int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int oc_blocks = 0;               // ceil(out_channels / 8)
+  bool signed_input = false;       // input may be negative: int16 kernel on a shadow copy
+  int in_tensor = 0, out_tensor = 0;
+  int k_steps = 0;                 // per tap: ceil(cin/4) (u8 kernel) or ceil(cin/2) (s16 kernel)
+  std::vector<int8_t> ohwi;        // scalar path weights, [oc][ky][kx][ic]
+  std::vector<int8_t> packed8;     // u8 kernel weights
+  std::vector<int16_t> packed16;   // s16 kernel weights
+  std::vector<int32_t> bias, multiplier, shift;  // padded to oc_blocks * 8
+  bool avx2 = false;               // this layer runs the AVX2 kernel
+};
+
+struct Int16Shadow {  // zero-bordered HWC int16 copy of a signed tensor, channels padded to even
+  std::vector<int16_t> data;
+  int channels = 0;   // padded channel count (pixel stride)
+  int row_stride = 0;  // elements
+};
+
+}  // namespace internal
+
+class Engine {
+ public:
+  // Plans the network: buffers, packed weights, threads. `model` must outlive the engine.
+  Engine(const reference::Int8Model* model, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs one frame: `rgb` is kInputSize x kInputSize x 3 RGB bytes (ResizeToInput).
+  void Run(const uint8_t* rgb);
+  // The head after Run(), dequantized (kHeadChannels x kGrid x kGrid floats, CHW), for Decode().
+  const std::vector<float>& HeadLogits() const { return logits_; }
+  // The head's int32 accumulators after Run() (CHW), as Int8Output::head.
+  std::vector<int32_t> HeadAccumulators() const;
+  // Tensor `index` after Run() as CHW int8, as Int8Executor::Tensor(index).
+  std::vector<int8_t> Tensor(int index) const;
+
+  bool uses_avx2() const { return use_avx2_; }
+  int threads() const { return threads_; }
+
+ private:
+  void Worker(int id);
+  void RunPart(int id);  // the whole network, this thread's share of each layer
+  void Sync();           // barrier between layers
+  void InputStep(int id);
+  void ConvStep(int id, size_t layer);
+  void UpsampleStep(int id, size_t layer);
+  void ConcatStep(int id, size_t layer);
+  void ShadowStep(int id, int tensor);
+  void DequantizeStep(int id);
+  void Rows(int id, int rows, int* begin, int* end) const;
+
+  const reference::Int8Model* model_;
+  bool use_avx2_ = false;
+  int threads_ = 1;
+  int border_ = 1;
+  std::vector<std::vector<int8_t>> storage_;     // per root tensor (empty when aliased)
+  std::vector<internal::View> views_;
+  std::vector<bool> aliased_;                     // tensor written into a concat's buffer
+  std::vector<bool> nonneg_;                      // tensor is produced >= 0 (ReLU)
+  bool need_int8_input_ = false;                  // the int8 view of the input is read
+  std::vector<internal::ConvPlan> convs_;         // per layer (empty plan for non-conv)
+  std::vector<internal::Int16Shadow> shadows_;    // per tensor (empty unless needed)
+  std::vector<int32_t> head_;                     // [pixel][oc_blocks * 8] of the head
+  int head_stride_ = 8;
+  std::vector<float> head_scale_;
+  std::vector<float> logits_;
+  const uint8_t* rgb_ = nullptr;
+
+  // Thread pool: workers 1..threads-1; the caller is worker 0.
+  std::vector<std::thread> pool_;
+  std::atomic<uint32_t> frame_gen_{0};
+  std::atomic<int> done_{0};
+  std::atomic<bool> stop_{false};
+  std::atomic<int> barrier_count_{0};
+  std::atomic<uint32_t> barrier_gen_{0};
+};
+
+// "auto" | "avx2" | "scalar" -> Simd; false when unknown.
+bool ParseSimd(const std::string& text, Simd* out);
+
+}  // namespace maskbench::int8_fast

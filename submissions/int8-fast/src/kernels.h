@@ -1,0 +1,60 @@
+// int8-fast convolution kernels (internal). One call computes output rows
+// [row_begin, row_end) of one convolution for all output channels. The AVX2
+// kernels are compiled with target attributes and must only be called when
+// the CPU supports AVX2 (Engine checks __builtin_cpu_supports("avx2")).
+//
+// Thread-safety: pure functions of their arguments; calls on disjoint rows may
+// run concurrently.
+#pragma once
+
+#include <cstdint>
+
+namespace maskbench::int8_fast::internal {
+
+struct ConvArgs {
+  int out_w = 0;
+  int kernel = 1, stride = 1;
+  int offset = 0;  // border - pad: padded input coordinate of tap 0 of output 0
+  int cin = 0;
+  int oc_blocks = 0;    // blocks of 8 output channels
+  int cout = 0;         // real output channels (the last block may be partial)
+  int k_steps = 0;      // per tap: 4-channel steps (u8) or 2-channel steps (s16)
+  // Input (one of): int8 view or int16 shadow. Strides in elements.
+  const int8_t* in8 = nullptr;
+  const int16_t* in16 = nullptr;
+  int in_pixel_stride = 0, in_row_stride = 0;
+  // Packed weights (u8 kernel: int8, s16 kernel: int16), block-major.
+  const void* packed = nullptr;
+  // Per output channel, padded to oc_blocks * 8.
+  const int32_t* bias = nullptr;
+  const int32_t* multiplier = nullptr;
+  const int32_t* shift = nullptr;
+  bool relu = false;
+  // Output (one of): requantized int8 into a view, or int32 [pixel][oc_blocks*8].
+  int8_t* out8 = nullptr;  // padded pixel (border, border) of the output view, channel 0
+  int out_pixel_stride = 0, out_row_stride = 0;
+  int32_t* out32 = nullptr;
+  // Scalar path only: the original OIHW weights on the int8 view.
+  const int8_t* weights_oihw = nullptr;
+};
+
+// AVX2: unsigned (ReLU'd, [0, 127]) int8 input with vpmaddubsw.
+void ConvRowsU8Avx2(const ConvArgs& a, int row_begin, int row_end);
+// AVX2: signed input through its int16 shadow with vpmaddwd.
+void ConvRowsS16Avx2(const ConvArgs& a, int row_begin, int row_end);
+// Portable: any int8 input, OIHW weights.
+void ConvRowsScalar(const ConvArgs& a, int row_begin, int row_end);
+
+// The reference's Requantize, inlined for the scalar path.
+inline int8_t RequantizeScalar(int32_t acc, int32_t multiplier, int32_t shift, bool relu) {
+  const int n = 31 + shift;
+  const int64_t prod = static_cast<int64_t>(acc) * multiplier;
+  const int64_t half = int64_t{1} << (n - 1);
+  int64_t q = prod >= 0 ? (prod + half) >> n : -((-prod + half) >> n);
+  const int64_t lo = relu ? 0 : -128;
+  if (q < lo) q = lo;
+  if (q > 127) q = 127;
+  return static_cast<int8_t>(q);
+}
+
+}  // namespace maskbench::int8_fast::internal

@@ -1,0 +1,16 @@
+/* hang: never returns from infer call "hang_at_call" (config, default 0). */
+#define _POSIX_C_SOURCE 200809L
+#include <time.h>
+
+#include "simple_plugin.h"
+
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
+                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
+  (void)frame, (void)detections, (void)capacity, (void)error, (void)error_capacity;
+  if ((long)s->calls >= mb_test_config_int(s->config, "hang_at_call", 0)) {
+    struct timespec second = {1, 0};
+    for (;;) nanosleep(&second, NULL);
+  }
+  *count = 0;
+  return MB_OK;
+}
