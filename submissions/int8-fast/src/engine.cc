@@ -25,7 +25,7 @@ void CpuRelax() {
 // Spins briefly, then sleeps on the atomic, until it differs from `old`.
 template <typename T>
 void WaitChange(const std::atomic<T>& a, T old) {
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < 4000; ++i) {
     if (a.load(std::memory_order_acquire) != old) return;
     CpuRelax();
   }
@@ -210,7 +210,41 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
   head_.assign(static_cast<size_t>(head.height) * head.width * head_stride_, 0);
   logits_.assign(static_cast<size_t>(head.channels) * head.height * head.width, 0.f);
 
-  for (int i = 1; i < threads_; ++i) pool_.emplace_back([this, i] { Worker(i); });
+  // The frame as steps; concats whose inputs were all written in place vanish.
+  AddStep(Step::Kind::kInput, 0, reference::kInputSize);
+  for (size_t li = 0; li < model_->layers.size(); ++li) {
+    const Int8Layer& l = model_->layers[li];
+    const int rows = model_->tensors[l.output].height;
+    switch (l.op) {
+      case Int8Layer::Op::kConv:
+        if (convs_[li].avx2 && convs_[li].signed_input && convs_[li].in_tensor != 0)
+          AddStep(Step::Kind::kShadow, convs_[li].in_tensor, model_->tensors[convs_[li].in_tensor].height);
+        AddStep(Step::Kind::kConv, static_cast<int>(li), rows);
+        break;
+      case Int8Layer::Op::kUpsample2x: AddStep(Step::Kind::kUpsample, static_cast<int>(li), rows); break;
+      case Int8Layer::Op::kConcat: {
+        bool in_place = true;
+        for (int t : l.inputs) in_place = in_place && aliased_[t];
+        if (!in_place) AddStep(Step::Kind::kConcat, static_cast<int>(li), rows);
+        break;
+      }
+    }
+  }
+  AddStep(Step::Kind::kDequantize, 0, head.height * head.width);
+  done_ = std::make_unique<std::atomic<int>[]>(steps_.size());
+  for (size_t i = 0; i < steps_.size(); ++i) done_[i].store(0);
+  next_item_.store(static_cast<int>(item_step_.size()));  // nothing to claim until Run()
+
+  for (int i = 1; i < threads_; ++i) pool_.emplace_back([this] { Worker(); });
+}
+
+void Engine::AddStep(Step::Kind kind, int index, int rows) {
+  Step s{kind, index, rows, std::max(1, std::min(rows, 4 * threads_))};
+  for (int c = 0; c < s.chunks; ++c) {
+    item_step_.push_back(static_cast<int>(steps_.size()));
+    item_chunk_.push_back(c);
+  }
+  steps_.push_back(s);
 }
 
 Engine::~Engine() {
@@ -220,79 +254,67 @@ Engine::~Engine() {
   for (std::thread& t : pool_) t.join();
 }
 
-void Engine::Worker(int id) {
+void Engine::Worker() {
   uint32_t seen = 0;
   for (;;) {
     WaitChange(frame_gen_, seen);
     seen = frame_gen_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
-    RunPart(id);
-    done_.fetch_add(1, std::memory_order_acq_rel);
-    done_.notify_all();
+    Work();
   }
 }
 
 void Engine::Run(const uint8_t* rgb) {
   rgb_ = rgb;
+  for (size_t i = 0; i < steps_.size(); ++i) done_[i].store(0, std::memory_order_relaxed);
+  next_item_.store(0, std::memory_order_release);
   if (threads_ > 1) {
     frame_gen_.fetch_add(1, std::memory_order_release);
     frame_gen_.notify_all();
   }
-  RunPart(0);
-  if (threads_ > 1) {
-    for (;;) {
-      const int d = done_.load(std::memory_order_acquire);
-      if (d == threads_ - 1) break;
-      WaitChange(done_, d);
-    }
-    done_.store(0, std::memory_order_relaxed);
+  Work();
+  // Wait for chunks other threads still run.
+  const size_t last = steps_.size() - 1;
+  for (int spins = 0; done_[last].load(std::memory_order_acquire) != steps_[last].chunks; ++spins) {
+    if (spins < 2000) CpuRelax();
+    else std::this_thread::yield();
   }
 }
 
-void Engine::Sync() {
-  if (threads_ == 1) return;
-  const uint32_t gen = barrier_gen_.load(std::memory_order_acquire);
-  if (barrier_count_.fetch_add(1, std::memory_order_acq_rel) == threads_ - 1) {
-    barrier_count_.store(0, std::memory_order_relaxed);
-    barrier_gen_.store(gen + 1, std::memory_order_release);
-    barrier_gen_.notify_all();
-    return;
-  }
-  WaitChange(barrier_gen_, gen);
-}
-
-void Engine::Rows(int id, int rows, int* begin, int* end) const {
-  *begin = static_cast<int>(static_cast<int64_t>(rows) * id / threads_);
-  *end = static_cast<int>(static_cast<int64_t>(rows) * (id + 1) / threads_);
-}
-
-void Engine::RunPart(int id) {
-  InputStep(id);
-  Sync();
-  for (size_t li = 0; li < model_->layers.size(); ++li) {
-    const Int8Layer& l = model_->layers[li];
-    switch (l.op) {
-      case Int8Layer::Op::kConv: {
-        const internal::ConvPlan& p = convs_[li];
-        if (p.avx2 && p.signed_input && p.in_tensor != 0) {  // refresh the shadow first
-          ShadowStep(id, p.in_tensor);
-          Sync();
-        }
-        ConvStep(id, li);
-        break;
+void Engine::Work() {
+  const int items = static_cast<int>(item_step_.size());
+  for (;;) {
+    const int item = next_item_.fetch_add(1, std::memory_order_acq_rel);
+    if (item >= items) return;
+    const int step = item_step_[item];
+    if (step > 0) {  // the previous step must be complete
+      for (int spins = 0; done_[step - 1].load(std::memory_order_acquire) != steps_[step - 1].chunks; ++spins) {
+        if (spins < 2000) CpuRelax();
+        else std::this_thread::yield();
       }
-      case Int8Layer::Op::kUpsample2x: UpsampleStep(id, li); break;
-      case Int8Layer::Op::kConcat: ConcatStep(id, li); break;
     }
-    Sync();
+    RunChunk(item);
+    done_[step].fetch_add(1, std::memory_order_acq_rel);
   }
-  DequantizeStep(id);
 }
 
-void Engine::InputStep(int id) {
+void Engine::RunChunk(int item) {
+  const Step& s = steps_[item_step_[item]];
+  const int c = item_chunk_[item];
+  const int r0 = static_cast<int>(static_cast<int64_t>(s.rows) * c / s.chunks);
+  const int r1 = static_cast<int>(static_cast<int64_t>(s.rows) * (c + 1) / s.chunks);
+  switch (s.kind) {
+    case Step::Kind::kInput: InputRows(r0, r1); break;
+    case Step::Kind::kShadow: ShadowRows(s.index, r0, r1); break;
+    case Step::Kind::kConv: ConvRows(static_cast<size_t>(s.index), r0, r1); break;
+    case Step::Kind::kUpsample: UpsampleRows(static_cast<size_t>(s.index), r0, r1); break;
+    case Step::Kind::kConcat: ConcatRows(static_cast<size_t>(s.index), r0, r1); break;
+    case Step::Kind::kDequantize: DequantizeRange(r0, r1); break;
+  }
+}
+
+void Engine::InputRows(int y0, int y1) {
   const int n = reference::kInputSize;
-  int y0 = 0, y1 = 0;
-  Rows(id, n, &y0, &y1);
   const internal::View& v = views_[0];
   internal::Int16Shadow& sh = shadows_[0];
   for (int y = y0; y < y1; ++y) {
@@ -310,12 +332,10 @@ void Engine::InputStep(int id) {
   }
 }
 
-void Engine::ShadowStep(int id, int tensor) {
+void Engine::ShadowRows(int tensor, int y0, int y1) {
   const Int8Tensor& t = model_->tensors[tensor];
   const internal::View& v = views_[tensor];
   internal::Int16Shadow& sh = shadows_[tensor];
-  int y0 = 0, y1 = 0;
-  Rows(id, t.height, &y0, &y1);
   for (int y = y0; y < y1; ++y) {
     const int8_t* s = v.At(y, 0, border_);
     int16_t* d = sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
@@ -324,7 +344,7 @@ void Engine::ShadowStep(int id, int tensor) {
   }
 }
 
-void Engine::ConvStep(int id, size_t li) {
+void Engine::ConvRows(size_t li, int y0, int y1) {
   const internal::ConvPlan& p = convs_[li];
   const Int8Layer& l = *p.layer;
   internal::ConvArgs a;
@@ -348,8 +368,6 @@ void Engine::ConvStep(int id, size_t li) {
     a.out_pixel_stride = o.pixel_stride;
     a.out_row_stride = o.row_stride;
   }
-  int y0 = 0, y1 = 0;
-  Rows(id, p.out_h, &y0, &y1);
   if (y0 >= y1) return;
   if (p.avx2 && p.signed_input) {
     const internal::Int16Shadow& sh = shadows_[p.in_tensor];
@@ -373,14 +391,12 @@ void Engine::ConvStep(int id, size_t li) {
   }
 }
 
-void Engine::UpsampleStep(int id, size_t li) {
+void Engine::UpsampleRows(size_t li, int y0, int y1) {
   const Int8Layer& l = model_->layers[li];
   const Int8Tensor& to = model_->tensors[l.output];
   const internal::View& in = views_[l.inputs[0]];
   const internal::View& out = views_[l.output];
   const int c = to.channels;
-  int y0 = 0, y1 = 0;
-  Rows(id, to.height, &y0, &y1);
   for (int y = y0; y < y1; ++y) {
     const int8_t* s = in.At(y / 2, 0, border_);
     int8_t* d = out.At(y, 0, border_);
@@ -388,12 +404,10 @@ void Engine::UpsampleStep(int id, size_t li) {
   }
 }
 
-void Engine::ConcatStep(int id, size_t li) {
+void Engine::ConcatRows(size_t li, int y0, int y1) {
   const Int8Layer& l = model_->layers[li];
   const Int8Tensor& to = model_->tensors[l.output];
   const internal::View& out = views_[l.output];
-  int y0 = 0, y1 = 0;
-  Rows(id, to.height, &y0, &y1);
   int off = 0;
   for (int t : l.inputs) {
     const int c = model_->tensors[t].channels;
@@ -409,11 +423,9 @@ void Engine::ConcatStep(int id, size_t li) {
   }
 }
 
-void Engine::DequantizeStep(int id) {
+void Engine::DequantizeRange(int p0, int p1) {
   const Int8Tensor& h = model_->tensors[model_->output];
   const int plane = h.height * h.width;
-  int p0 = 0, p1 = 0;
-  Rows(id, plane, &p0, &p1);
   for (int c = 0; c < h.channels; ++c) {
     const float s = head_scale_[c];
     float* d = logits_.data() + static_cast<size_t>(c) * plane;

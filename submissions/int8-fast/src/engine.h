@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,16 +92,23 @@ class Engine {
   int threads() const { return threads_; }
 
  private:
-  void Worker(int id);
-  void RunPart(int id);  // the whole network, this thread's share of each layer
-  void Sync();           // barrier between layers
-  void InputStep(int id);
-  void ConvStep(int id, size_t layer);
-  void UpsampleStep(int id, size_t layer);
-  void ConcatStep(int id, size_t layer);
-  void ShadowStep(int id, int tensor);
-  void DequantizeStep(int id);
-  void Rows(int id, int rows, int* begin, int* end) const;
+  // One unit of work: rows [begin, end) of one step (a layer or the input/dequantize pass).
+  struct Step {
+    enum class Kind { kInput, kShadow, kConv, kUpsample, kConcat, kDequantize } kind;
+    int index = 0;  // layer index (kConv, kUpsample, kConcat) or tensor index (kShadow)
+    int rows = 0;   // rows (or head pixels for kDequantize) split into chunks
+    int chunks = 1;
+  };
+  void AddStep(Step::Kind kind, int index, int rows);
+  void Worker();
+  void Work();  // claims and runs chunks of the current frame until none is left
+  void RunChunk(int item);
+  void InputRows(int y0, int y1);
+  void ShadowRows(int tensor, int y0, int y1);
+  void ConvRows(size_t layer, int y0, int y1);
+  void UpsampleRows(size_t layer, int y0, int y1);
+  void ConcatRows(size_t layer, int y0, int y1);
+  void DequantizeRange(int p0, int p1);
 
   const reference::Int8Model* model_;
   bool use_avx2_ = false;
@@ -119,13 +127,17 @@ class Engine {
   std::vector<float> logits_;
   const uint8_t* rgb_ = nullptr;
 
-  // Thread pool: workers 1..threads-1; the caller is worker 0.
-  std::vector<std::thread> pool_;
+  // Work sharing without barriers: the steps' chunks form one sequence of
+  // items; a thread claims the next item (next_item_) and runs it once every
+  // chunk of the previous step is done (done_[step]). A late or descheduled
+  // thread never blocks the others: whoever is running takes the next item.
+  std::vector<Step> steps_;
+  std::vector<int> item_step_, item_chunk_;
+  std::unique_ptr<std::atomic<int>[]> done_;
+  std::atomic<int> next_item_{0};
   std::atomic<uint32_t> frame_gen_{0};
-  std::atomic<int> done_{0};
   std::atomic<bool> stop_{false};
-  std::atomic<int> barrier_count_{0};
-  std::atomic<uint32_t> barrier_gen_{0};
+  std::vector<std::thread> pool_;  // threads - 1 workers; the caller is the other one
 };
 
 // "auto" | "avx2" | "scalar" -> Simd; false when unknown.

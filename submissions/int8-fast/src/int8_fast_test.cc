@@ -1,0 +1,234 @@
+// int8-fast is bit-exact with the naive reference executor (reference-baseline):
+// every int8 tensor and the int32 head, on synthetic frames, for the AVX2 and the
+// scalar kernels and several thread counts; the plugins agree detection for
+// detection through the real ABI; Run() allocates nothing.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <new>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <string_view>
+
+#include "engine.h"
+#include "maskbench/accelerator.h"
+#include "maskbench/core/files.h"
+#include "maskbench/reference/int8_executor.h"
+#include "maskbench/reference/postprocess.h"
+
+// Counts every allocation of this test process (to check that Run() makes none).
+// GCC cannot see that these replace the global operators (it warns on free()).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+static std::atomic<long> g_allocations{0};
+void* operator new(size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
+namespace maskbench::int8_fast {
+namespace {
+
+namespace ref = maskbench::reference;
+
+std::filesystem::path SourceDir() {
+  const char* s = std::getenv("MASKBENCH_SOURCE_DIR");
+  return s ? std::filesystem::path(s) : std::filesystem::path(".");
+}
+std::filesystem::path BuildDir() {
+  const char* s = std::getenv("MASKBENCH_BUILD_DIR");
+  return s ? std::filesystem::path(s) : std::filesystem::path(".");
+}
+
+// A CCTV-like synthetic frame drawn with OpenCV: gradient background, noise,
+// skin-coloured faces, some with a mask band, clutter lines. Deterministic per seed.
+cv::Mat SyntheticFrame(uint64_t seed, int width = 640, int height = 480) {
+  cv::RNG rng(seed);
+  cv::Mat img(height, width, CV_8UC3);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      img.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uint8_t>(40 + x * 120 / width),
+                                          static_cast<uint8_t>(60 + y * 100 / height),
+                                          static_cast<uint8_t>(90 + (x + y) % 50));
+  cv::Mat noise(height, width, CV_8UC3);
+  rng.fill(noise, cv::RNG::UNIFORM, 0, 40);
+  img += noise;
+  for (int i = 0; i < 12; ++i)
+    cv::line(img, {rng.uniform(0, width), rng.uniform(0, height)}, {rng.uniform(0, width), rng.uniform(0, height)},
+             cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), rng.uniform(1, 4));
+  const int faces = 3 + static_cast<int>(seed % 6);
+  for (int i = 0; i < faces; ++i) {
+    const int r = rng.uniform(8, 40);
+    const cv::Point c(rng.uniform(r, width - r), rng.uniform(r, height - r));
+    cv::ellipse(img, c, {r, r * 5 / 4}, 0, 0, 360, cv::Scalar(rng.uniform(60, 140), rng.uniform(120, 180), rng.uniform(170, 240)), -1);
+    cv::circle(img, c + cv::Point(-r / 3, -r / 4), std::max(1, r / 8), cv::Scalar(30, 30, 30), -1);
+    cv::circle(img, c + cv::Point(r / 3, -r / 4), std::max(1, r / 8), cv::Scalar(30, 30, 30), -1);
+    if (rng.uniform(0, 3) != 0)
+      cv::rectangle(img, {c.x - r, c.y}, {c.x + r, c.y + r}, cv::Scalar(rng.uniform(150, 255), rng.uniform(150, 255), rng.uniform(150, 255)), -1);
+  }
+  return img;
+}
+
+std::vector<uint8_t> Input(const cv::Mat& bgr) {
+  std::vector<uint8_t> rgb;
+  ref::ResizeToInput(bgr.data, bgr.cols, bgr.rows, bgr.step, /*bgr=*/true, &rgb);
+  return rgb;
+}
+
+class Int8FastTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<ref::Int8Model> m = ref::LoadInt8Model(SourceDir() / "reference" / "model" / "refnet-int8.json");
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    model_ = std::move(m).value();
+  }
+  // Every tensor and the head of `engine` equal the executor's after both ran `rgb`.
+  void ExpectSame(const ref::Int8Executor& golden, const ref::Int8Output& gout, const Engine& engine,
+                  const std::string& what) {
+    for (size_t t = 1; t < model_.tensors.size(); ++t) {
+      if (static_cast<int>(t) == model_.output) continue;
+      const std::vector<int8_t> got = engine.Tensor(static_cast<int>(t));
+      const std::vector<int8_t>& want = golden.Tensor(static_cast<int>(t));
+      ASSERT_EQ(got.size(), want.size());
+      size_t diff = 0;
+      for (size_t i = 0; i < got.size(); ++i) diff += got[i] != want[i];
+      EXPECT_EQ(diff, 0u) << what << ": tensor " << model_.tensors[t].name << " differs in " << diff << " elements";
+    }
+    EXPECT_EQ(engine.HeadAccumulators(), gout.head) << what << ": int32 head differs";
+    const std::vector<float> want = gout.Dequantize();
+    EXPECT_EQ(engine.HeadLogits(), want) << what << ": dequantized head differs";
+  }
+  ref::Int8Model model_;
+};
+
+TEST_F(Int8FastTest, MatchesTheNaiveExecutorOnEveryTensorOfSyntheticFrames) {
+  ref::Int8Executor golden(&model_);
+  std::vector<std::unique_ptr<Engine>> engines;
+  std::vector<std::string> names;
+  for (Simd simd : {Simd::kAvx2, Simd::kScalar}) {
+    if (simd == Simd::kAvx2 && !__builtin_cpu_supports("avx2")) continue;
+    for (int threads : {1, 2, 3}) {
+      engines.push_back(std::make_unique<Engine>(&model_, EngineOptions{threads, simd}));
+      names.push_back(std::string(simd == Simd::kAvx2 ? "avx2" : "scalar") + " x" + std::to_string(threads));
+    }
+  }
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    const std::vector<uint8_t> rgb = Input(SyntheticFrame(seed, seed == 4 ? 333 : 640, seed == 4 ? 517 : 480));
+    ref::Int8Output gout;
+    golden.Run(rgb.data(), &gout);
+    for (size_t e = 0; e < engines.size(); ++e) {
+      engines[e]->Run(rgb.data());
+      ExpectSame(golden, gout, *engines[e], names[e] + ", frame seed " + std::to_string(seed));
+    }
+  }
+}
+
+TEST_F(Int8FastTest, MatchesThePythonGoldenPattern) {
+  std::vector<uint8_t> rgb(3 * ref::kInputSize * ref::kInputSize);
+  for (int y = 0; y < ref::kInputSize; ++y)
+    for (int x = 0; x < ref::kInputSize; ++x)
+      for (int c = 0; c < 3; ++c)
+        rgb[(y * ref::kInputSize + x) * 3 + c] = static_cast<uint8_t>((7 * x + 13 * y + 71 * c + (x * y) % 11) % 256);
+  Result<std::string> g = ReadFile(SourceDir() / "reference" / "model" / "golden.json");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  Engine engine(&model_);
+  engine.Run(rgb.data());
+  const std::vector<int32_t> head = engine.HeadAccumulators();
+  EXPECT_EQ(Sha256Hex(std::string_view(reinterpret_cast<const char*>(head.data()), head.size() * 4)),
+            nlohmann::json::parse(*g).at("pattern_head_sha256").get<std::string>());
+}
+
+TEST_F(Int8FastTest, RunAllocatesNothingAndIsRepeatable) {
+  Engine engine(&model_, EngineOptions{2, Simd::kAuto});
+  const std::vector<uint8_t> a = Input(SyntheticFrame(11));
+  const std::vector<uint8_t> b = Input(SyntheticFrame(12));
+  engine.Run(a.data());
+  const std::vector<int32_t> first = engine.HeadAccumulators();
+  const long before = g_allocations.load();
+  for (int i = 0; i < 3; ++i) {
+    engine.Run(b.data());
+    engine.Run(a.data());
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0) << "Engine::Run allocated";
+  EXPECT_EQ(engine.HeadAccumulators(), first);
+}
+
+TEST_F(Int8FastTest, RefusesAnUnknownSimdName) {
+  Simd s = Simd::kAuto;
+  EXPECT_TRUE(ParseSimd("scalar", &s));
+  EXPECT_EQ(s, Simd::kScalar);
+  EXPECT_FALSE(ParseSimd("sse9", &s));
+}
+
+// The two plugins, loaded through the ABI, produce identical detections.
+struct Plugin {
+  void* handle = nullptr;
+  const mb_accelerator_entry_t* entry = nullptr;
+  mb_accelerator_t* instance = nullptr;
+  std::string error;
+  Plugin(const std::filesystem::path& so, const char* config) {
+    handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      error = dlerror();
+      return;
+    }
+    entry = static_cast<const mb_accelerator_entry_t*>(dlsym(handle, MB_ENTRY_SYMBOL));
+    if (entry == nullptr) {
+      error = "no entry";
+      return;
+    }
+    char buf[512] = {0};
+    instance = entry->create(config, so.parent_path().c_str(), buf, sizeof buf);
+    if (instance == nullptr) error = buf;
+  }
+  ~Plugin() {
+    if (instance != nullptr) instance->destroy(instance);
+    if (handle != nullptr) dlclose(handle);
+  }
+  std::vector<mb_detection_t> Infer(const cv::Mat& img) {
+    mb_frame_t f{img.data, static_cast<uint32_t>(img.cols), static_cast<uint32_t>(img.rows),
+                 static_cast<uint32_t>(img.step), MB_PIXEL_FORMAT_BGR8, 0};
+    std::vector<mb_detection_t> d(100);
+    uint32_t n = 0;
+    char buf[512] = {0};
+    EXPECT_EQ(instance->infer(instance, &f, d.data(), 100, &n, buf, sizeof buf), MB_OK) << buf;
+    d.resize(std::min<uint32_t>(n, 100));
+    return d;
+  }
+};
+
+TEST_F(Int8FastTest, PluginAgreesWithReferenceBaselineThroughTheAbi) {
+  const auto subs = BuildDir() / "submissions";
+  Plugin fast(subs / "int8-fast" / "libint8-fast.so", "{\"score_threshold\": 0.05}");
+  Plugin base(subs / "reference-baseline" / "libreference-baseline.so", "{\"score_threshold\": 0.05}");
+  ASSERT_TRUE(fast.error.empty()) << fast.error;
+  ASSERT_TRUE(base.error.empty()) << base.error;
+  EXPECT_EQ(fast.instance->get_extension(fast.instance, MB_EXT_CYCLES), nullptr) << "int8-fast is measured";
+  for (uint64_t seed : {21u, 22u}) {
+    const cv::Mat img = SyntheticFrame(seed);
+    const std::vector<mb_detection_t> a = fast.Infer(img), b = base.Infer(img);
+    ASSERT_EQ(a.size(), b.size()) << "seed " << seed;
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].class_id, b[i].class_id);
+      EXPECT_EQ(a[i].x, b[i].x);
+      EXPECT_EQ(a[i].y, b[i].y);
+      EXPECT_EQ(a[i].w, b[i].w);
+      EXPECT_EQ(a[i].h, b[i].h);
+      EXPECT_EQ(a[i].score, b[i].score);
+    }
+  }
+}
+
+TEST_F(Int8FastTest, PluginRejectsABadConfigWithAMessage) {
+  Plugin fast(BuildDir() / "submissions" / "int8-fast" / "libint8-fast.so", "{\"simd\": \"sse9\"}");
+  EXPECT_EQ(fast.instance, nullptr);
+  EXPECT_NE(fast.error.find("simd"), std::string::npos) << fast.error;
+}
+
+}  // namespace
+}  // namespace maskbench::int8_fast
