@@ -43,10 +43,11 @@ TEST(Int8FastSharedTest, BitExactWithTheNaiveExecutorOnTheValSplit) {
     golden.Run(rgb.data(), &gout);
     engine.Run(rgb.data());
     ASSERT_EQ(engine.HeadAccumulators(), gout.head) << name << ": int32 head differs";
-    for (size_t t = 1; t < m->tensors.size(); ++t)
-      if (static_cast<int>(t) != m->output)
-        ASSERT_EQ(engine.Tensor(static_cast<int>(t)), golden.Tensor(static_cast<int>(t)))
-            << name << ": tensor " << m->tensors[t].name << " differs";
+    for (size_t t = 1; t < m->tensors.size(); ++t) {
+      if (static_cast<int>(t) == m->output) continue;
+      ASSERT_EQ(engine.Tensor(static_cast<int>(t)), golden.Tensor(static_cast<int>(t)))
+          << name << ": tensor " << m->tensors[t].name << " differs";
+    }
     ++images;
   }
   EXPECT_GT(images, 0) << "val.txt lists no images";
