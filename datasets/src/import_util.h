@@ -1,0 +1,82 @@
+// Internals shared by the importers and verify (not a public header).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "maskbench/core/status.h"
+#include "maskbench/datasets/importers.h"
+#include "maskbench/datasets/manifest.h"
+
+namespace maskbench::datasets::internal {
+
+// Tolerance (px) for a box edge past the frame in verify and the COCO importer.
+inline constexpr float kBoxTolerancePx = 0.5f;
+
+// A media file read once: its hash, size and, for an image, decoded size.
+struct ImageFileInfo {
+  std::string sha256;
+  uint64_t bytes = 0;
+  int width = 0, height = 0;
+};
+
+// Empty when `data` looks complete; otherwise why not (JPEG without the EOI
+// marker FF D9 at its end, PNG without its IEND chunk at its end).
+std::string ImageTruncationProblem(const std::string& data);
+
+// Reads, hashes, checks completeness and decodes one image file.
+Result<ImageFileInfo> ReadImageFile(const std::filesystem::path& path);
+
+// `path` relative to `dir` (both made absolute and canonical where they exist).
+std::string RelativeTo(const std::filesystem::path& path, const std::filesystem::path& dir);
+
+// Split lists read into name -> split; errors name the file and line.
+Result<std::map<std::string, std::string>> ReadSplitLists(const std::vector<SplitList>& lists);
+
+// One class name a line (blank lines skipped); errors name the file and line.
+Result<std::vector<ClassInfo>> ReadClassesFile(const std::filesystem::path& file);
+
+// The classes for names seen when no class file was given: the face-mask
+// classes when every name is one of them, otherwise the names sorted, ids 0..n-1.
+std::vector<ClassInfo> ClassesForNames(const std::set<std::string>& names);
+
+// Clips the box [x0,x1]x[y0,y1] to [0,width]x[0,height]. Error text (empty when
+// fine) when it lies fully outside or has no positive size after clipping.
+std::string ClipBox(float* x0, float* y0, float* x1, float* y1, int width, int height,
+                    bool* clipped);
+
+// Orders frames (splits in order, each by name, then split "" by name), checks
+// that every name in a split list was found, optionally renumbers ids from 0,
+// and writes the manifest. `lists` are the split lists (for error messages).
+Result<ImportReport> FinishImport(Manifest m, const ImportOptions& options,
+                                  const std::map<std::string, std::string>& split_of,
+                                  const std::set<std::string>& found_names, bool renumber);
+
+// Image files (by extension) directly in `dir`, sorted by file name.
+Result<std::vector<std::filesystem::path>> ListFiles(const std::filesystem::path& dir,
+                                                     const std::set<std::string>& extensions);
+
+// Progress on stderr ("\r<what> i/n"), only when enabled and stderr is a tty.
+class Progress {
+ public:
+  Progress(std::string what, int64_t total, bool enabled);
+  ~Progress();
+  void Step();
+
+ private:
+  std::string what_;
+  int64_t total_, done_ = 0;
+  bool enabled_;
+};
+
+// Trims ASCII whitespace on both ends.
+std::string Trim(const std::string& s);
+
+// Parses a float; false when `s` is not entirely a finite number.
+bool ParseFloat(const std::string& s, float* out);
+
+}  // namespace maskbench::datasets::internal
