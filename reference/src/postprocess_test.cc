@@ -1,0 +1,132 @@
+#include "maskbench/reference/postprocess.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace maskbench::reference {
+namespace {
+
+constexpr size_t kPlane = static_cast<size_t>(kGrid) * kGrid;
+
+// A head with every logit very negative (score ~0) and zero regressions.
+std::vector<float> EmptyHead() {
+  std::vector<float> h(kHeadChannels * kPlane, 0.0f);
+  for (size_t i = 0; i < kNumClasses * kPlane; ++i) h[i] = -20.0f;
+  return h;
+}
+
+void SetCell(std::vector<float>* h, int c, int y, int x, float logit, float dx, float dy, float lw,
+             float lh) {
+  const size_t i = static_cast<size_t>(y) * kGrid + x;
+  (*h)[c * kPlane + i] = logit;
+  (*h)[3 * kPlane + i] = dx;
+  (*h)[4 * kPlane + i] = dy;
+  (*h)[5 * kPlane + i] = lw;
+  (*h)[6 * kPlane + i] = lh;
+}
+
+TEST(DecodeTest, MapsOnePeakToFramePixels) {
+  std::vector<float> h = EmptyHead();
+  // Centre (10 + 0.5) * 4 = 42 input px, (20 + 0.25) * 4 = 81; size exp(log 2) * 4 = 8 x 16.
+  SetCell(&h, 1, 20, 10, 2.0f, 0.5f, 0.25f, std::log(2.0f), std::log(4.0f));
+  // Frame twice as wide and half as tall as the input.
+  const std::vector<Detection> d = Decode(h.data(), 640, 160);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].class_id, 1);
+  EXPECT_NEAR(d[0].score, 1.0f / (1.0f + std::exp(-2.0f)), 1e-6);
+  EXPECT_NEAR(d[0].x, (42 - 4) * 2.0f, 1e-3);
+  EXPECT_NEAR(d[0].w, 8 * 2.0f, 1e-3);
+  EXPECT_NEAR(d[0].y, (81 - 8) * 0.5f, 1e-3);
+  EXPECT_NEAR(d[0].h, 16 * 0.5f, 1e-3);
+}
+
+TEST(DecodeTest, KeepsOnlyLocalMaximaOfEachClass) {
+  std::vector<float> h = EmptyHead();
+  SetCell(&h, 0, 40, 40, 3.0f, 0.5f, 0.5f, 1.0f, 1.0f);
+  SetCell(&h, 0, 40, 41, 2.0f, 0.5f, 0.5f, 1.0f, 1.0f);  // neighbour, lower: not a peak
+  SetCell(&h, 0, 40, 43, 1.0f, 0.5f, 0.5f, 1.0f, 1.0f);  // two cells away: its own peak
+  SetCell(&h, 2, 40, 41, 1.5f, 0.5f, 0.5f, 1.0f, 1.0f);  // other class: its own peak
+  DecodeOptions o;
+  o.nms_iou = 1.0f;  // peaks only
+  const std::vector<Detection> d = Decode(h.data(), kInputSize, kInputSize, o);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].class_id, 0);
+  EXPECT_EQ(d[1].class_id, 2);
+  EXPECT_EQ(d[2].class_id, 0);
+  EXPECT_GT(d[0].score, d[1].score);
+  EXPECT_GT(d[1].score, d[2].score);
+}
+
+TEST(DecodeTest, ThresholdClipAndMaxDetections) {
+  std::vector<float> h = EmptyHead();
+  // Near the top-left corner with a huge box: clipped to the frame.
+  SetCell(&h, 0, 0, 0, 0.0f, 0.0f, 0.0f, 5.0f, 5.0f);
+  // Below the threshold 0.05: logit -3 -> 0.047.
+  SetCell(&h, 1, 50, 50, -3.0f, 0.5f, 0.5f, 1.0f, 1.0f);
+  std::vector<Detection> d = Decode(h.data(), 100, 50);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FLOAT_EQ(d[0].x, 0.0f);
+  EXPECT_FLOAT_EQ(d[0].y, 0.0f);
+  EXPECT_LE(d[0].x + d[0].w, 100.0f);
+  EXPECT_LE(d[0].y + d[0].h, 50.0f);
+
+  for (int i = 0; i < 20; ++i) SetCell(&h, 2, 4 * (i / 5) + 10, 4 * (i % 5) + 10, 1.0f + 0.01f * i, 0.5f, 0.5f, 0.0f, 0.0f);
+  DecodeOptions o;
+  o.max_detections = 7;
+  d = Decode(h.data(), kInputSize, kInputSize, o);
+  ASSERT_EQ(d.size(), 7u);
+  for (size_t i = 1; i < d.size(); ++i) EXPECT_GE(d[i - 1].score, d[i].score);
+  EXPECT_NEAR(d[0].score, 1.0f / (1.0f + std::exp(-1.19f)), 1e-6);
+}
+
+TEST(NmsTest, SuppressesOverlapsOfTheSameClassOnly) {
+  std::vector<Detection> in = {
+      {0, 0, 10, 10, 0, 0.9f},
+      {1, 0, 10, 10, 0, 0.8f},   // IoU 9/11 = 0.82 with the first: suppressed
+      {1, 0, 10, 10, 1, 0.7f},   // other class: kept
+      {5, 0, 10, 10, 0, 0.6f},   // IoU 5/15 = 0.33: kept
+      {20, 20, 5, 5, 0, 0.5f},   // disjoint: kept
+  };
+  std::vector<Detection> out = ClasswiseNms(in, 0.5f, 100);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_FLOAT_EQ(out[0].score, 0.9f);
+  EXPECT_FLOAT_EQ(out[1].score, 0.7f);
+  EXPECT_FLOAT_EQ(out[2].score, 0.6f);
+  EXPECT_FLOAT_EQ(out[3].score, 0.5f);
+  EXPECT_EQ(ClasswiseNms(in, 0.5f, 2).size(), 2u);
+  EXPECT_EQ(ClasswiseNms(in, 1.0f, 100).size(), 5u);
+}
+
+TEST(NmsTest, IoU) {
+  EXPECT_FLOAT_EQ(IoU({0, 0, 10, 10, 0, 0}, {0, 0, 10, 10, 0, 0}), 1.0f);
+  EXPECT_FLOAT_EQ(IoU({0, 0, 10, 10, 0, 0}, {5, 0, 10, 10, 0, 0}), 50.0f / 150.0f);
+  EXPECT_FLOAT_EQ(IoU({0, 0, 10, 10, 0, 0}, {10, 0, 10, 10, 0, 0}), 0.0f);
+}
+
+TEST(ResizeTest, ResizesAndSwapsToRgb) {
+  // A 40x20 BGR frame with a row stride larger than 3 * width, uniform colour.
+  const int w = 40, h = 20;
+  const size_t stride = 3 * w + 8;
+  std::vector<uint8_t> frame(stride * h, 0);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      frame[y * stride + 3 * x + 0] = 10;   // B
+      frame[y * stride + 3 * x + 1] = 20;   // G
+      frame[y * stride + 3 * x + 2] = 200;  // R
+    }
+  std::vector<uint8_t> rgb;
+  ResizeToInput(frame.data(), w, h, stride, /*bgr=*/true, &rgb);
+  ASSERT_EQ(rgb.size(), 3u * kInputSize * kInputSize);
+  EXPECT_EQ(rgb[0], 200);
+  EXPECT_EQ(rgb[1], 20);
+  EXPECT_EQ(rgb[2], 10);
+  EXPECT_EQ(rgb[rgb.size() - 3], 200);
+  ResizeToInput(frame.data(), w, h, stride, /*bgr=*/false, &rgb);
+  EXPECT_EQ(rgb[0], 10);
+  EXPECT_EQ(rgb[2], 200);
+}
+
+}  // namespace
+}  // namespace maskbench::reference
