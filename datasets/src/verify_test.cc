@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "maskbench/datasets/importers.h"
+#include "import_util.h"
 #include "test_util.h"
 
 namespace maskbench::datasets {
@@ -116,6 +117,29 @@ TEST_F(VerifyTest, EveryProblemIsCountedAndTheListIsCapped) {
   Verify(&r, 1);
   EXPECT_EQ(r.problem_count, 4);  // a: size, sha256, truncated; b: missing
   EXPECT_EQ(r.problems.size(), 1u);
+}
+
+TEST_F(VerifyTest, TruncatedPngIsCaught) {
+  cv::Mat img(30, 40, CV_8UC3, cv::Scalar(10, 200, 30));
+  ASSERT_TRUE(cv::imwrite((dir_ / "src/images/c.png").string(), img));
+  WriteText(dir_ / "src/ann/c.xml", VocXml("c.png", 40, 30, {{"with_mask", 1, 1, 10, 10}}));
+  ImportOptions o;
+  o.out = dir_ / "ds";
+  ASSERT_TRUE(ImportVoc(dir_ / "src/images", dir_ / "src/ann", o).ok());
+  EXPECT_EQ(Verify(), "");
+  std::string data = ReadText(dir_ / "src/images/c.png");
+  WriteText(dir_ / "src/images/c.png", data.substr(0, data.size() - 12));  // drop IEND
+  std::string problems = Verify();
+  EXPECT_NE(problems.find("c.png: truncated PNG"), std::string::npos) << problems;
+}
+
+TEST(ImageTruncationTest, JpegNeedsEoiAtTheEnd) {
+  std::string jpeg = "\xFF\xD8\xFF\xE0 body \xFF\xD9";
+  EXPECT_EQ(internal::ImageTruncationProblem(jpeg), "");
+  EXPECT_EQ(internal::ImageTruncationProblem(jpeg + std::string(3, '\0')), "");  // zero padding is fine
+  EXPECT_NE(internal::ImageTruncationProblem(jpeg.substr(0, jpeg.size() - 1)), "");
+  EXPECT_NE(internal::ImageTruncationProblem(jpeg + "junk"), "");
+  EXPECT_EQ(internal::ImageTruncationProblem("not an image format we check"), "");
 }
 
 }  // namespace
