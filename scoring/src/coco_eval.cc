@@ -37,8 +37,13 @@ struct Buffers {
   std::vector<int> gt_perm;      // gt order for an area: non-ignored first (stable)
   std::vector<char> gt_ignore;   // by original gt index
   std::vector<char> gt_matched;  // by permuted position
+  std::vector<double> row_max;   // per detection: its best IoU over the bucket's gt
+  std::vector<char> g_crowd;     // per gt of the bucket
+  std::vector<char> g_id_zero;
+  std::vector<double> g_area;
   // Accumulation scratch.
-  std::vector<double> rc, pr;
+  std::vector<double> rc, pr, denom;
+  std::vector<uint32_t> codes;
 };
 
 }  // namespace
@@ -109,26 +114,34 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
     std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.score > y.score; });
     buf.rc.resize(entries.size());
     buf.pr.resize(entries.size());
+    buf.codes.resize(entries.size());
+    buf.denom.resize(entries.size() + 1);
+    // fp + tp + eps for fp + tp = c, as numpy computes it.
+    for (size_t c = 0; c <= entries.size(); ++c) buf.denom[c] = double(c) + kEps;
     for (int a = 0; a < kA; ++a) {
       if (npig[a] == 0) continue;  // stays -1
       const double np = double(npig[a]);
       for (int m = 0; m < kM; ++m) {
+        // This area's bits of the detections within maxDet of their image, in score order.
         const int max_det = kMaxDets[m];
+        size_t ncodes = 0;
+        for (const Entry& e : entries)
+          if (e.rank < max_det) buf.codes[ncodes++] = uint32_t(e.tp[a]) | (uint32_t(e.ig[a]) << 16);
         for (int t = 0; t < kT; ++t) {
-          const uint16_t bit = uint16_t(1u << t);
+          const uint32_t tp_bit = 1u << t, ig_bit = 1u << (16 + t);
           size_t n = 0;
-          double tp = 0, fp = 0;
-          for (const Entry& e : entries) {
-            if (e.rank >= max_det || (e.ig[a] & bit)) continue;
-            if (e.tp[a] & bit) tp += 1;
-            else fp += 1;
-            buf.rc[n] = tp / np;
-            buf.pr[n] = tp / (fp + tp + kEps);
+          int64_t tp = 0;
+          double* rc = buf.rc.data();
+          double* pr = buf.pr.data();
+          for (size_t j = 0; j < ncodes; ++j) {
+            const uint32_t c = buf.codes[j];
+            if (c & ig_bit) continue;
+            tp += (c & tp_bit) != 0;
+            rc[n] = double(tp) / np;
+            pr[n] = double(tp) / buf.denom[n + 1];
             ++n;
           }
-          rec_at(a, m, t, k) = n ? buf.rc[n - 1] : 0.0;
-          double* pr = buf.pr.data();
-          const double* rc = buf.rc.data();
+          rec_at(a, m, t, k) = n ? rc[n - 1] : 0.0;
           for (size_t i = n; i-- > 1;)
             if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
           // searchsorted(rc, recThrs, side='left'); beyond the curve precision is 0.
@@ -163,15 +176,41 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
     // Detections by descending score (stable), at most 100.
     buf.det_order.resize(Dall);
     for (size_t j = 0; j < Dall; ++j) buf.det_order[j] = dt_keys[d0 + j].second;
-    std::stable_sort(buf.det_order.begin(), buf.det_order.end(),
-                     [&](uint32_t x, uint32_t y) { return dets[x].score > dets[y].score; });
+    auto by_score = [&](uint32_t x, uint32_t y) { return dets[x].score > dets[y].score; };
+    if (Dall <= 32) {
+      // Stable insertion sort: small buckets are the rule, and it needs no buffer.
+      for (size_t j = 1; j < Dall; ++j) {
+        uint32_t v = buf.det_order[j];
+        size_t p = j;
+        for (; p > 0 && by_score(v, buf.det_order[p - 1]); --p) buf.det_order[p] = buf.det_order[p - 1];
+        buf.det_order[p] = v;
+      }
+    } else {
+      std::stable_sort(buf.det_order.begin(), buf.det_order.end(), by_score);
+    }
     const size_t D = std::min<size_t>(Dall, kMaxDets[kM - 1]);
 
     auto gt_box = [&](size_t g) -> const GtBox& { return gt.boxes[gt_keys[g0 + g].second]; };
+    buf.g_crowd.resize(G);
+    buf.g_id_zero.resize(G);
+    buf.g_area.resize(G);
+    for (size_t g = 0; g < G; ++g) {
+      const GtBox& b = gt_box(g);
+      buf.g_crowd[g] = b.iscrowd;
+      buf.g_id_zero[g] = b.id == 0;
+      buf.g_area[g] = b.area;
+    }
     buf.iou.resize(D * G);
+    buf.row_max.resize(D);
     for (size_t d = 0; d < D; ++d) {
       const double* db = dets[buf.det_order[d]].bbox;
-      for (size_t g = 0; g < G; ++g) buf.iou[d * G + g] = internal::CocoIou(db, gt_box(g).bbox, gt_box(g).iscrowd);
+      double best = 0;
+      for (size_t g = 0; g < G; ++g) {
+        double v = internal::CocoIou(db, gt_box(g).bbox, buf.g_crowd[g]);
+        buf.iou[d * G + g] = v;
+        best = std::max(best, v);
+      }
+      buf.row_max[d] = best;
     }
 
     const size_t first_entry = entries.size();
@@ -189,8 +228,7 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
     for (int a = 0; a < kA; ++a) {
       size_t non_ignored = 0;
       for (size_t g = 0; g < G; ++g) {
-        const GtBox& b = gt_box(g);
-        bool ig = b.iscrowd || b.area < kAreaLo[a] || b.area > kAreaHi[a];
+        bool ig = buf.g_crowd[g] || buf.g_area[g] < kAreaLo[a] || buf.g_area[g] > kAreaHi[a];
         buf.gt_ignore[g] = ig;
         if (!ig) buf.gt_perm[non_ignored++] = int(g);
       }
@@ -206,9 +244,11 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
           double best = thr_start[t];
           int m = -1;
           const double* row = buf.iou.data() + d * G;
-          for (size_t p = 0; p < G; ++p) {
+          // No box reaches the threshold: nothing to scan (same outcome as the scan).
+          const size_t scan = buf.row_max[d] < best ? 0 : G;
+          for (size_t p = 0; p < scan; ++p) {
             const int g = buf.gt_perm[p];
-            const bool crowd = gt_box(g).iscrowd;
+            const bool crowd = buf.g_crowd[g];
             if (buf.gt_matched[p] && !crowd) continue;
             if (m > -1 && !buf.gt_ignore[buf.gt_perm[m]] && buf.gt_ignore[g]) break;
             if (row[g] < best) continue;
@@ -219,7 +259,7 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
           if (m != -1) {
             const int g = buf.gt_perm[m];
             ignored = buf.gt_ignore[g];
-            matched = gt_box(g).id != 0;  // pycocotools stores the gt id; id 0 reads as "no match"
+            matched = !buf.g_id_zero[g];  // pycocotools stores the gt id; id 0 reads as "no match"
             buf.gt_matched[m] = 1;
           }
           if (!matched) {
