@@ -1,0 +1,210 @@
+// The results store: one SQLite file (WAL, foreign keys on) holding every
+// submission, data set, machine, rules file and run the judge has seen, with each
+// run's per-frame results, metrics, audits and precision-recall curves.
+// The schema and its migrations are described in docs/results-db.md.
+//
+// Judging is idempotent and resumable through two calls: BeginRun() returns the
+// already complete run for the same (submission artifact, data set, rules,
+// harness version, machine) so the caller can skip it, or (re)starts the one row
+// for that key in status "running"; CommitRun() writes all of a run's results and
+// its final status in ONE transaction. A process killed between the two leaves a
+// stale "running" row and nothing else; the next BeginRun() for the key reuses it.
+//
+// Thread-safety: a Store is not thread-safe; use one per thread. Several
+// processes may open the same file (WAL, busy timeout of 10 s).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "maskbench/core/status.h"
+
+struct sqlite3;
+
+namespace maskbench::web_export {
+
+// The schema version this build reads and writes (PRAGMA user_version).
+inline constexpr int kStoreSchemaVersion = 1;
+
+// Run statuses that mean "not finished"; every other status is a complete run.
+inline constexpr const char* kStatusPending = "pending";
+inline constexpr const char* kStatusRunning = "running";
+// True for any status except "pending" and "running".
+bool IsCompleteStatus(const std::string& status);
+
+// A submission; identity is (team, name, version, artifact_sha256).
+struct SubmissionInfo {
+  std::string name;
+  std::string team;
+  std::string version;
+  std::string artifact_sha256;  // hash of what is run (the plugin and its files)
+  std::string abi_version;      // e.g. "1.0.0"
+  std::string latency_kind;     // "measured" or "modeled"
+};
+
+// A data set split; identity is (manifest_sha256, split).
+struct DatasetInfo {
+  std::string manifest_sha256;
+  std::string name;
+  std::string split;
+};
+
+// The judging machine; identity is the fingerprint.
+struct MachineInfo {
+  std::string fingerprint;
+  std::string cpu_model;
+  int cores = 0;
+};
+
+// A rules file; identity is the SHA-256 of its bytes.
+struct RulesInfo {
+  std::string sha256;
+  std::string json;  // the file's text, kept verbatim
+};
+
+// What identifies a run: ids returned by the Upsert* calls + the harness version.
+struct RunKey {
+  int64_t submission_id = 0;
+  int64_t dataset_id = 0;
+  int64_t rules_id = 0;
+  int64_t machine_id = 0;
+  std::string harness_version;
+};
+
+// One timed frame of a run.
+struct FrameResult {
+  int64_t frame_index = 0;          // position in the run, 0-based, unique per run
+  std::string frame_id;             // the manifest's frame id
+  std::optional<int64_t> latency_ns;     // the timed inference call; absent if it never returned
+  std::optional<int64_t> round_trip_ns;  // parent-side round trip
+  int64_t detections = 0;
+};
+
+struct AuditResult {
+  std::string name;  // e.g. "consistency", "caching"
+  bool passed = false;
+  std::string detail;
+};
+
+// A precision-recall curve of one class, points in recall order.
+struct PrCurve {
+  int64_t class_id = 0;
+  std::string class_name;
+  std::vector<std::pair<double, double>> points;  // (recall, precision)
+};
+
+// Everything a finished run writes, committed at once by CommitRun().
+struct RunOutcome {
+  std::string status;   // "ok", "crashed", "timeout", … (not pending/running)
+  std::string message;  // why, for a status other than ok
+  std::string requested_settings_json = "{}";  // what the rules/flags asked for
+  std::string effective_settings_json = "{}";  // what was in effect
+  std::vector<FrameResult> frames;
+  // Metric name -> value. Names the leaderboard reads: see docs/results-db.md.
+  // A non-finite value is stored as NULL.
+  std::map<std::string, double> metrics;
+  std::vector<AuditResult> audits;
+  std::vector<PrCurve> pr_curves;
+};
+
+// BeginRun's answer.
+struct RunTicket {
+  int64_t run_id = 0;
+  bool already_complete = false;  // true: the run exists and is final; skip it
+  int attempts = 1;               // how many times this run has been started
+};
+
+// A stored run with its identity, status and summary (frames/curves load apart).
+struct StoredRun {
+  int64_t id = 0;
+  SubmissionInfo submission;
+  DatasetInfo dataset;
+  std::string rules_sha256;
+  MachineInfo machine;
+  std::string harness_version;
+  std::string status;
+  std::string message;
+  std::string started_at;   // ISO 8601 UTC, e.g. 2026-11-25T08:30:00.123Z
+  std::string finished_at;  // empty while incomplete
+  int attempts = 0;
+  std::string requested_settings_json;
+  std::string effective_settings_json;
+  std::map<std::string, std::optional<double>> metrics;  // NULL -> nullopt
+  std::vector<AuditResult> audits;
+};
+
+// Which runs ListRuns() returns; an empty field matches everything.
+struct RunFilter {
+  std::string dataset_manifest_sha256;
+  std::string split;
+  std::string rules_sha256;
+  std::string machine_fingerprint;
+  std::string harness_version;
+  bool complete_only = true;
+};
+
+struct StoreOptions {
+  // Create the file when it does not exist. Default: true.
+  bool create_if_missing = true;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the file and migrates it to kStoreSchemaVersion.
+  // Fails naming the file when it is not a SQLite database, and naming both
+  // versions when the file's schema is newer than this build.
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path,
+                                             const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // The schema version of the open file (== kStoreSchemaVersion after Open).
+  Result<int> SchemaVersion();
+
+  // Insert-or-update by identity; return the row id.
+  Result<int64_t> UpsertSubmission(const SubmissionInfo& s);
+  Result<int64_t> UpsertDataset(const DatasetInfo& d);
+  Result<int64_t> UpsertMachine(const MachineInfo& m);
+  Result<int64_t> UpsertRules(const RulesInfo& r);
+
+  // Returns the complete run for `key` (already_complete = true), or marks the
+  // key's one row "running" (inserting it, or resetting a stale pending/running
+  // row and counting the attempt) and returns it.
+  Result<RunTicket> BeginRun(const RunKey& key);
+  // Writes frames, metrics, audits, curves, settings and the final status of a
+  // running run in one transaction. Fails if the run is unknown or already complete.
+  Status CommitRun(int64_t run_id, const RunOutcome& outcome);
+
+  // Runs matching `filter`, most recently finished (then started) first.
+  Result<std::vector<StoredRun>> ListRuns(const RunFilter& filter);
+  Result<std::vector<FrameResult>> LoadFrames(int64_t run_id);
+  Result<std::vector<PrCurve>> LoadPrCurves(int64_t run_id);
+  // The text of a stored rules file; NotFound if absent.
+  Result<std::string> LoadRulesJson(const std::string& sha256);
+
+ private:
+  Store(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  Status Migrate();
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+// The current time as ISO 8601 UTC with milliseconds ("2026-11-25T08:30:00.123Z").
+std::string NowUtcIso8601();
+
+namespace internal {
+// Test hook: called inside CommitRun's transaction after the frames are written
+// (before metrics, audits and the status), so a test can kill the process there.
+void SetCommitHookForTesting(void (*hook)(int64_t run_id));
+// The ordered migration steps; step i takes the schema from version i to i + 1.
+const std::vector<std::string>& MigrationSteps();
+}  // namespace internal
+
+}  // namespace maskbench::web_export
