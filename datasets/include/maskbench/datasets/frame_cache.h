@@ -36,7 +36,14 @@ struct FrameCacheOptions {
   bool in_memory = false;
   // Where cache files go. Default: empty, meaning `<data set dir>/.cache`.
   std::string cache_dir;
+  // Threads decoding images (videos are read in order by one thread each).
+  // Default: 0, meaning std::thread::hardware_concurrency().
+  int threads = 0;
 };
+
+// The cache file Open uses for (`ds`, `split`) with `options` (format: docs/frame-cache.md).
+std::string FrameCachePath(const Dataset& ds, const std::string& split,
+                           const FrameCacheOptions& options = {});
 
 class FrameCache {
  public:
@@ -49,6 +56,9 @@ class FrameCache {
   virtual FrameView Get(size_t i) const = 0;
   // True when this Open decoded the frames (no usable cache file existed).
   virtual bool decoded() const = 0;
+  // The mapped cache file; empty when the frames live in memory (in_memory, or
+  // the cache folder could not be written).
+  virtual std::string cache_path() const { return {}; }
 };
 
 }  // namespace maskbench::datasets
