@@ -414,6 +414,16 @@
 
   renderTable();
   renderScatter();
+  // "?sort=KEY" or "?sort=KEY:asc|desc" sorts as clicks on that header would.
+  var sortParam = /[?&]sort=([A-Za-z0-9_]+)(?::(asc|desc))?/.exec(location.search);
+  if (sortParam) {
+    for (var clicks = 0; clicks < 2; clicks++) {
+      var th = document.querySelector('th[data-key="' + sortParam[1] + '"]');
+      if (!th) break;
+      if (clicks === 0 || (sortParam[2] && th.getAttribute("aria-sort") !==
+                           (sortParam[2] === "asc" ? "ascending" : "descending"))) th.click();
+    }
+  }
   // "#entry-N" in the address opens entry N's detail (links and tests use it).
   var m = /^#entry-(\d+)$/.exec(location.hash);
   if (m && entries[+m[1]]) select(entries[+m[1]]);

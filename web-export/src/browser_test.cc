@@ -151,5 +151,42 @@ TEST_F(BrowserTest, PageShowsEveryEntryScatterParetoAndDetail) {
             std::string::npos);
 }
 
+TEST_F(BrowserTest, HeaderClickSortsRowsWithMissingValuesLast) {
+  auto store = Store::Open(dir_ / "results.sqlite");
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  ASSERT_TRUE(testing::FillFixtureStore(**store).ok());
+  auto doc = BuildLeaderboard(**store);
+  ASSERT_TRUE(doc.ok()) << doc.status().message();
+  fs::path page = dir_ / "page";
+  ASSERT_TRUE(WriteLeaderboardPage(*doc, page).ok());
+  const json& entries = (*doc)["entries"];
+
+  for (const char* dir : {"asc", "desc"}) {
+    SCOPED_TRACE(dir);
+    bool asc = std::string(dir) == "asc";
+    // ?sort=speedup:DIR clicks the "Speedup" header once or twice.
+    std::string dom =
+        DumpDom("file://" + (page / "index.html").string() + "?sort=speedup:" + dir);
+    EXPECT_NE(dom.find(std::string("data-key=\"speedup\" scope=\"col\" class=\"\" aria-sort=\"") +
+                       (asc ? "ascending" : "descending") + "\""),
+              std::string::npos);
+    std::vector<size_t> shown;
+    std::string body = ElementById(dom, "tbody", "leaderboard-body");
+    std::regex row("<tr data-entry=\"(\\d+)\"");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), row); it != std::sregex_iterator();
+         ++it) {
+      shown.push_back(std::stoul((*it)[1]));
+    }
+    std::vector<size_t> expected(entries.size());
+    for (size_t i = 0; i < expected.size(); ++i) expected[i] = i;
+    std::stable_sort(expected.begin(), expected.end(), [&](size_t a, size_t b) {
+      const json &va = entries[a]["speedup"], &vb = entries[b]["speedup"];
+      if (va.is_null() || vb.is_null()) return !va.is_null() && vb.is_null();
+      return asc ? va.get<double>() < vb.get<double>() : va.get<double>() > vb.get<double>();
+    });
+    EXPECT_EQ(shown, expected);
+  }
+}
+
 }  // namespace
 }  // namespace maskbench::web_export
