@@ -19,6 +19,8 @@
 #include <opencv2/videoio.hpp>
 #include <thread>
 
+#include "maskbench/core/files.h"
+
 namespace maskbench::datasets {
 namespace {
 
@@ -86,6 +88,11 @@ void SplitField(const std::string& split, char out[64]) {
   std::memcpy(out, split.data(), std::min<size_t>(split.size(), 63));
 }
 
+// The manifest's hash: as loaded, or of its canonical JSON for a Dataset built in memory.
+std::string ManifestHash(const Dataset& ds) {
+  return ds.manifest_sha256.empty() ? Sha256Hex(ManifestToJson(ds.manifest)) : ds.manifest_sha256;
+}
+
 // The layout every cache of these frames has: header, table, then the frames.
 struct Layout {
   Header header{};
@@ -99,9 +106,9 @@ Layout MakeLayout(const Dataset& ds, const std::string& split,
   l.header.version = kVersion;
   size_t header_bytes = AlignUp(kHeaderFixedBytes + frames.size() * kEntryBytes, kDataAlign);
   l.header.header_bytes = static_cast<uint32_t>(header_bytes);
+  const std::string hash = ManifestHash(ds);
   std::memset(l.header.manifest_sha256, '0', 64);
-  std::memcpy(l.header.manifest_sha256, ds.manifest_sha256.data(),
-              std::min<size_t>(64, ds.manifest_sha256.size()));
+  std::memcpy(l.header.manifest_sha256, hash.data(), std::min<size_t>(64, hash.size()));
   l.header.frame_count = frames.size();
   SplitField(split, l.header.split);
   size_t off = header_bytes;
@@ -135,7 +142,8 @@ std::string Mismatch(const uint8_t* base, size_t bytes, const Layout& expect) {
   if (h.header_bytes != expect.header.header_bytes) return "header size differs";
   const Entry* table = reinterpret_cast<const Entry*>(base + sizeof(Header));
   if (Checksum(h, table, h.frame_count) != h.checksum) return "header checksum mismatch";
-  if (std::memcmp(table, expect.table.data(), expect.table.size() * sizeof(Entry)) != 0)
+  if (!expect.table.empty() &&
+      std::memcmp(table, expect.table.data(), expect.table.size() * sizeof(Entry)) != 0)
     return "frame table differs";
   return {};
 }
@@ -319,7 +327,7 @@ std::string FrameCachePath(const Dataset& ds, const std::string& split,
                            const FrameCacheOptions& options) {
   fs::path dir = options.cache_dir.empty() ? ds.dir / ".cache" : fs::path(options.cache_dir);
   return (dir /
-          ("frames-" + ds.manifest_sha256.substr(0, 16) + "-" + SafeSplitName(split) + ".bin"))
+          ("frames-" + ManifestHash(ds).substr(0, 16) + "-" + SafeSplitName(split) + ".bin"))
       .string();
 }
 
@@ -373,7 +381,8 @@ Result<std::unique_ptr<FrameCache>> FrameCache::Open(const Dataset& ds, const st
   auto* base = static_cast<uint8_t*>(wmap);
   Status s = DecodeAll(ds, frames, layout, base, options.threads);
   if (s.ok()) {
-    std::memcpy(base + sizeof(Header), layout.table.data(), layout.table.size() * sizeof(Entry));
+    if (!layout.table.empty())
+      std::memcpy(base + sizeof(Header), layout.table.data(), layout.table.size() * sizeof(Entry));
     std::memcpy(base, &layout.header, sizeof(Header));  // last: a file is valid only when complete
   }
   munmap(wmap, total);

@@ -227,6 +227,20 @@ TEST_F(FrameCacheTest, CacheDirOptionAndSingleThread) {
   }
 }
 
+TEST_F(FrameCacheTest, EmptySplitAndInMemoryManifestWork) {
+  Dataset ds = Synth("ds", 2);
+  ds.manifest.splits.push_back("test");  // a split without frames
+  ds.manifest_sha256.clear();            // as if built in memory: hashed from its JSON
+  EXPECT_NE(FrameCachePath(ds, "test").find(Sha256Hex(ManifestToJson(ds.manifest)).substr(0, 16)),
+            std::string::npos);
+  auto c = FrameCache::Open(ds, "test");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ((*c)->size(), 0u);
+  auto again = FrameCache::Open(ds, "test");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE((*again)->decoded());
+}
+
 TEST_F(FrameCacheTest, VideoFramesDecodeInOrderAndBySplit) {
   Dataset ds = Synth("clip", 8, /*video=*/true);
   auto c = FrameCache::Open(ds, "");
