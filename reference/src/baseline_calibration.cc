@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "maskbench/core/files.h"
@@ -99,6 +103,29 @@ Status SaveBaselineCalibration(const std::filesystem::path& path, const Baseline
             {"clock_hz", c.clock_hz},
             {"created_utc", c.created_utc}};
   return WriteFileAtomic(path, j.dump(2) + "\n");
+}
+
+std::string MachineFingerprint() {
+  std::string cpu = "unknown-cpu";
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) cpu = line.substr(colon + 1 + (colon + 1 < line.size() && line[colon + 1] == ' '));
+      break;
+    }
+  }
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const double bytes = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  const long gib = std::lround(bytes / (1024.0 * 1024.0 * 1024.0));
+  struct utsname u {};
+  const std::string arch = uname(&u) == 0 ? u.machine : "unknown-arch";
+  const std::string id = cpu + "|" + std::to_string(cpus) + "|" + std::to_string(gib) + "|" + arch;
+  return Sha256Hex(id).substr(0, 16);
+}
+
+std::filesystem::path DefaultBaselineCalibrationPath(const std::filesystem::path& build_dir) {
+  return build_dir / "calibration" / "reference-baseline.json";
 }
 
 Result<BaselineCalibration> LoadBaselineCalibrationFor(const std::filesystem::path& path,

@@ -60,5 +60,12 @@ TEST(BaselineCalibrationTest, RejectsInconsistentValues) {
   EXPECT_NE(r.status().message().find("machine_fingerprint"), std::string::npos);
 }
 
+TEST(BaselineCalibrationTest, MachineFingerprintIsStable) {
+  const std::string a = MachineFingerprint();
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_EQ(a, MachineFingerprint());
+  EXPECT_EQ(DefaultBaselineCalibrationPath("/b"), std::filesystem::path("/b/calibration/reference-baseline.json"));
+}
+
 }  // namespace
 }  // namespace maskbench::reference

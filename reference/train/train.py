@@ -24,7 +24,9 @@ from model import INPUT_SIZE, NUM_CLASSES, STRIDE, RefNet
 GRID = INPUT_SIZE // STRIDE
 
 
-def augment(rng, img, boxes, labels):
+def augment(rng, img, boxes, labels, crop=INPUT_SIZE):
+    """Random zoom/aspect/placement around the plain INPUT_SIZE resize, flip and colour;
+    returns a crop x crop window of the INPUT_SIZE canvas (fully convolutional net)."""
     h, w = img.shape[:2]
     sx, sy = INPUT_SIZE / w, INPUT_SIZE / h
     zoom = math.exp(rng.uniform(math.log(0.6), math.log(1.7)))
@@ -33,13 +35,17 @@ def augment(rng, img, boxes, labels):
     out_w, out_h = w * ax, h * ay
     tx = rng.uniform(min(0.0, INPUT_SIZE - out_w), max(0.0, INPUT_SIZE - out_w))
     ty = rng.uniform(min(0.0, INPUT_SIZE - out_h), max(0.0, INPUT_SIZE - out_h))
+    # The crop window's origin inside the INPUT_SIZE canvas.
+    ox = rng.uniform(0, INPUT_SIZE - crop) if crop < INPUT_SIZE else 0.0
+    oy = rng.uniform(0, INPUT_SIZE - crop) if crop < INPUT_SIZE else 0.0
+    tx, ty = tx - ox, ty - oy
     flip = rng.random() < 0.5
     if flip:
         m = np.array([[-ax, 0, tx + out_w], [0, ay, ty]], np.float32)
     else:
         m = np.array([[ax, 0, tx], [0, ay, ty]], np.float32)
     fill = tuple(int(v) for v in rng.integers(0, 256, 3)) if rng.random() < 0.5 else (128, 128, 128)
-    out = cv2.warpAffine(img, m, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
+    out = cv2.warpAffine(img, m, (crop, crop), flags=cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
     b = boxes.copy()
     if len(b):
@@ -47,8 +53,8 @@ def augment(rng, img, boxes, labels):
         b[:, 0], b[:, 2] = xs.min(1), xs.max(1)
         b[:, [1, 3]] = b[:, [1, 3]] * m[1, 1] + m[1, 2]
         cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-        inside = (cx >= 0) & (cx < INPUT_SIZE) & (cy >= 0) & (cy < INPUT_SIZE)
-        b = np.clip(b, 0, INPUT_SIZE - 1e-3)
+        inside = (cx >= 0) & (cx < crop) & (cy >= 0) & (cy < crop)
+        b = np.clip(b, 0, crop - 1e-3)
         big = ((b[:, 2] - b[:, 0]) >= 2) & ((b[:, 3] - b[:, 1]) >= 2)
         keep = inside & big
         b, labels = b[keep], labels[keep]
@@ -66,7 +72,8 @@ def augment(rng, img, boxes, labels):
     return out, b, labels
 
 
-def make_targets(boxes, labels):
+def make_targets(boxes, labels, crop=INPUT_SIZE):
+    GRID = crop // STRIDE
     hm = np.zeros((NUM_CLASSES, GRID, GRID), np.float32)
     reg = np.zeros((4, GRID, GRID), np.float32)
     mask = np.zeros((GRID, GRID), np.float32)
@@ -118,6 +125,7 @@ def main():
     ap.add_argument("--max-minutes", type=float, default=45.0)
     ap.add_argument("--init", default=None, help="start from this checkpoint's weights (stage 2)")
     ap.add_argument("--warmup-epochs", type=float, default=1.0)
+    ap.add_argument("--crop", type=int, default=INPUT_SIZE, help="training window (multiple of 32)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -178,8 +186,8 @@ def main():
             xs, hms, regs, masks = [], [], [], []
             for i in idx:
                 _, img, b, l = pool[i]
-                im, b, l = augment(rng, img, b, l)
-                hm, reg, mask = make_targets(b, l)
+                im, b, l = augment(rng, img, b, l, args.crop)
+                hm, reg, mask = make_targets(b, l, args.crop)
                 xs.append(to_input(im)); hms.append(hm); regs.append(reg); masks.append(mask)
             x = torch.stack(xs)
             hm = torch.from_numpy(np.stack(hms)); reg = torch.from_numpy(np.stack(regs))

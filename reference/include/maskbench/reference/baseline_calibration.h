@@ -40,6 +40,14 @@ Result<BaselineCalibration> LoadBaselineCalibration(const std::filesystem::path&
 // Writes the file atomically (checks the value first).
 Status SaveBaselineCalibration(const std::filesystem::path& path, const BaselineCalibration& c);
 
+// A stable fingerprint of this machine: the first 16 hex digits of the SHA-256 of
+// "<cpu model name>|<logical cpus>|<total memory, GiB>|<machine arch>" (from
+// /proc/cpuinfo, sysconf and uname). Same hardware and OS image, same value.
+std::string MachineFingerprint();
+
+// Where a build keeps its calibration: <build_dir>/calibration/reference-baseline.json.
+std::filesystem::path DefaultBaselineCalibrationPath(const std::filesystem::path& build_dir);
+
 // LoadBaselineCalibration, then NotFound unless its fingerprint is `machine_fingerprint`.
 Result<BaselineCalibration> LoadBaselineCalibrationFor(const std::filesystem::path& path,
                                                        const std::string& machine_fingerprint);
