@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 #include <set>
@@ -82,6 +83,19 @@ TEST_F(SynthTest, SameSeedGivesByteIdenticalFiles) {
   auto loaded = LoadDataset(root_ / "a");
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->manifest_sha256, a->manifest_sha256);
+}
+
+TEST(SynthRenderTest, PixelsDoNotDependOnOpenCvThreads) {
+  SynthOptions o = Small(9);
+  int before = cv::getNumThreads();
+  cv::setNumThreads(1);
+  internal::SynthFrame one = internal::RenderStill(o, 5);
+  cv::setNumThreads(4);
+  internal::SynthFrame four = internal::RenderStill(o, 5);
+  cv::setNumThreads(before);
+  ASSERT_EQ(one.bgr.size(), four.bgr.size());
+  EXPECT_EQ(cv::norm(one.bgr, four.bgr, cv::NORM_INF), 0.0);
+  EXPECT_EQ(one.annotations.size(), four.annotations.size());
 }
 
 TEST_F(SynthTest, DifferentSeedGivesDifferentFiles) {
