@@ -225,6 +225,10 @@ bool IsCompleteStatus(const std::string& status) {
   return status != kStatusPending && status != kStatusRunning;
 }
 
+bool IsFinalStatus(const std::string& status) {
+  return IsCompleteStatus(status) && status != kStatusHarnessError;
+}
+
 std::string NowUtcIso8601() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -395,7 +399,7 @@ Result<RunTicket> Store::BeginRun(const RunKey& key) {
     if (rc == SQLITE_ROW) {
       ticket.run_id = q.Int(0);
       ticket.attempts = static_cast<int>(q.Int(2));
-      if (IsCompleteStatus(q.Text(1))) {
+      if (IsFinalStatus(q.Text(1))) {
         ticket.already_complete = true;
         return ticket;  // nothing written; the transaction rolls back
       }
@@ -405,7 +409,7 @@ Result<RunTicket> Store::BeginRun(const RunKey& key) {
   }
   const std::string now = NowUtcIso8601();
   if (ticket.run_id != 0) {
-    // A stale pending/running row (its process died): clear and restart it.
+    // A stale pending/running row (its process died) or a harness error: restart it.
     for (const char* table : {"frame_results", "metrics", "audits", "pr_curves"}) {
       Stmt del(db_, (std::string("DELETE FROM ") + table + " WHERE run_id = ?1").c_str());
       del.Bind(1, ticket.run_id);

@@ -229,6 +229,27 @@ TEST_F(StoreTest, CompleteRunIsNotRepeated) {
   EXPECT_NE(t3->run_id, t1->run_id);
 }
 
+TEST_F(StoreTest, HarnessErrorIsRetriedInTheSameRow) {
+  Keyed k = OpenWithKey(dir_ / "r.sqlite");
+  auto t = k.store->BeginRun(k.key);
+  ASSERT_TRUE(t.ok());
+  RunOutcome o;
+  o.status = "harness_error";
+  o.message = "maskbench-runner not found";
+  o.metrics["x"] = 1;
+  ASSERT_TRUE(k.store->CommitRun(t->run_id, o).ok());
+  EXPECT_EQ(k.store->ListRuns({})->size(), 1u);  // complete: listed with its status
+  auto again = k.store->BeginRun(k.key);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->already_complete);
+  EXPECT_EQ(again->run_id, t->run_id);
+  EXPECT_EQ(again->attempts, 2);
+  EXPECT_EQ(CountRows(dir_ / "r.sqlite", "SELECT count(*) FROM metrics"), 0);
+  o.status = "ok";
+  ASSERT_TRUE(k.store->CommitRun(again->run_id, o).ok());
+  EXPECT_TRUE(k.store->BeginRun(k.key)->already_complete);
+}
+
 TEST_F(StoreTest, CommitNeedsFinalStatus) {
   Keyed k = OpenWithKey(dir_ / "r.sqlite");
   auto t = k.store->BeginRun(k.key);

@@ -34,8 +34,13 @@ inline constexpr int kStoreSchemaVersion = 1;
 // Run statuses that mean "not finished"; every other status is a complete run.
 inline constexpr const char* kStatusPending = "pending";
 inline constexpr const char* kStatusRunning = "running";
+// A complete run that BeginRun() nevertheless starts again: the harness itself
+// failed (e.g. no runner executable), so the result says nothing of the submission.
+inline constexpr const char* kStatusHarnessError = "harness_error";
 // True for any status except "pending" and "running".
 bool IsCompleteStatus(const std::string& status);
+// True when BeginRun() skips a run in this status (complete and not harness_error).
+bool IsFinalStatus(const std::string& status);
 
 // A submission; identity is (team, name, version, artifact_sha256).
 struct SubmissionInfo {
@@ -174,9 +179,9 @@ class Store {
   Result<int64_t> UpsertMachine(const MachineInfo& m);
   Result<int64_t> UpsertRules(const RulesInfo& r);
 
-  // Returns the complete run for `key` (already_complete = true), or marks the
-  // key's one row "running" (inserting it, or resetting a stale pending/running
-  // row and counting the attempt) and returns it.
+  // Returns the key's run if its status is final (already_complete = true), or
+  // marks the key's one row "running" (inserting it, or resetting a stale
+  // pending/running/harness_error row, its child rows deleted, attempt counted).
   Result<RunTicket> BeginRun(const RunKey& key);
   // Writes frames, metrics, audits, curves, settings and the final status of a
   // running run in one transaction. Fails if the run is unknown or already complete.
