@@ -1125,10 +1125,11 @@ struct VideoSimulation::State {
 VideoSimulation::VideoSimulation(const SynthOptions& o) : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.o = o;
-  // A camera whose floor also holds medium-sized faces (a clip of only tiny faces teaches little).
+  // A colour camera whose floor also holds medium-sized faces (a clip of only tiny faces
+  // teaches little).
   for (uint64_t i = 0; i < 50; ++i) {
     s.cam = MakeCamera(o.width, o.height, MixSeed(o.seed, kVideoStream, 100 + i), 0);
-    if (s.cam.face_max >= 36) break;
+    if (s.cam.face_max >= 36 && !s.cam.night) break;
   }
   s.r = SynthRng(MixSeed(o.seed, kVideoStream, 1));
   s.walkers.resize(static_cast<size_t>(s.r.Int(4, 9)));
