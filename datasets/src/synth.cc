@@ -1205,6 +1205,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kImagesDir = "images";
 constexpr const char* kClipName = "clip.avi";
+constexpr const char* kPartialClipName = "clip.partial.avi";
 
 std::string FormatFps(double fps) {
   char buf[32];
@@ -1221,8 +1222,24 @@ Status CheckOptions(const SynthOptions& o) {
   return Status::Ok();
 }
 
-// Makes `out` ready: created when missing, an earlier synth output cleared,
-// anything else refused.
+// True when `dir` holds nothing but what an interrupted synth leaves behind.
+bool OnlySynthFiles(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name == kClipName || name == kPartialClipName || name == ".cache") continue;
+    if (name != kImagesDir || !e.is_directory()) return false;
+    for (const auto& img : fs::directory_iterator(e.path(), ec)) {
+      std::string n = img.path().filename().string();
+      bool ours = n.rfind("frame_", 0) == 0 && (n.ends_with(".jpg") || n.ends_with(".jpg.tmp"));
+      if (!ours) return false;
+    }
+  }
+  return !ec;
+}
+
+// Makes `out` ready: created when missing, an earlier (or interrupted) synth
+// output cleared, anything else refused.
 Status PrepareOutput(const fs::path& out) {
   std::error_code ec;
   if (fs::exists(out, ec)) {
@@ -1230,11 +1247,13 @@ Status PrepareOutput(const fs::path& out) {
       return Status::InvalidArgument(out.string(), "exists and is not a directory");
     if (!fs::is_empty(out, ec)) {
       auto prev = LoadDataset(out);
-      if (!prev.ok() || prev->manifest.source.rfind("synth ", 0) != 0)
+      bool earlier_synth = prev.ok() && prev->manifest.source.rfind("synth ", 0) == 0;
+      bool interrupted_synth = !fs::exists(out / kManifestFileName, ec) && OnlySynthFiles(out);
+      if (!earlier_synth && !interrupted_synth)
         return Status::InvalidArgument(
             out.string(),
             "is not empty and holds no earlier synth data set; choose an empty or new folder");
-      for (const char* p : {kImagesDir, kClipName, ".cache", kManifestFileName}) {
+      for (const char* p : {kImagesDir, kClipName, kPartialClipName, ".cache", kManifestFileName}) {
         fs::remove_all(out / p, ec);
         if (ec) return Status::IOError((out / p).string(), "cannot remove: " + ec.message());
       }
@@ -1293,7 +1312,7 @@ Result<Dataset> SynthesizeDataset(const fs::path& out, const SynthOptions& o) {
     }
   } else {
     // OpenCV's own MJPEG writer (not FFmpeg): the same frames give the same bytes.
-    fs::path tmp = out / "clip.partial.avi";
+    fs::path tmp = out / kPartialClipName;
     cv::VideoWriter writer(tmp.string(), cv::CAP_OPENCV_MJPEG,
                            cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), o.fps,
                            cv::Size(o.width, o.height));

@@ -196,6 +196,20 @@ TEST_F(SynthTest, RefusesAForeignFolderAndReplacesAnEarlierSynth) {
   EXPECT_EQ(b->manifest.frames.size(), 2u);
 }
 
+TEST_F(SynthTest, ReplacesAnInterruptedSynth) {
+  // What a synth killed half-way leaves: images, no manifest.
+  ASSERT_TRUE(WriteFileAtomic(root_ / "ds" / "images" / "frame_00000.jpg", "partial").ok());
+  ASSERT_TRUE(WriteFileAtomic(root_ / "ds" / "images" / "frame_00001.jpg.tmp", "partial").ok());
+  auto r = SynthesizeDataset(root_ / "ds", Small(1, 2));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(fs::exists(root_ / "ds" / "images" / "frame_00001.jpg.tmp"));
+  // One file of someone else's among them: refused.
+  fs::remove(root_ / "ds" / kManifestFileName);
+  ASSERT_TRUE(WriteFileAtomic(root_ / "ds" / "images" / "holiday.jpg", "mine").ok());
+  EXPECT_FALSE(SynthesizeDataset(root_ / "ds", Small(1, 2)).ok());
+  EXPECT_TRUE(fs::exists(root_ / "ds" / "images" / "holiday.jpg"));
+}
+
 TEST_F(SynthTest, RejectsBadOptions) {
   SynthOptions o = Small(1, 0);
   auto r = SynthesizeDataset(root_ / "x", o);
