@@ -326,8 +326,7 @@ void RemoveStale(const fs::path& dir, const fs::path& keep, const std::string& s
 std::string FrameCachePath(const Dataset& ds, const std::string& split,
                            const FrameCacheOptions& options) {
   fs::path dir = options.cache_dir.empty() ? ds.dir / ".cache" : fs::path(options.cache_dir);
-  return (dir /
-          ("frames-" + ManifestHash(ds).substr(0, 16) + "-" + SafeSplitName(split) + ".bin"))
+  return (dir / ("frames-" + ManifestHash(ds).substr(0, 16) + "-" + SafeSplitName(split) + ".bin"))
       .string();
 }
 
@@ -397,7 +396,8 @@ Result<std::unique_ptr<FrameCache>> FrameCache::Open(const Dataset& ds, const st
     return Status::IOError(path,
                            std::string("cannot write the frame cache: ") + std::strerror(errno));
   }
-  RemoveStale(dir, path, split);
+  // Only the data set's own cache folder is pruned: a shared cache_dir may hold other data sets.
+  if (options.cache_dir.empty()) RemoveStale(dir, path, split);
   void* map = MapFile(path, &bytes);
   if (map == nullptr || bytes != total) {
     if (map != nullptr) munmap(map, bytes);

@@ -221,6 +221,11 @@ TEST_F(FrameCacheTest, CacheDirOptionAndSingleThread) {
   auto again = FrameCache::Open(ds, "", o);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE((*again)->decoded());
+  // Another data set's cache in the same folder is left alone.
+  Dataset other = Synth("other", 2);
+  auto c2 = FrameCache::Open(other, "", o);
+  ASSERT_TRUE(c2.ok());
+  EXPECT_TRUE(fs::exists((*c)->cache_path()));
   for (size_t i = 0; i < 4; ++i) {
     cv::Mat expect = cv::imread(ds.MediaPath(ds.manifest.frames[i]).string(), cv::IMREAD_COLOR);
     EXPECT_TRUE(SamePixels(View((*again)->Get(i)), expect));
