@@ -18,6 +18,7 @@ constexpr int kR = 101;  // recall thresholds
 constexpr int kA = 4;    // area ranges: all, small, medium, large
 constexpr int kM = 3;    // maxDets: 1, 10, 100
 constexpr int kMaxDets[kM] = {1, 10, 100};
+constexpr uint16_t kAllThresholds = (1u << kT) - 1;
 constexpr double kAreaLo[kA] = {0.0, 0.0, 32.0 * 32.0, 96.0 * 96.0};
 constexpr double kAreaHi[kA] = {1e5 * 1e5, 32.0 * 32.0, 96.0 * 96.0, 1e5 * 1e5};
 // np.spacing(1): pycocotools adds it to the precision denominator.
@@ -41,9 +42,12 @@ struct Buffers {
   std::vector<char> g_crowd;     // per gt of the bucket
   std::vector<char> g_id_zero;
   std::vector<double> g_area;
+  std::vector<double> det_area;      // per detection: w * h
+  std::vector<uint32_t> matchable;   // detections some box overlaps by >= .50
   // Accumulation scratch.
   std::vector<double> rc, pr, denom;
   std::vector<uint32_t> codes;
+  std::vector<size_t> tp_pos;  // position of the i-th true positive
 };
 
 }  // namespace
@@ -77,13 +81,26 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
   for (int r = 0; r < num_cats; ++r) cat_rank[cat_order[r]] = r;
 
   // Bucket key = category rank * images + image rank; stable within a bucket.
+  // Two stable counting-sort passes (image rank, then category rank): O(n + images + categories).
   auto make_keys = [&](size_t n, auto image_of, auto cat_of) {
-    std::vector<std::pair<uint64_t, uint32_t>> keys(n);
-    for (size_t j = 0; j < n; ++j)
-      keys[j] = {uint64_t(cat_rank[cat_of(j)]) * uint64_t(num_images) + uint64_t(image_rank[image_of(j)]),
-                 uint32_t(j)};
-    std::sort(keys.begin(), keys.end());
-    return keys;
+    std::vector<std::pair<uint64_t, uint32_t>> keys(n), tmp(n);
+    std::vector<uint32_t> img(n), cat(n);
+    for (size_t j = 0; j < n; ++j) {
+      img[j] = uint32_t(image_rank[image_of(j)]);
+      cat[j] = uint32_t(cat_rank[cat_of(j)]);
+    }
+    std::vector<size_t> count(std::max<size_t>(size_t(num_images), size_t(num_cats)) + 1);
+    auto pass = [&](const std::vector<std::pair<uint64_t, uint32_t>>& in, std::vector<std::pair<uint64_t, uint32_t>>& out,
+                    const std::vector<uint32_t>& by, size_t buckets) {
+      std::fill(count.begin(), count.begin() + buckets + 1, 0);
+      for (const auto& e : in) ++count[by[e.second] + 1];
+      for (size_t b = 0; b < buckets; ++b) count[b + 1] += count[b];
+      for (const auto& e : in) out[count[by[e.second]]++] = e;
+    };
+    for (size_t j = 0; j < n; ++j) tmp[j] = {uint64_t(cat[j]) * uint64_t(num_images) + img[j], uint32_t(j)};
+    pass(tmp, keys, img, size_t(num_images));
+    pass(keys, tmp, cat, size_t(num_cats));
+    return tmp;
   };
   auto gt_keys = make_keys(
       gt.boxes.size(), [&](size_t j) { return gt.ImageIndex(gt.boxes[j].image_id); },
@@ -110,17 +127,34 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
   for (int t = 0; t < kT; ++t) thr_start[t] = std::min(iou_thr[t], 1 - 1e-10);
 
   // accumulate() for one category.
+  // accumulate() for one category. Equivalent to pycocotools' arrays without
+  // building them: recall depends only on the true-positive count, so
+  // searchsorted(rc, thr) is the position of the v-th true positive, v being
+  // the least count whose recall reaches thr; and the right-to-left maximum of
+  // precision over a stretch of equal true-positive count is at its start, so
+  // only precision at true positives is needed. Every value is computed with
+  // the same operations as numpy (tp / npig, tp / (tp + fp + eps)).
   auto accumulate = [&](size_t k) {
     std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.score > y.score; });
-    buf.rc.resize(entries.size());
-    buf.pr.resize(entries.size());
     buf.codes.resize(entries.size());
     buf.denom.resize(entries.size() + 1);
-    // fp + tp + eps for fp + tp = c, as numpy computes it.
     for (size_t c = 0; c <= entries.size(); ++c) buf.denom[c] = double(c) + kEps;
     for (int a = 0; a < kA; ++a) {
       if (npig[a] == 0) continue;  // stays -1
-      const double np = double(npig[a]);
+      const int64_t np = npig[a];
+      // rc for each true-positive count, and the least count reaching each recall threshold.
+      buf.rc.resize(size_t(np) + 1);
+      for (int64_t v = 0; v <= np; ++v) buf.rc[size_t(v)] = double(v) / double(np);
+      int64_t need[kR];
+      {
+        int64_t v = 0;
+        for (int r = 0; r < kR; ++r) {
+          while (v <= np && buf.rc[size_t(v)] < rec_thr[r]) ++v;
+          need[r] = v;  // np + 1: never reached
+        }
+      }
+      buf.tp_pos.resize(size_t(np) + 2);
+      buf.pr.resize(size_t(np) + 2);
       for (int m = 0; m < kM; ++m) {
         // This area's bits of the detections within maxDet of their image, in score order.
         const int max_det = kMaxDets[m];
@@ -131,24 +165,25 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
           const uint32_t tp_bit = 1u << t, ig_bit = 1u << (16 + t);
           size_t n = 0;
           int64_t tp = 0;
-          double* rc = buf.rc.data();
-          double* pr = buf.pr.data();
           for (size_t j = 0; j < ncodes; ++j) {
             const uint32_t c = buf.codes[j];
             if (c & ig_bit) continue;
-            tp += (c & tp_bit) != 0;
-            rc[n] = double(tp) / np;
-            pr[n] = double(tp) / buf.denom[n + 1];
+            if (c & tp_bit) buf.tp_pos[size_t(++tp)] = n;
             ++n;
           }
-          rec_at(a, m, t, k) = n ? rc[n - 1] : 0.0;
-          for (size_t i = n; i-- > 1;)
-            if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-          // searchsorted(rc, recThrs, side='left'); beyond the curve precision is 0.
-          size_t i = 0;
+          rec_at(a, m, t, k) = n ? buf.rc[size_t(tp)] : 0.0;
+          // pr[i]: the maximum from the right of the precision at the i-th and later true positives.
+          double* pr = buf.pr.data();
+          pr[size_t(tp) + 1] = 0.0;
+          for (int64_t i = tp; i >= 1; --i)
+            pr[i] = std::max(double(i) / buf.denom[buf.tp_pos[size_t(i)] + 1], pr[i + 1]);
           for (int r = 0; r < kR; ++r) {
-            while (i < n && rc[i] < rec_thr[r]) ++i;
-            prec_at(a, m, t, r, k) = i < n ? pr[i] : 0.0;
+            const int64_t v = need[r];
+            double q = 0.0;  // beyond the curve
+            // v == 0: position 0, whose own precision is 0 or that of the first true positive.
+            if (v == 0) q = n && tp >= 1 ? pr[1] : 0.0;
+            else if (v <= tp) q = pr[v];
+            prec_at(a, m, t, r, k) = q;
           }
         }
       }
@@ -202,6 +237,7 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
     }
     buf.iou.resize(D * G);
     buf.row_max.resize(D);
+    buf.det_area.resize(D);
     for (size_t d = 0; d < D; ++d) {
       const double* db = dets[buf.det_order[d]].bbox;
       double best = 0;
@@ -211,6 +247,7 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
         best = std::max(best, v);
       }
       buf.row_max[d] = best;
+      buf.det_area[d] = db[2] * db[3];  // loadRes: area = w * h
     }
 
     const size_t first_entry = entries.size();
@@ -237,13 +274,21 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
         if (buf.gt_ignore[g]) buf.gt_perm[pos++] = int(g);
       npig[a] += int64_t(non_ignored);
 
+      // Detections no box reaches at IoU .50 stay unmatched at every threshold:
+      // they are ignored throughout when their own area is outside the range.
+      buf.matchable.clear();
+      for (size_t d = 0; d < D; ++d) {
+        if (buf.row_max[d] >= thr_start[0]) buf.matchable.push_back(uint32_t(d));
+        else if (buf.det_area[d] < kAreaLo[a] || buf.det_area[d] > kAreaHi[a]) ent[d].ig[a] = kAllThresholds;
+      }
+      if (buf.matchable.empty()) continue;
       for (int t = 0; t < kT; ++t) {
         std::fill(buf.gt_matched.begin(), buf.gt_matched.end(), 0);
         const uint16_t bit = uint16_t(1u << t);
-        for (size_t d = 0; d < D; ++d) {
+        for (uint32_t d : buf.matchable) {
           double best = thr_start[t];
           int m = -1;
-          const double* row = buf.iou.data() + d * G;
+          const double* row = buf.iou.data() + size_t(d) * G;
           // No box reaches the threshold: nothing to scan (same outcome as the scan).
           const size_t scan = buf.row_max[d] < best ? 0 : G;
           for (size_t p = 0; p < scan; ++p) {
@@ -262,11 +307,7 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
             matched = !buf.g_id_zero[g];  // pycocotools stores the gt id; id 0 reads as "no match"
             buf.gt_matched[m] = 1;
           }
-          if (!matched) {
-            const double* db = dets[buf.det_order[d]].bbox;
-            double det_area = db[2] * db[3];
-            if (det_area < kAreaLo[a] || det_area > kAreaHi[a]) ignored = true;
-          }
+          if (!matched && (buf.det_area[d] < kAreaLo[a] || buf.det_area[d] > kAreaHi[a])) ignored = true;
           if (ignored) ent[d].ig[a] |= bit;
           else if (matched) ent[d].tp[a] |= bit;
         }
