@@ -175,6 +175,43 @@ TEST(CocoEvalTest, ClassWithoutGroundTruthIsMinusOne) {
   EXPECT_NEAR(r->stats[kAP], 1.0, 1e-12);  // -1 cells are left out of the mean
 }
 
+TEST(CocoEvalTest, EqualScoresAcrossImagesGoInImageIdOrder) {
+  // Image 1 (listed second) holds a miss, image 2 a hit, both scored 0.5: the
+  // concatenation follows ascending image id, so the miss comes first.
+  GroundTruth gt = MakeGt({2, 1}, {{1, "a"}}, {{1, 1, 0, 0, 50, 50}, {2, 1, 0, 0, 50, 50}});
+  std::vector<Detection> dets = {D(2, 1, 0, 0, 50, 50, 0.5), D(1, 1, 300, 300, 50, 50, 0.5)};
+  Result<CocoResult> r = CocoEvaluate(gt, dets);
+  ASSERT_TRUE(r.ok());
+  const double p = 1.0 / (2.0 + std::numeric_limits<double>::epsilon());  // precision at the hit
+  EXPECT_NEAR(r->stats[kAP], 51 * p / 101, 1e-15);
+  std::swap(dets[0], dets[1]);
+  EXPECT_EQ(CocoEvaluate(gt, dets)->stats[kAP], r->stats[kAP]);
+}
+
+TEST(CocoEvalTest, AnnotationIdZeroReadsAsUnmatchedLikePycocotools) {
+  GroundTruth gt = MakeGt({1}, {{1, "a"}}, {{1, 1, 0, 0, 50, 50}});
+  std::vector<Detection> dets = {D(1, 1, 0, 0, 50, 50, 0.9)};
+  EXPECT_NEAR(CocoEvaluate(gt, dets)->stats[kAP], 1.0, 1e-12);
+  gt.boxes[0].id = 0;
+  EXPECT_EQ(CocoEvaluate(gt, dets)->stats[kAP], 0.0);
+}
+
+TEST(CocoEvalTest, MaxDetsKeepTheBestPerImage) {
+  // 12 boxes in one image; detections for all, the best-scored 10 are hits.
+  std::vector<G> boxes;
+  std::vector<Detection> dets;
+  for (int i = 0; i < 12; ++i) {
+    boxes.push_back({1, 1, double(60 * i), 0, 50, 50});
+    dets.push_back(D(1, 1, double(60 * i), 0, 50, 50, 0.9 - 0.01 * i));
+  }
+  GroundTruth gt = MakeGt({1}, {{1, "a"}}, boxes);
+  Result<CocoResult> r = CocoEvaluate(gt, dets);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(r->stats[kAR1], 1.0 / 12, 1e-15);
+  EXPECT_NEAR(r->stats[kAR10], 10.0 / 12, 1e-15);
+  EXPECT_NEAR(r->stats[kAR100], 1.0, 1e-15);
+}
+
 TEST(CocoEvalTest, JsonHasTheCliShape) {
   GroundTruth gt = ThreeImages();
   Result<CocoResult> r = CocoEvaluate(gt, Noisy());

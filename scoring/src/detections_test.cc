@@ -96,6 +96,18 @@ TEST(GroundTruthTest, ParsesCocoAndDefaults) {
   EXPECT_EQ(gt->CategoryName(0), "with_mask");
 }
 
+TEST(GroundTruthTest, ArraysInAnyOrderAndEscapedNames) {
+  Result<GroundTruth> gt = ParseCocoGroundTruth(
+      R"({"annotations": [{"id": 4, "image_id": 9, "category_id": 3, "bbox": [0, 0, 2, 2]}],
+          "info": {"x": [1, {"y": null}]},
+          "categories": [{"id": 3, "name": "caf\u00e9 \"x\""}], "images": [{"id": 9, "file_name": "a\/b.jpg"}]})",
+      "gt.json");
+  ASSERT_TRUE(gt.ok()) << gt.status().message();
+  EXPECT_EQ(gt->categories[0].name, "caf\xc3\xa9 \"x\"");
+  EXPECT_EQ(gt->boxes[0].image_id, 9);
+  EXPECT_EQ(gt->boxes[0].id, 4);
+}
+
 TEST(GroundTruthTest, ErrorsNameTheRecord) {
   auto err = [](const std::string& text) {
     Result<GroundTruth> r = ParseCocoGroundTruth(text, "gt.json");
