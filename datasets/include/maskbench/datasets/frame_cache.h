@@ -47,8 +47,10 @@ std::string FrameCachePath(const Dataset& ds, const std::string& split,
 
 class FrameCache {
  public:
-  // Opens (building when absent) the cache of `split` ("" = all frames).
-  // A frame that cannot be decoded fails with a Status naming its file.
+  // Opens (building when absent, stale or damaged) the cache of `split` ("" = all
+  // frames). A frame that cannot be decoded fails with a Status naming its file;
+  // an unknown split is InvalidArgument. When the cache folder cannot be written
+  // the frames are decoded into memory instead (cache_path() is then empty).
   static Result<std::unique_ptr<FrameCache>> Open(const Dataset& ds, const std::string& split,
                                                   const FrameCacheOptions& options = {});
   virtual ~FrameCache() = default;
