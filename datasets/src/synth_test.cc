@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 #include <set>
+#include <tuple>
 
 #include "maskbench/core/files.h"
 #include "maskbench/datasets/verify.h"
@@ -208,6 +209,31 @@ TEST_F(SynthTest, ReplacesAnInterruptedSynth) {
   ASSERT_TRUE(WriteFileAtomic(root_ / "ds" / "images" / "holiday.jpg", "mine").ok());
   EXPECT_FALSE(SynthesizeDataset(root_ / "ds", Small(1, 2)).ok());
   EXPECT_TRUE(fs::exists(root_ / "ds" / "images" / "holiday.jpg"));
+}
+
+TEST_F(SynthTest, OtherFrameSizesKeepBoxesInside) {
+  for (auto [w, h, video] :
+       {std::tuple{200, 150, false}, std::tuple{1280, 720, false}, std::tuple{320, 240, true}}) {
+    SynthOptions o = Small(2, 3);
+    o.width = w;
+    o.height = h;
+    o.video = video;
+    auto ds = SynthesizeDataset(root_ / ("ds" + std::to_string(w)), o);
+    ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+    for (const Frame& f : ds->manifest.frames) {
+      EXPECT_EQ(f.width, w);
+      for (const Annotation& a : f.annotations) {
+        EXPECT_GE(a.x, 0);
+        EXPECT_GE(a.y, 0);
+        EXPECT_LE(a.x + a.w, w + 0.01);
+        EXPECT_LE(a.y + a.h, h + 0.01);
+      }
+    }
+    if (!video) {
+      cv::Mat first = cv::imread(ds->MediaPath(ds->manifest.frames[0]).string());
+      EXPECT_EQ(first.size(), cv::Size(w, h));
+    }
+  }
 }
 
 TEST_F(SynthTest, RejectsBadOptions) {
