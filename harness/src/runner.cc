@@ -1,6 +1,7 @@
 #include "maskbench/harness/runner.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -34,6 +36,12 @@ inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
+}
+
+std::string Seconds(double s) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g s", s);
+  return b;
 }
 
 std::string SignalName(int sig) {
@@ -158,7 +166,7 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
     }
     if (t1 - start > static_cast<int64_t>(e.total_timeout_s * 1e9)) {
       Fail(r, RunStatus::kTimeout,
-           at.text() + ": the run exceeded the total timeout of " + std::to_string(e.total_timeout_s) + " s",
+           at.text() + ": the run exceeded the total timeout of " + Seconds(e.total_timeout_s),
            call, warmup);
       return;
     }
@@ -262,16 +270,47 @@ class Child {
   int wait_status_ = 0;
 };
 
+// Keeps the calling thread off the runner's CPU while it waits (restoring the
+// original affinity on destruction), so the two spinning sides do not share a
+// core. Only this harness thread moves; the runner and plugin keep every CPU.
+class AwayFromRunner {
+ public:
+  AwayFromRunner() { has_original_ = sched_getaffinity(0, sizeof original_, &original_) == 0; }
+  ~AwayFromRunner() {
+    if (moved_) sched_setaffinity(0, sizeof original_, &original_);
+  }
+  void Check(const internal::ShmControl* ctl) {
+    if (!has_original_ || CPU_COUNT(&original_) < 2) return;
+    const int child = ctl->child_cpu.load(std::memory_order_relaxed);
+    if (child < 0 || child >= CPU_SETSIZE || child != sched_getcpu() || !CPU_ISSET(child, &original_)) return;
+    cpu_set_t away = original_;
+    CPU_CLR(child, &away);
+    if (sched_setaffinity(0, sizeof away, &away) == 0) moved_ = true;
+  }
+
+ private:
+  cpu_set_t original_;
+  bool has_original_ = false;
+  bool moved_ = false;
+};
+
 enum class Wait { kAnswered, kChildEnded, kTimedOut };
 
 Wait WaitForResponse(internal::ShmControl* ctl, uint32_t seq, int64_t deadline, Child& child,
                      int* wait_status) {
   const int64_t spin_until = NowNs() + kParentSpinNs;
+  const int cpu = sched_getcpu();
+  ctl->parent_cpu.store(cpu, std::memory_order_relaxed);
   for (;;) {
     if (ctl->response_seq.load(std::memory_order_acquire) == seq) return Wait::kAnswered;
     const int64_t now = NowNs();
     if (now < spin_until) {
-      CpuRelax();
+      // Yield when the runner shares this CPU, else spin (see shm_protocol.h).
+      if (ctl->child_cpu.load(std::memory_order_relaxed) == cpu) {
+        sched_yield();
+      } else {
+        CpuRelax();
+      }
       continue;
     }
     if (child.Ended(wait_status)) {
@@ -354,6 +393,8 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
     return;
   }
   auto* ctl = new (shm.base()) internal::ShmControl();
+  ctl->child_cpu.store(-1);
+  ctl->parent_cpu.store(-1);
   ctl->magic = internal::kShmMagic;
   ctl->protocol_version = internal::kProtocolVersion;
   ctl->total_bytes = total;
@@ -387,7 +428,7 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   if (w == Wait::kTimedOut) {
     child.Kill();
     Fail(r, RunStatus::kTimeout,
-         "init: loading and create() took longer than " + std::to_string(e.init_timeout_s) + " s", -1, warmup);
+         "init: loading and create() took longer than " + Seconds(e.init_timeout_s), -1, warmup);
     return;
   }
   if (w == Wait::kChildEnded) {
@@ -410,6 +451,7 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
 
   const std::vector<int> classes = e.class_ids;
   std::vector<mb_detection_t> dets(e.max_detections);
+  AwayFromRunner away;
   const int64_t frame_timeout_ns = static_cast<int64_t>(e.frame_timeout_s * 1e9);
   for (int64_t call = 0; call < warmup + measured; ++call) {
     const Position at{call, warmup};
@@ -428,6 +470,7 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
     ctl->pixel_format = f.pixel_format;
     ctl->sequence = static_cast<uint64_t>(call);
     ++seq;
+    away.Check(ctl);
     const int64_t t0 = NowNs();
     const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns);
     Publish(ctl, seq);
@@ -437,8 +480,8 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
       child.Kill();
       const bool total_hit = deadline == total_deadline && t0 + frame_timeout_ns > total_deadline;
       Fail(r, RunStatus::kTimeout,
-           at.text() + (total_hit ? ": the run exceeded the total timeout of " + std::to_string(e.total_timeout_s) + " s"
-                                  : ": no answer within the frame timeout of " + std::to_string(e.frame_timeout_s) + " s"),
+           at.text() + (total_hit ? ": the run exceeded the total timeout of " + Seconds(e.total_timeout_s)
+                                  : ": no answer within the frame timeout of " + Seconds(e.frame_timeout_s)),
            call, warmup);
       return;
     }

@@ -1,12 +1,14 @@
 // maskbench-runner: the child side of the isolated runner. Started by the
 // harness (never by hand) with the shared memory as fd 3; loads the plugin,
 // answers init/infer/quit requests, times every infer call. See docs/runner.md.
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,8 +23,13 @@ namespace mbi = maskbench::harness::internal;
 
 namespace {
 
-// How long the runner spins on the request word before sleeping on its futex.
-constexpr int64_t kChildSpinNs = 300'000;
+// How long the runner spins on the request word before sleeping on its futex:
+// about twice the last gap between an answer and the next request (the
+// parent's frame copy and checks), at least kMinSpinNs and at most kMaxSpinNs.
+// Rationale: a spinning runner sees the request within ~0.1 us; a sleeping one
+// needs a futex wake-up, which costs 5-500 us on a busy machine.
+constexpr int64_t kMinSpinNs = 300'000;
+constexpr int64_t kMaxSpinNs = 5'000'000;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -30,13 +37,26 @@ inline void CpuRelax() {
 #endif
 }
 
-uint32_t WaitForRequest(mbi::ShmControl* ctl, uint32_t last) {
-  const int64_t spin_until = mbi::NowNs() + kChildSpinNs;
+// Waits for a request after `last`; `answered_at` is when the last answer went
+// out (0 before the first) and `spin_ns` the adaptive spin budget it updates.
+uint32_t WaitForRequest(mbi::ShmControl* ctl, uint32_t last, int64_t answered_at, int64_t* spin_ns) {
+  const int64_t start = mbi::NowNs();
+  const int64_t spin_until = start + *spin_ns;
+  const int cpu = sched_getcpu();
+  ctl->child_cpu.store(cpu, std::memory_order_relaxed);
+  uint32_t seq;
   for (;;) {
-    uint32_t seq = ctl->request_seq.load(std::memory_order_acquire);
-    if (seq != last) return seq;
-    if (mbi::NowNs() < spin_until) {
-      CpuRelax();
+    seq = ctl->request_seq.load(std::memory_order_acquire);
+    if (seq != last) break;
+    const int64_t now = mbi::NowNs();
+    if (now < spin_until) {
+      // Yield when the parent shares this CPU (it cannot publish while we
+      // spin on its core); otherwise spin.
+      if (ctl->parent_cpu.load(std::memory_order_relaxed) == cpu) {
+        sched_yield();
+      } else {
+        CpuRelax();
+      }
       continue;
     }
     ctl->child_waiting.store(1, std::memory_order_seq_cst);
@@ -44,6 +64,11 @@ uint32_t WaitForRequest(mbi::ShmControl* ctl, uint32_t last) {
     if (seq == last) mbi::FutexWait(&ctl->request_seq, last, -1);
     ctl->child_waiting.store(0, std::memory_order_relaxed);
   }
+  if (answered_at != 0) {
+    const int64_t gap = mbi::NowNs() - answered_at;
+    *spin_ns = std::clamp<int64_t>(2 * gap, kMinSpinNs, kMaxSpinNs);
+  }
+  return seq;
 }
 
 void Answer(mbi::ShmControl* ctl, uint32_t seq) {
@@ -106,10 +131,12 @@ int main(int argc, char** argv) {
 
   mbi::PluginHost host;
   uint32_t last = 0;
+  int64_t answered_at = 0;
+  int64_t spin_ns = kMinSpinNs;
   bool created = false;
   char error[mbi::kErrorCapacity];
   for (;;) {
-    const uint32_t seq = WaitForRequest(ctl, last);
+    const uint32_t seq = WaitForRequest(ctl, last, answered_at, &spin_ns);
     last = seq;
     const uint32_t command = ctl->command;
     if (command == mbi::kCmdInit && !created) {
@@ -164,6 +191,7 @@ int main(int argc, char** argv) {
       ctl->has_cycles = has_cycles ? 1 : 0;
       SetResult(ctl, o);
       Answer(ctl, seq);
+      answered_at = mbi::NowNs();
     } else if (command == mbi::kCmdQuit) {
       host.Destroy();
       SetResult(ctl, {});

@@ -13,6 +13,9 @@
 // Each side spins briefly, then sleeps on the futex of the word it waits for;
 // the other side calls FUTEX_WAKE only when the `*_waiting` flag says someone
 // sleeps (seq_cst on both sides makes the flag and the word a Dekker pair).
+// Each side also publishes the CPU it waits on: a spinner whose partner sits on
+// the same CPU yields instead of burning the slice the partner needs, and the
+// parent moves its own thread off the runner's CPU (runner.cc).
 #pragma once
 
 #include <atomic>
@@ -57,8 +60,10 @@ struct alignas(64) ShmControl {
 
   alignas(64) std::atomic<uint32_t> request_seq;
   std::atomic<uint32_t> child_waiting;
+  std::atomic<int32_t> child_cpu;   // the CPU the runner last waited on
   alignas(64) std::atomic<uint32_t> response_seq;
   std::atomic<uint32_t> parent_waiting;
+  std::atomic<int32_t> parent_cpu;  // the CPU the parent last waited on
 
   // Request (parent -> child).
   alignas(64) uint32_t command;

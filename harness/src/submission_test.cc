@@ -73,3 +73,34 @@ TEST_F(SubmissionTest, ErrorsNameTheProblem) {
 
 }  // namespace
 }  // namespace maskbench::harness
+
+#include "maskbench/harness/elf_symbols.h"
+
+namespace maskbench::harness {
+namespace {
+
+TEST(ElfSymbolsTest, TestPluginsExportOnlyTheEntry) {
+  const char* build = std::getenv("MASKBENCH_BUILD_DIR");
+  ASSERT_NE(build, nullptr);
+  for (const char* name : {"noop", "echo", "throws"}) {
+    fs::path so = fs::path(build) / "submissions/testing" / name / ("lib" + std::string(name) + ".so");
+    Result<std::vector<std::string>> syms = ElfExportedSymbols(so);
+    ASSERT_TRUE(syms.ok()) << syms.status().message();
+    EXPECT_EQ(*syms, std::vector<std::string>{"mb_accelerator_entry"}) << name;
+  }
+  // The runner is an executable linked against libc: it exports more (or nothing) but never fails.
+  Result<std::vector<std::string>> libc = ElfExportedSymbols("/proc/self/exe");
+  EXPECT_TRUE(libc.ok()) << libc.status().message();
+}
+
+TEST(ElfSymbolsTest, RejectsNonElf) {
+  const fs::path p = fs::temp_directory_path() / ("mb-not-elf-" + std::to_string(getpid()));
+  std::ofstream(p) << "#!/bin/sh\n";
+  Result<std::vector<std::string>> syms = ElfExportedSymbols(p);
+  EXPECT_FALSE(syms.ok());
+  EXPECT_NE(syms.status().message().find("not an ELF file"), std::string::npos);
+  fs::remove(p);
+}
+
+}  // namespace
+}  // namespace maskbench::harness

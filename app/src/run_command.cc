@@ -1,0 +1,197 @@
+// `maskbench run SUBMISSION --dataset DS [--split NAME] [--frames N] [--rules RULES.json]
+//  [--out DIR] [--json] [--in-process]`: runs one submission isolated over a data
+// set's frames, scores it and reports. See docs/cli.md and docs/runner.md.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "commands.h"
+#include "maskbench/core/files.h"
+#include "maskbench/core/version.h"
+#include "maskbench/datasets/frame_cache.h"
+#include "maskbench/datasets/manifest.h"
+#include "maskbench/harness/run_summary.h"
+#include "maskbench/harness/runner.h"
+#include "maskbench/harness/submission.h"
+#include "maskbench/scoring/detections.h"
+#include "maskbench/scoring/rules.h"
+
+namespace maskbench::app {
+namespace {
+
+namespace fs = std::filesystem;
+namespace h = maskbench::harness;
+
+struct RunFlags {
+  std::string submission, dataset, split, rules, out;
+  int64_t frames = 0;
+  bool json = false;
+  bool in_process = false;
+};
+
+std::string Ms(const std::optional<double>& v) {
+  if (!v) return "n/a";
+  char b[64];
+  std::snprintf(b, sizeof b, "%.3f ms", *v);
+  return b;
+}
+
+std::string Num(const std::optional<double>& v, const char* fmt = "%.4f") {
+  if (!v) return "n/a";
+  char b[64];
+  std::snprintf(b, sizeof b, fmt, *v);
+  return b;
+}
+
+void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const h::RunSummary& s,
+                const std::string& split, const datasets::Dataset& ds) {
+  std::printf("submission   %s (team %s, version %s) %s\n", sub.name.c_str(),
+              sub.team.empty() ? "?" : sub.team.c_str(), sub.version.empty() ? "?" : sub.version.c_str(),
+              r.plugin_path.c_str());
+  std::printf("data set     %s split %s, %lld frames run (%s, %d warm-up)\n", ds.dir.string().c_str(),
+              split.empty() ? "(all)" : split.c_str(), static_cast<long long>(s.frames), r.mode.c_str(),
+              r.in_effect.warmup_frames);
+  std::printf("status       %s%s%s\n", h::RunStatusName(s.status), s.message.empty() ? "" : ": ",
+              s.message.c_str());
+  if (s.latency) {
+    const auto& l = *s.latency;
+    std::printf("latency      p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  (min %.3f, mean %.3f, max %.3f)  %.1f fps\n",
+                l.p50_ns / 1e6, l.p90_ns / 1e6, l.p99_ns / 1e6, l.min_ns / 1e6, l.mean_ns / 1e6,
+                l.max_ns / 1e6, l.fps);
+    std::printf("headline     p%g %s (%s)\n", s.headline_percentile, Ms(s.headline_latency_ms).c_str(),
+                "measured");
+  }
+  if (s.modeled_latency_ms)
+    std::printf("modeled      p%g %s at %.0f MHz (reported cycles; not mixed with measured)\n",
+                s.headline_percentile, Ms(s.modeled_latency_ms).c_str(), r.clock_hz / 1e6);
+  if (s.overhead_p50_us)
+    std::printf("overhead     p50 %.2f us  p99 %.2f us (round trip minus the timed call)\n", *s.overhead_p50_us,
+                *s.overhead_p99_us);
+  std::printf("accuracy     mAP50 %s  AP %s  violation recall %s  precision %s\n", Num(s.map50).c_str(),
+              Num(s.ap).c_str(), Num(s.violation_recall).c_str(), Num(s.violation_precision).c_str());
+  std::printf("speedup      %s\n", s.speedup ? Num(s.speedup, "%.2fx").c_str()
+                                              : "n/a (no reference baseline calibrated on this machine)");
+  std::printf("gate         %s\n", s.gate_passed ? (*s.gate_passed ? "passed" : "FAILED")
+                                                  : "n/a (no reference-fp32 result)");
+}
+
+int RunCommand(const RunFlags& f) {
+  Result<h::Submission> sub = h::LoadSubmission(f.submission);
+  if (!sub.ok()) return Fail(sub.status());
+  scoring::Rules rules = scoring::DefaultRules();
+  if (!f.rules.empty()) {
+    Result<scoring::Rules> loaded = scoring::LoadRules(f.rules);
+    if (!loaded.ok()) return Fail(loaded.status());
+    rules = *loaded;
+  }
+  if (f.frames < 0) return Fail(Status::InvalidArgument("--frames", "must be >= 0, got " + std::to_string(f.frames)));
+  Result<datasets::Dataset> ds = datasets::LoadDataset(f.dataset);
+  if (!ds.ok()) return Fail(ds.status());
+  std::string split = f.split;
+  if (split.empty()) {
+    split = rules.split;
+    const auto& splits = ds->manifest.splits;
+    if (std::find(splits.begin(), splits.end(), split) == splits.end()) {
+      std::fprintf(stderr, "maskbench: run: %s has no split \"%s\" (the rules' split); running all frames\n",
+                   ds->dir.string().c_str(), split.c_str());
+      split.clear();
+    }
+  } else {
+    const auto& splits = ds->manifest.splits;
+    if (std::find(splits.begin(), splits.end(), split) == splits.end())
+      return Fail(Status::InvalidArgument(f.dataset, "no split \"" + split + "\" in the manifest"));
+  }
+  if (isatty(STDERR_FILENO)) std::fprintf(stderr, "maskbench: run: decoding frames (cached after the first run)...\n");
+  auto cache = datasets::FrameCache::Open(*ds, split);
+  if (!cache.ok()) return Fail(cache.status());
+  h::FrameCacheSource frames(std::move(*cache));
+  if (frames.size() == 0) return Fail(Status::InvalidArgument(f.dataset, "split \"" + split + "\" has no frames"));
+
+  h::RunSettings settings = h::SettingsFromRules(rules, ds->manifest);
+  settings.max_frames = f.frames;
+  settings.in_process = f.in_process;
+  if (isatty(STDERR_FILENO))
+    std::fprintf(stderr, "maskbench: run: %s on %zu frames...\n", sub->name.c_str(),
+                 f.frames > 0 ? std::min<size_t>(frames.size(), f.frames) : frames.size());
+  h::RunRecord record = h::RunSubmission(*sub, frames, settings);
+
+  Result<scoring::GroundTruth> gt = h::GroundTruthForFrames(*ds, split, record.frame_ids);
+  if (!gt.ok()) return Fail(gt.status());
+  // TODO(judge issue): pass the machine's calibrated reference baseline latency
+  // and the reference-fp32 mAP50 once the results store has them.
+  Result<h::RunSummary> summary = h::SummarizeRun(record, &*gt, rules);
+  if (!summary.ok()) return Fail(summary.status());
+
+  nlohmann::ordered_json doc = h::RunSummaryToJson(*summary);
+  doc["submission"] = {{"name", sub->name},
+                       {"team", sub->team},
+                       {"version", sub->version},
+                       {"plugin", record.plugin_path},
+                       {"plugin_abi", record.plugin_abi},
+                       {"description", {{"name", record.description.name},
+                                        {"team", record.description.team},
+                                        {"version", record.description.version}}}};
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  doc["context"] = {{"harness_version", HarnessVersion()},
+                    {"harness_commit", HarnessCommit()},
+                    {"host", host},
+                    {"dataset", ds->dir.string()},
+                    {"dataset_sha256", ds->manifest_sha256},
+                    {"split", split},
+                    {"rules", rules.source},
+                    {"rules_sha256", rules.sha256},
+                    {"mode", record.mode},
+                    {"settings_requested", h::RunSettingsToJson(record.requested)},
+                    {"settings_in_effect", h::RunSettingsToJson(record.in_effect)}};
+
+  if (!f.out.empty()) {
+    const fs::path out(f.out);
+    if (Status st = WriteFileAtomic(out / "detections.json",
+                                           scoring::DetectionsToCocoJson(h::RunDetections(record))); !st.ok()) return Fail(st);
+    std::ostringstream csv;
+    csv << "frame,ns,image_id,round_trip_ns\n";
+    for (size_t i = 0; i < record.latency_ns.size(); ++i)
+      csv << i << ',' << record.latency_ns[i] << ',' << record.frame_ids[i] << ',' << record.round_trip_ns[i] << '\n';
+    if (Status st = WriteFileAtomic(out / "latencies.csv", csv.str()); !st.ok()) return Fail(st);
+    if (Status st = WriteFileAtomic(out / "summary.json", doc.dump(2) + "\n"); !st.ok()) return Fail(st);
+    if (Status st = WriteFileAtomic(out / "run_record.json", h::RunRecordToJson(record).dump() + "\n"); !st.ok()) return Fail(st);
+  }
+  if (f.json) {
+    std::printf("%s\n", doc.dump(2).c_str());
+  } else {
+    PrintHuman(*sub, record, *summary, split, *ds);
+    if (!f.out.empty()) std::printf("wrote        %s/{detections.json,latencies.csv,summary.json,run_record.json}\n", f.out.c_str());
+  }
+  if (!record.ok()) {
+    std::fprintf(stderr, "maskbench: run: %s: %s%s%s\n", sub->name.c_str(), h::RunStatusName(record.status),
+                 record.message.empty() ? "" : ": ", record.message.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, int* exit_code) {
+  auto f = std::make_shared<RunFlags>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a submission isolated on a data set, time and score it");
+  cmd->add_option("submission", f->submission, "A plugin .so, or a folder holding one (and submission.json)")
+      ->required();
+  cmd->add_option("--dataset", f->dataset, "Data set directory (manifest.json)")->required();
+  cmd->add_option("--split", f->split, "Split to run (default: the rules' split, else all frames)");
+  cmd->add_option("--frames", f->frames, "Measure at most N frames (default: all)");
+  cmd->add_option("--rules", f->rules, "Rules JSON (default: the built-in rules)");
+  cmd->add_option("--out", f->out, "Write detections.json, latencies.csv, summary.json, run_record.json here");
+  cmd->add_flag("--json", f->json, "Print the summary as one JSON document on stdout");
+  cmd->add_flag("--in-process", f->in_process,
+                "Load the plugin in this process (debugging/profiling only: no isolation, limits or sandbox)");
+  cmd->callback([f, exit_code]() { *exit_code = RunCommand(*f); });
+}
+
+}  // namespace maskbench::app

@@ -1,0 +1,158 @@
+// `maskbench validate SUBMISSION`: loads a plugin in a child process, checks its
+// ABI version and exports, runs a few synthetic frames and checks the outputs.
+// Prints one line per check (PASS / FAIL / WARN / INFO); exits non-zero on any
+// FAIL, naming the run status. See docs/cli.md and docs/first-submission.md.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "commands.h"
+#include "maskbench/accelerator.h"
+#include "maskbench/harness/elf_symbols.h"
+#include "maskbench/harness/runner.h"
+#include "maskbench/harness/submission.h"
+
+namespace maskbench::app {
+namespace {
+
+namespace h = maskbench::harness;
+
+constexpr int kFrames = 8;
+constexpr int kWidth = 640;
+constexpr int kHeight = 480;
+
+struct Checks {
+  int failed = 0;
+  void Line(const char* tag, const std::string& text) { std::printf("%-4s  %s\n", tag, text.c_str()); }
+  void Pass(const std::string& t) { Line("PASS", t); }
+  void Fail(const std::string& t) {
+    ++failed;
+    Line("FAIL", t);
+  }
+  void Warn(const std::string& t) { Line("WARN", t); }
+  void Info(const std::string& t) { Line("INFO", t); }
+};
+
+std::string AbiText() {
+  return std::to_string(MB_ABI_VERSION_MAJOR) + "." + std::to_string(MB_ABI_VERSION_MINOR) + "." +
+         std::to_string(MB_ABI_VERSION_REVISION);
+}
+
+int Validate(const std::string& path) {
+  Checks c;
+  Result<h::Submission> sub = h::LoadSubmission(path);
+  if (!sub.ok()) {
+    c.Fail("find the plugin: " + sub.status().message());
+    std::printf("validate: FAIL (load_failed)\n");
+    return 1;
+  }
+  c.Pass("plugin " + sub->plugin.string());
+  c.Info("submission " + sub->name + " (team " + (sub->team.empty() ? "?" : sub->team) + ", version " +
+         (sub->version.empty() ? "?" : sub->version) + ", latency " + sub->latency_kind + ", config " +
+         sub->config_json + ")");
+
+  Result<std::vector<std::string>> syms = h::ElfExportedSymbols(sub->plugin);
+  if (!syms.ok()) {
+    c.Fail("read exported symbols: " + syms.status().message());
+  } else {
+    bool has_entry = false;
+    std::vector<std::string> others;
+    for (const std::string& s : *syms) {
+      if (s == MB_ENTRY_SYMBOL) {
+        has_entry = true;
+      } else {
+        others.push_back(s);
+      }
+    }
+    if (has_entry) {
+      c.Pass("exports " MB_ENTRY_SYMBOL);
+    } else {
+      c.Fail("exports " MB_ENTRY_SYMBOL ": the symbol is missing (declare it with MB_EXPORT or "
+             "MASKBENCH_EXPORT_ACCELERATOR)");
+    }
+    if (others.empty()) {
+      c.Pass("exports nothing else");
+    } else {
+      c.Warn("also exports " + std::to_string(others.size()) + " other symbols (e.g. " + others[0] +
+             "); link with the template's exports.map and -fvisibility=hidden");
+    }
+  }
+
+  auto frames = h::MakeSyntheticFrames(kFrames, kWidth, kHeight);
+  h::RunSettings settings;
+  settings.warmup_frames = 1;
+  settings.frame_timeout_s = 10;
+  settings.init_timeout_s = 120;
+  settings.total_timeout_s = 600;
+  h::RunRecord r = h::RunSubmission(*sub, *frames, settings);
+  const std::string frames_text = std::to_string(kFrames) + " synthetic " + std::to_string(kWidth) + "x" +
+                                  std::to_string(kHeight) + " BGR frames";
+  using S = h::RunStatus;
+  const S st = r.status;
+  // Each stage passes when the run got past it.
+  if (st == S::kHarnessError) {
+    c.Fail("start the runner: " + r.message);
+  } else if (st == S::kLoadFailed) {
+    c.Fail("load in a child process: " + r.message);
+  } else {
+    c.Pass("loads in a child process (maskbench-runner)");
+    if (st == S::kAbiMismatch) {
+      c.Fail("ABI version: " + r.message);
+    } else {
+      c.Pass("ABI version " + r.plugin_abi + " is compatible with the harness's " + AbiText());
+      if (!r.description.name.empty())
+        c.Info("describes itself: " + r.description.name + " / " + r.description.team + " / " +
+               r.description.version);
+      else
+        c.Info("no maskbench.describe/1 extension (optional)");
+      if (st == S::kInitFailed || (st == S::kTimeout && r.failing_call < 0 && r.warmup_done == 0 &&
+                                   r.message.rfind("init", 0) == 0)) {
+        c.Fail("create(): " + r.message);
+      } else if (r.failing_call < 0 && st != S::kOk) {
+        c.Fail("create(): " + std::string(h::RunStatusName(st)) + ": " + r.message);
+      } else {
+        c.Pass("create() succeeds with the submission's config");
+        if (r.clock_hz != 0)
+          c.Info("reports cycles (maskbench.cycles/1) at " + std::to_string(r.clock_hz) + " Hz");
+        if (st == S::kOk) {
+          c.Pass("infer() on " + frames_text + " (+1 warm-up): no crash, no timeout, no error");
+          c.Pass("outputs valid: finite boxes inside the frame, w and h > 0, known classes, scores in [0, 1]");
+          int64_t sum = 0;
+          for (int64_t l : r.latency_ns) sum += l;
+          size_t dets = 0;
+          for (const auto& d : r.detections) dets += d.size();
+          char b[160];
+          std::snprintf(b, sizeof b, "mean infer %.3f ms, %zu detections over %lld frames", sum / 1e6 / r.frames(),
+                        dets, static_cast<long long>(r.frames()));
+          c.Info(b);
+        } else if (st == S::kInvalidOutput) {
+          c.Pass("infer() on " + frames_text + ": runs");
+          c.Fail("outputs valid: " + r.message);
+        } else {
+          c.Fail("infer() on " + frames_text + ": " + h::RunStatusName(st) + ": " + r.message +
+                 (r.signal_name.empty() ? "" : " [" + r.signal_name + "]"));
+        }
+      }
+    }
+  }
+  if (c.failed == 0 && st == S::kOk) {
+    std::printf("validate: PASS\n");
+    return 0;
+  }
+  std::printf("validate: FAIL (%s)\n", h::RunStatusName(st == S::kOk ? S::kLoadFailed : st));
+  std::fflush(stdout);
+  std::fprintf(stderr, "maskbench: validate: %s: %s%s%s\n", path.c_str(), h::RunStatusName(st),
+               r.message.empty() ? "" : ": ", r.message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+void AddValidateCommand(CLI::App& app, int* exit_code) {
+  auto path = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("validate", "Check a submission: load, ABI, exports, a few frames, outputs");
+  cmd->add_option("submission", *path, "A plugin .so, or a folder holding one (and submission.json)")->required();
+  cmd->callback([path, exit_code]() { *exit_code = Validate(*path); });
+}
+
+}  // namespace maskbench::app

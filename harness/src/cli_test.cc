@@ -1,0 +1,152 @@
+// End to end: the real `maskbench validate` and `maskbench run` executables on
+// real plugins and a real (synthesized, JPEG) data set.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "maskbench/datasets/synth.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path BuildDir() {
+  const char* dir = std::getenv("MASKBENCH_BUILD_DIR");
+  return dir ? fs::path(dir) : fs::path(".");
+}
+
+struct Output {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs a shell command, capturing stdout (stderr goes to the test log).
+Output Shell(const std::string& command) {
+  Output o;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return o;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
+  int status = pclose(p);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+std::string Maskbench() { return (BuildDir() / "maskbench").string(); }
+std::string Testing(const std::string& name) { return (BuildDir() / "submissions/testing" / name).string(); }
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("mb-cli-test-" + std::to_string(getpid())));
+    fs::remove_all(*dir_);
+    maskbench::datasets::SynthOptions o;
+    o.frames = 10;
+    o.width = 320;
+    o.height = 240;
+    auto ds = maskbench::datasets::SynthesizeDataset(*dir_ / "ds", o);
+    ASSERT_TRUE(ds.ok()) << ds.status().message();
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
+  static fs::path* dir_;
+};
+fs::path* CliTest::dir_ = nullptr;
+
+TEST_F(CliTest, ValidatePassesGoodPluginsAndNamesTheStatusOfBadOnes) {
+  Output o = Shell(Maskbench() + " validate " + (BuildDir() / "submissions/template").string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("PASS  exports mb_accelerator_entry"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("validate: PASS"), std::string::npos) << o.out;
+  o = Shell(Maskbench() + " validate " + Testing("echo") + "/libecho.so");
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  for (const auto& [name, status] : {std::pair{"segfault", "crashed"}, {"wrong-abi", "abi_mismatch"},
+                                     {"nan-boxes", "invalid_output"}, {"init-fails", "init_failed"},
+                                     {"throws", "infer_failed"}, {"writes-file", "sandbox_violation"}}) {
+    o = Shell(Maskbench() + " validate " + Testing(name) + " 2>/dev/null");
+    EXPECT_EQ(o.exit_code, 1) << name << "\n" << o.out;
+    EXPECT_NE(o.out.find(std::string("validate: FAIL (") + status + ")"), std::string::npos) << name << "\n" << o.out;
+    EXPECT_NE(o.out.find("FAIL  "), std::string::npos) << o.out;
+  }
+}
+
+TEST_F(CliTest, RunJsonAndOutFiles) {
+  const fs::path out = *dir_ / "out";
+  Output o = Shell(Maskbench() + " run " + Testing("echo") + " --dataset " + (*dir_ / "ds").string() +
+                   " --json --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  nlohmann::json j = nlohmann::json::parse(o.out);  // stdout holds exactly one JSON document
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["frames"], 2);  // synth: frames 4 and 9 are "val", the default rules' split
+  for (const char* k : {"min", "mean", "p50", "p90", "p99", "max"}) EXPECT_TRUE(j["latency_ms"][k].is_number()) << k;
+  EXPECT_TRUE(j["fps"].is_number());
+  EXPECT_TRUE(j["modeled_latency_ms"].is_number());  // echo reports cycles
+  EXPECT_DOUBLE_EQ(j["modeled_latency_ms"].get<double>(), 320.0 * 240 / 4 / 1e9 * 1e3);
+  EXPECT_TRUE(j["speedup"].is_null());
+  EXPECT_TRUE(j["gate_passed"].is_null());
+  EXPECT_TRUE(j["overhead_us"]["p50"].is_number());
+  EXPECT_TRUE(j["accuracy"]["mAP50"].is_number());
+  EXPECT_TRUE(j["accuracy"].contains("AP"));
+  EXPECT_TRUE(j["accuracy"].contains("violation_recall"));
+  // Files.
+  std::ifstream summary(out / "summary.json");
+  ASSERT_TRUE(summary.good());
+  nlohmann::json s = nlohmann::json::parse(summary);
+  EXPECT_EQ(s["status"], "ok");
+  std::ifstream dets(out / "detections.json");
+  nlohmann::json d = nlohmann::json::parse(dets);
+  ASSERT_EQ(d.size(), 2u);  // one echo box per frame
+  EXPECT_EQ(d[0]["category_id"], 0);
+  EXPECT_EQ(d[0]["bbox"][2], 80.0);
+  std::ifstream csv(out / "latencies.csv");
+  std::string header, row;
+  std::getline(csv, header);
+  EXPECT_EQ(header.rfind("frame,ns", 0), 0u) << header;
+  int rows = 0;
+  while (std::getline(csv, row)) {
+    // frame,ns,image_id,...: the detections carry the same image ids, in order.
+    std::stringstream fields(row);
+    std::string frame, ns, image_id;
+    std::getline(fields, frame, ',');
+    std::getline(fields, ns, ',');
+    std::getline(fields, image_id, ',');
+    EXPECT_EQ(std::stoi(frame), rows);
+    EXPECT_GE(std::stoll(ns), 0);
+    EXPECT_EQ(d[rows]["image_id"].get<int64_t>(), std::stoll(image_id));
+    ++rows;
+  }
+  EXPECT_EQ(rows, 2);
+}
+
+TEST_F(CliTest, RunExitsNonZeroWhenTheSubmissionFails) {
+  Output o = Shell(Maskbench() + " run " + Testing("segfault") + " --dataset " + (*dir_ / "ds").string() +
+                   " --split train --json 2>/dev/null");
+  EXPECT_EQ(o.exit_code, 1);
+  nlohmann::json j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["status"], "crashed");
+  EXPECT_EQ(j["signal"], "SIGSEGV");
+  EXPECT_TRUE(j["accuracy"]["mAP50"].is_null());
+}
+
+TEST_F(CliTest, RunRejectsBadInputWithAMessage) {
+  Output o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " + (*dir_ / "missing").string() + " 2>&1");
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.out.find("maskbench: "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("missing"), std::string::npos) << o.out;
+  o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " + (*dir_ / "ds").string() + " --split nope 2>&1");
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.out.find("no split \"nope\""), std::string::npos) << o.out;
+}
+
+}  // namespace
