@@ -3,8 +3,8 @@
 //
 //   scoring_bench                          # Google Benchmark figures
 //   scoring_bench --write_workload=DIR     # also writes DIR/gt.json and DIR/dets.json, so
-//                                          # `maskbench score --gt DIR/gt.json --detections DIR/dets.json`
-//                                          # can be timed end to end
+//                                          # `maskbench score --gt DIR/gt.json --detections
+//                                          DIR/dets.json` # can be timed end to end
 // Targets (issue 3): COCO evaluation proper <= 1.0 s single-threaded; the
 // whole command <= 4 s. Published figures for this size: pycocotools ~18.5 s,
 // faster-coco-eval ~7.3 s.
@@ -56,7 +56,8 @@ Workload MakeWorkload() {
   Rng rng{20240531};
   Workload w;
   GroundTruth& gt = w.gt;
-  for (int k = 0; k < kClasses; ++k) gt.categories.push_back({int64_t(k + 1 + k / 10), "class" + std::to_string(k)});
+  for (int k = 0; k < kClasses; ++k)
+    gt.categories.push_back({int64_t(k + 1 + k / 10), "class" + std::to_string(k)});
   int64_t ann_id = 1;
   for (int i = 0; i < kImages; ++i) {
     int64_t image_id = 100000 + int64_t(i) * 37 % 99991;  // unordered, sparse ids like COCO
@@ -78,7 +79,8 @@ Workload MakeWorkload() {
       box.bbox[1] = Round2(rng.Uniform(0, kH - bh));
       box.bbox[2] = Round2(bw);
       box.bbox[3] = Round2(bh);
-      box.area = Round2(box.bbox[2] * box.bbox[3] * rng.Uniform(0.6, 0.95));  // like a segment inside its box
+      box.area = Round2(box.bbox[2] * box.bbox[3] *
+                        rng.Uniform(0.6, 0.95));  // like a segment inside its box
       box.iscrowd = rng.Int(100) == 0;
       gt.boxes.push_back(box);
     }
@@ -92,7 +94,8 @@ Workload MakeWorkload() {
         d.image_id = image_id;
         d.category_id = rng.Int(10) == 0 ? gt.categories[rng.Int(kClasses)].id : box.category_id;
         double j = c == 0 ? 0.08 : 0.3;
-        for (int k = 0; k < 2; ++k) d.bbox[k] = Round2(box.bbox[k] + rng.Uniform(-j, j) * box.bbox[2 + k]);
+        for (int k = 0; k < 2; ++k)
+          d.bbox[k] = Round2(box.bbox[k] + rng.Uniform(-j, j) * box.bbox[2 + k]);
         for (int k = 2; k < 4; ++k) d.bbox[k] = Round2(box.bbox[k] * (1 + rng.Uniform(-j, j)));
         d.score = std::round(rng.Uniform(c == 0 ? 0.5 : 0.2, 1.0) * 1e4) / 1e4;  // ties happen
         w.dets.push_back(d);
@@ -101,7 +104,8 @@ Workload MakeWorkload() {
     for (; made < kDetsPerImage; ++made) {
       Detection d;
       d.image_id = image_id;
-      d.category_id = rng.Int(10) < 7 ? gt.categories[classes[rng.Int(nclasses)]].id : gt.categories[rng.Int(kClasses)].id;
+      d.category_id = rng.Int(10) < 7 ? gt.categories[classes[rng.Int(nclasses)]].id
+                                      : gt.categories[rng.Int(kClasses)].id;
       double bw = std::exp(rng.Uniform(std::log(4.0), std::log(300.0)));
       double bh = bw * rng.Uniform(0.5, 2.0);
       d.bbox[0] = Round2(rng.Uniform(0, kW - bw));
@@ -119,19 +123,23 @@ Workload MakeWorkload() {
   char buf[256];
   g = "{\"info\": {\"description\": \"maskbench scoring_bench workload\"}, \"images\": [";
   for (size_t i = 0; i < gt.image_ids.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "%s{\"id\": %lld, \"width\": 640, \"height\": 480, \"file_name\": \"%012lld.jpg\"}",
-                  i ? ", " : "", static_cast<long long>(gt.image_ids[i]), static_cast<long long>(gt.image_ids[i]));
+    std::snprintf(
+        buf, sizeof buf,
+        "%s{\"id\": %lld, \"width\": 640, \"height\": 480, \"file_name\": \"%012lld.jpg\"}",
+        i ? ", " : "", static_cast<long long>(gt.image_ids[i]),
+        static_cast<long long>(gt.image_ids[i]));
     g += buf;
   }
   g += "], \"annotations\": [";
   for (size_t i = 0; i < gt.boxes.size(); ++i) {
     const GtBox& b = gt.boxes[i];
     std::snprintf(buf, sizeof buf,
-                  "%s{\"id\": %lld, \"image_id\": %lld, \"category_id\": %lld, \"bbox\": [%.17g, %.17g, %.17g, %.17g], "
+                  "%s{\"id\": %lld, \"image_id\": %lld, \"category_id\": %lld, \"bbox\": [%.17g, "
+                  "%.17g, %.17g, %.17g], "
                   "\"area\": %.17g, \"iscrowd\": %d}",
-                  i ? ",\n" : "\n", static_cast<long long>(b.id), static_cast<long long>(b.image_id),
-                  static_cast<long long>(b.category_id), b.bbox[0], b.bbox[1], b.bbox[2], b.bbox[3], b.area,
-                  b.iscrowd ? 1 : 0);
+                  i ? ",\n" : "\n", static_cast<long long>(b.id),
+                  static_cast<long long>(b.image_id), static_cast<long long>(b.category_id),
+                  b.bbox[0], b.bbox[1], b.bbox[2], b.bbox[3], b.area, b.iscrowd ? 1 : 0);
     g += buf;
   }
   g += "], \"categories\": [";
@@ -220,7 +228,8 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], flag, std::strlen(flag)) == 0) {
       std::filesystem::path dir = argv[i] + std::strlen(flag);
       const Workload& w = TheWorkload();
-      for (auto [name, text] : {std::pair{"gt.json", &w.gt_json}, std::pair{"dets.json", &w.dets_json}}) {
+      for (auto [name, text] :
+           {std::pair{"gt.json", &w.gt_json}, std::pair{"dets.json", &w.dets_json}}) {
         Status s = WriteFileAtomic(dir / name, *text);
         if (!s.ok()) {
           std::fprintf(stderr, "scoring_bench: %s\n", s.message().c_str());

@@ -27,9 +27,9 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 // One kept detection of a category after per-image matching.
 struct Entry {
   double score;
-  int32_t rank;        // position in its image's score order (0-based, < 100)
-  uint16_t tp[kA];     // bit t: true positive at IoU threshold t
-  uint16_t ig[kA];     // bit t: ignored at IoU threshold t
+  int32_t rank;     // position in its image's score order (0-based, < 100)
+  uint16_t tp[kA];  // bit t: true positive at IoU threshold t
+  uint16_t ig[kA];  // bit t: ignored at IoU threshold t
 };
 
 struct Buffers {
@@ -42,8 +42,8 @@ struct Buffers {
   std::vector<char> g_crowd;     // per gt of the bucket
   std::vector<char> g_id_zero;
   std::vector<double> g_area;
-  std::vector<double> det_area;      // per detection: w * h
-  std::vector<uint32_t> matchable;   // detections some box overlaps by >= .50
+  std::vector<double> det_area;     // per detection: w * h
+  std::vector<uint32_t> matchable;  // detections some box overlaps by >= .50
   // Accumulation scratch.
   std::vector<double> rc, pr, denom;
   std::vector<uint32_t> codes;
@@ -73,7 +73,8 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
   {
     std::vector<int64_t> order(num_images);
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return gt.image_ids[a] < gt.image_ids[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](int64_t a, int64_t b) { return gt.image_ids[a] < gt.image_ids[b]; });
     for (int64_t r = 0; r < num_images; ++r) image_rank[order[r]] = r;
   }
   const std::vector<int> cat_order = internal::CategoriesById(gt);
@@ -90,14 +91,16 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
       cat[j] = uint32_t(cat_rank[cat_of(j)]);
     }
     std::vector<size_t> count(std::max<size_t>(size_t(num_images), size_t(num_cats)) + 1);
-    auto pass = [&](const std::vector<std::pair<uint64_t, uint32_t>>& in, std::vector<std::pair<uint64_t, uint32_t>>& out,
+    auto pass = [&](const std::vector<std::pair<uint64_t, uint32_t>>& in,
+                    std::vector<std::pair<uint64_t, uint32_t>>& out,
                     const std::vector<uint32_t>& by, size_t buckets) {
       std::fill(count.begin(), count.begin() + buckets + 1, 0);
       for (const auto& e : in) ++count[by[e.second] + 1];
       for (size_t b = 0; b < buckets; ++b) count[b + 1] += count[b];
       for (const auto& e : in) out[count[by[e.second]]++] = e;
     };
-    for (size_t j = 0; j < n; ++j) tmp[j] = {uint64_t(cat[j]) * uint64_t(num_images) + img[j], uint32_t(j)};
+    for (size_t j = 0; j < n; ++j)
+      tmp[j] = {uint64_t(cat[j]) * uint64_t(num_images) + img[j], uint32_t(j)};
     pass(tmp, keys, img, size_t(num_images));
     pass(keys, tmp, cat, size_t(num_cats));
     return tmp;
@@ -135,7 +138,8 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
   // only precision at true positives is needed. Every value is computed with
   // the same operations as numpy (tp / npig, tp / (tp + fp + eps)).
   auto accumulate = [&](size_t k) {
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.score > y.score; });
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const Entry& x, const Entry& y) { return x.score > y.score; });
     buf.codes.resize(entries.size());
     buf.denom.resize(entries.size() + 1);
     for (size_t c = 0; c <= entries.size(); ++c) buf.denom[c] = double(c) + kEps;
@@ -172,7 +176,8 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
             ++n;
           }
           rec_at(a, m, t, k) = n ? buf.rc[size_t(tp)] : 0.0;
-          // pr[i]: the maximum from the right of the precision at the i-th and later true positives.
+          // pr[i]: the maximum from the right of the precision at the i-th and later true
+          // positives.
           double* pr = buf.pr.data();
           pr[size_t(tp) + 1] = 0.0;
           for (int64_t i = tp; i >= 1; --i)
@@ -181,8 +186,10 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
             const int64_t v = need[r];
             double q = 0.0;  // beyond the curve
             // v == 0: position 0, whose own precision is 0 or that of the first true positive.
-            if (v == 0) q = n && tp >= 1 ? pr[1] : 0.0;
-            else if (v <= tp) q = pr[v];
+            if (v == 0)
+              q = n && tp >= 1 ? pr[1] : 0.0;
+            else if (v <= tp)
+              q = pr[v];
             prec_at(a, m, t, r, k) = q;
           }
         }
@@ -217,7 +224,8 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
       for (size_t j = 1; j < Dall; ++j) {
         uint32_t v = buf.det_order[j];
         size_t p = j;
-        for (; p > 0 && by_score(v, buf.det_order[p - 1]); --p) buf.det_order[p] = buf.det_order[p - 1];
+        for (; p > 0 && by_score(v, buf.det_order[p - 1]); --p)
+          buf.det_order[p] = buf.det_order[p - 1];
         buf.det_order[p] = v;
       }
     } else {
@@ -278,8 +286,10 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
       // they are ignored throughout when their own area is outside the range.
       buf.matchable.clear();
       for (size_t d = 0; d < D; ++d) {
-        if (buf.row_max[d] >= thr_start[0]) buf.matchable.push_back(uint32_t(d));
-        else if (buf.det_area[d] < kAreaLo[a] || buf.det_area[d] > kAreaHi[a]) ent[d].ig[a] = kAllThresholds;
+        if (buf.row_max[d] >= thr_start[0])
+          buf.matchable.push_back(uint32_t(d));
+        else if (buf.det_area[d] < kAreaLo[a] || buf.det_area[d] > kAreaHi[a])
+          ent[d].ig[a] = kAllThresholds;
       }
       if (buf.matchable.empty()) continue;
       for (int t = 0; t < kT; ++t) {
@@ -307,9 +317,12 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
             matched = !buf.g_id_zero[g];  // pycocotools stores the gt id; id 0 reads as "no match"
             buf.gt_matched[m] = 1;
           }
-          if (!matched && (buf.det_area[d] < kAreaLo[a] || buf.det_area[d] > kAreaHi[a])) ignored = true;
-          if (ignored) ent[d].ig[a] |= bit;
-          else if (matched) ent[d].tp[a] |= bit;
+          if (!matched && (buf.det_area[d] < kAreaLo[a] || buf.det_area[d] > kAreaHi[a]))
+            ignored = true;
+          if (ignored)
+            ent[d].ig[a] |= bit;
+          else if (matched)
+            ent[d].tp[a] |= bit;
         }
       }
     }
@@ -412,23 +425,26 @@ std::string CocoResultToText(const CocoResult& r) {
     int max_dets;
   };
   static const Line kLines[kNumCocoStats] = {
-      {true, "0.50:0.95", "all", 100},    {true, "0.50", "all", 100},         {true, "0.75", "all", 100},
-      {true, "0.50:0.95", "small", 100},  {true, "0.50:0.95", "medium", 100}, {true, "0.50:0.95", "large", 100},
-      {false, "0.50:0.95", "all", 1},     {false, "0.50:0.95", "all", 10},    {false, "0.50:0.95", "all", 100},
-      {false, "0.50:0.95", "small", 100}, {false, "0.50:0.95", "medium", 100}, {false, "0.50:0.95", "large", 100}};
+      {true, "0.50:0.95", "all", 100},     {true, "0.50", "all", 100},
+      {true, "0.75", "all", 100},          {true, "0.50:0.95", "small", 100},
+      {true, "0.50:0.95", "medium", 100},  {true, "0.50:0.95", "large", 100},
+      {false, "0.50:0.95", "all", 1},      {false, "0.50:0.95", "all", 10},
+      {false, "0.50:0.95", "all", 100},    {false, "0.50:0.95", "small", 100},
+      {false, "0.50:0.95", "medium", 100}, {false, "0.50:0.95", "large", 100}};
   std::string out;
   char line[160];
   for (int s = 0; s < kNumCocoStats; ++s) {
     const Line& l = kLines[s];
     std::snprintf(line, sizeof line, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %0.3f\n",
-                  l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", l.iou, l.area,
-                  l.max_dets, r.stats[s]);
+                  l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", l.iou,
+                  l.area, l.max_dets, r.stats[s]);
     out += line;
   }
   out += "\n category  name                     AP      AP50\n";
   for (const CocoClassResult& c : r.per_class) {
-    std::snprintf(line, sizeof line, " %8lld  %-22s %7.3f  %7.3f\n", static_cast<long long>(c.category_id),
-                  c.name.empty() ? "-" : c.name.c_str(), c.ap, c.ap50);
+    std::snprintf(line, sizeof line, " %8lld  %-22s %7.3f  %7.3f\n",
+                  static_cast<long long>(c.category_id), c.name.empty() ? "-" : c.name.c_str(),
+                  c.ap, c.ap50);
     out += line;
   }
   return out;

@@ -20,12 +20,12 @@ using testing::MakeGt;
 GroundTruth ThreeImages() {
   return MakeGt({7, 3, 11}, {{2, "b"}, {1, "a"}},
                 {
-                    {3, 1, 10, 10, 20, 20},          // small (400)
-                    {3, 1, 100, 100, 50, 50},        // medium (2500)
-                    {3, 2, 200, 50, 150, 120},       // large
-                    {7, 1, 5, 5, 40, 60},            // medium
-                    {7, 2, 300, 300, 12, 14},        // small
-                    {11, 1, 0, 0, 200, 200},         // large
+                    {3, 1, 10, 10, 20, 20},             // small (400)
+                    {3, 1, 100, 100, 50, 50},           // medium (2500)
+                    {3, 2, 200, 50, 150, 120},          // large
+                    {7, 1, 5, 5, 40, 60},               // medium
+                    {7, 2, 300, 300, 12, 14},           // small
+                    {11, 1, 0, 0, 200, 200},            // large
                     {11, 1, 400, 400, 100, 100, true},  // crowd
                 });
 }
@@ -44,8 +44,9 @@ std::vector<Detection> Perfect(const GroundTruth& gt) {
 // Imperfect detections: shifted boxes, misses, false positives.
 std::vector<Detection> Noisy() {
   return {
-      D(3, 1, 12, 11, 20, 20, 0.9),     D(3, 1, 110, 100, 50, 50, 0.8),  D(3, 2, 205, 55, 150, 120, 0.7),
-      D(7, 1, 5, 8, 40, 60, 0.65),      D(7, 1, 300, 5, 30, 30, 0.85),   D(7, 2, 301, 302, 12, 14, 0.4),
+      D(3, 1, 12, 11, 20, 20, 0.9),     D(3, 1, 110, 100, 50, 50, 0.8),
+      D(3, 2, 205, 55, 150, 120, 0.7),  D(7, 1, 5, 8, 40, 60, 0.65),
+      D(7, 1, 300, 5, 30, 30, 0.85),    D(7, 2, 301, 302, 12, 14, 0.4),
       D(11, 1, 10, 10, 190, 190, 0.6),  D(11, 1, 410, 410, 50, 50, 0.95),  // on the crowd region
       D(11, 1, 420, 420, 50, 50, 0.55), D(11, 2, 0, 0, 30, 30, 0.3),
   };
@@ -108,9 +109,11 @@ TEST(CocoEvalTest, HandComputedOneHitOneMiss) {
   // One true positive then one false positive against two ground-truth boxes:
   // recall reaches 0.5 at precision 1, so 51 of the 101 recall points are 1.
   GroundTruth gt = MakeGt({1}, {{1, "a"}}, {{1, 1, 0, 0, 50, 50}, {1, 1, 100, 100, 50, 50}});
-  Result<CocoResult> r = CocoEvaluate(gt, {D(1, 1, 0, 0, 50, 50, 0.9), D(1, 1, 300, 300, 50, 50, 0.8)});
+  Result<CocoResult> r =
+      CocoEvaluate(gt, {D(1, 1, 0, 0, 50, 50, 0.9), D(1, 1, 300, 300, 50, 50, 0.8)});
   ASSERT_TRUE(r.ok());
-  const double p1 = 1.0 / (1.0 + std::numeric_limits<double>::epsilon());  // pycocotools' tp/(tp+fp+eps)
+  const double p1 =
+      1.0 / (1.0 + std::numeric_limits<double>::epsilon());  // pycocotools' tp/(tp+fp+eps)
   EXPECT_NEAR(r->stats[kAP], 51 * p1 / 101, 1e-15);
   EXPECT_NEAR(r->stats[kAR100], 0.5, 1e-15);
   EXPECT_NEAR(r->stats[kAR1], 0.5, 1e-15);
@@ -124,7 +127,8 @@ TEST(CocoEvalTest, LowScoreFalsePositiveLeavesApUnchanged) {
   dets.push_back(D(7, 2, 0, 300, 40, 40, 0.02));
   Result<CocoResult> after = CocoEvaluate(gt, dets);
   ASSERT_TRUE(before.ok() && after.ok());
-  for (int s = 0; s < kNumCocoStats; ++s) EXPECT_EQ(before->stats[s], after->stats[s]) << CocoStatName(s);
+  for (int s = 0; s < kNumCocoStats; ++s)
+    EXPECT_EQ(before->stats[s], after->stats[s]) << CocoStatName(s);
   EXPECT_GT(before->stats[kAP], 0.1);
   EXPECT_LT(before->stats[kAP], 0.9);
 }
@@ -138,12 +142,14 @@ TEST(CocoEvalTest, InputOrderWithDistinctScoresChangesNothing) {
     std::shuffle(dets.begin(), dets.end(), rng);
     Result<CocoResult> r = CocoEvaluate(gt, dets);
     ASSERT_TRUE(r.ok());
-    for (int s = 0; s < kNumCocoStats; ++s) EXPECT_EQ(ref->stats[s], r->stats[s]) << CocoStatName(s);
+    for (int s = 0; s < kNumCocoStats; ++s)
+      EXPECT_EQ(ref->stats[s], r->stats[s]) << CocoStatName(s);
   }
 }
 
 TEST(CocoEvalTest, CrowdAbsorbsSeveralDetections) {
-  GroundTruth gt = MakeGt({1}, {{1, "a"}}, {{1, 1, 0, 0, 40, 40}, {1, 1, 100, 100, 200, 200, true}});
+  GroundTruth gt =
+      MakeGt({1}, {{1, "a"}}, {{1, 1, 0, 0, 40, 40}, {1, 1, 100, 100, 200, 200, true}});
   std::vector<Detection> base = {D(1, 1, 0, 0, 40, 40, 0.5)};
   Result<CocoResult> clean = CocoEvaluate(gt, base);
   // Three higher-scoring detections inside the crowd region are ignored, not false positives.
@@ -160,7 +166,8 @@ TEST(CocoEvalTest, UnknownCategoryOrImageNamesTheRecord) {
   GroundTruth gt = ThreeImages();
   Result<CocoResult> r = CocoEvaluate(gt, {D(3, 1, 0, 0, 1, 1, 0.5), D(3, 9, 0, 0, 1, 1, 0.5)});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("record 1: unknown category_id 9"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("record 1: unknown category_id 9"), std::string::npos)
+      << r.status().message();
   r = CocoEvaluate(gt, {D(4, 1, 0, 0, 1, 1, 0.5)});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("record 0: unknown image_id 4"), std::string::npos);
@@ -220,7 +227,8 @@ TEST(CocoEvalTest, JsonHasTheCliShape) {
   EXPECT_EQ(j.rfind("{\"metric\": \"coco\", \"stats\": {\"AP\": ", 0), 0u) << j;
   EXPECT_NE(j.find("\"per_class\": {\"1\": {\"AP\": "), std::string::npos) << j;
   std::string text = CocoResultToText(*r);
-  EXPECT_NE(text.find(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = "), std::string::npos)
+  EXPECT_NE(text.find(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = "),
+            std::string::npos)
       << text;
 }
 

@@ -69,8 +69,9 @@ double VocIou(const double* d, const double* g) {
   return iw * ih / ua;
 }
 
-Status IndexDetections(const GroundTruth& gt, const std::vector<Detection>& dets, const std::string& where,
-                       std::vector<int64_t>* image_index, std::vector<int>* category_index) {
+Status IndexDetections(const GroundTruth& gt, const std::vector<Detection>& dets,
+                       const std::string& where, std::vector<int64_t>* image_index,
+                       std::vector<int>* category_index) {
   image_index->resize(dets.size());
   category_index->resize(dets.size());
   for (size_t i = 0; i < dets.size(); ++i) {

@@ -17,7 +17,8 @@ namespace {
 // objects; the four known keys are decoded, every other value is skipped.
 class ResultsReader {
  public:
-  ResultsReader(std::string_view text, const std::string& where) : r_(text), size_(text.size()), where_(where) {}
+  ResultsReader(std::string_view text, const std::string& where)
+      : r_(text), size_(text.size()), where_(where) {}
 
   Status Read(std::vector<Detection>* out) {
     if (!r_.Eat('[')) return Syntax("expected a JSON array of detections");
@@ -36,12 +37,13 @@ class ResultsReader {
 
  private:
   Status Trailing() {
-    if (!r_.AtEnd()) return Status::Corruption(where_, "unexpected text after the array " + r_.Position());
+    if (!r_.AtEnd())
+      return Status::Corruption(where_, "unexpected text after the array " + r_.Position());
     return Status::Ok();
   }
   Status Syntax(const std::string& what) {
-    return Status::Corruption(where_, "record " + std::to_string(record_) + ": invalid JSON: " + what + " " +
-                                          r_.Position());
+    return Status::Corruption(where_, "record " + std::to_string(record_) +
+                                          ": invalid JSON: " + what + " " + r_.Position());
   }
   Status Bad(const std::string& what) const {
     return Status::InvalidArgument(where_, "record " + std::to_string(record_) + ": " + what);
@@ -137,7 +139,8 @@ class ResultsReader {
 
 }  // namespace
 
-Result<std::vector<Detection>> ParseCocoDetections(std::string_view json, const std::string& where) {
+Result<std::vector<Detection>> ParseCocoDetections(std::string_view json,
+                                                   const std::string& where) {
   std::vector<Detection> dets;
   ResultsReader reader(json, where);
   Status s = reader.Read(&dets);
@@ -152,7 +155,8 @@ Status ValidateDetections(const GroundTruth& gt, const std::vector<Detection>& d
   return internal::IndexDetections(gt, dets, where, &image_index, &category_index);
 }
 
-Result<std::vector<Detection>> LoadCocoDetections(const std::filesystem::path& path, const GroundTruth& gt) {
+Result<std::vector<Detection>> LoadCocoDetections(const std::filesystem::path& path,
+                                                  const GroundTruth& gt) {
   Result<std::string> bytes = ReadFile(path);
   if (!bytes.ok()) return bytes.status();
   Result<std::vector<Detection>> dets = ParseCocoDetections(*bytes, path.string());

@@ -33,40 +33,53 @@ TEST(DetectionsTest, ParsesAndSkipsOtherKeys) {
 
 TEST(DetectionsTest, MalformedRecordsNameTheIndex) {
   const std::string ok = R"({"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5})";
-  EXPECT_EQ(ParseError("[" + ok + R"(, {"image_id": 1, "category_id": 1, "bbox": [0, 0, 1], "score": 0.5}])"),
+  EXPECT_EQ(ParseError("[" + ok +
+                       R"(, {"image_id": 1, "category_id": 1, "bbox": [0, 0, 1], "score": 0.5}])"),
             "dets.json: record 1: bbox must be 4 numbers");
-  EXPECT_EQ(ParseError("[" + ok + "," + ok + R"(, {"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": NaN}])"),
-            "dets.json: record 2: score is NaN");
-  EXPECT_EQ(ParseError(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, -1, 1], "score": 0.5}])"),
-            "dets.json: record 0: bbox w and h must be >= 0");
-  EXPECT_EQ(ParseError(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, "2"], "score": 0.5}])"),
-            "dets.json: record 0: bbox must be 4 numbers");
-  EXPECT_EQ(ParseError(R"([{"image_id": 1.5, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5}])"),
-            "dets.json: record 0: image_id must be an integer");
+  EXPECT_EQ(
+      ParseError("[" + ok + "," + ok +
+                 R"(, {"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": NaN}])"),
+      "dets.json: record 2: score is NaN");
+  EXPECT_EQ(
+      ParseError(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, -1, 1], "score": 0.5}])"),
+      "dets.json: record 0: bbox w and h must be >= 0");
+  EXPECT_EQ(
+      ParseError(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, "2"], "score": 0.5}])"),
+      "dets.json: record 0: bbox must be 4 numbers");
+  EXPECT_EQ(
+      ParseError(R"([{"image_id": 1.5, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5}])"),
+      "dets.json: record 0: image_id must be an integer");
   EXPECT_EQ(ParseError(R"([{"image_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5}])"),
             "dets.json: record 0: missing category_id");
-  EXPECT_EQ(ParseError(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": Infinity}])"),
-            "dets.json: record 0: score must be finite");
-  EXPECT_EQ(ParseError(R"({"image_id": 1})"),
-            "dets.json: record 0: invalid JSON: expected a JSON array of detections (line 1, column 1)");
-  EXPECT_NE(ParseError("[" + ok + ",\n {\"image_id\": 1,,}]").find("record 1: invalid JSON"), std::string::npos);
-  EXPECT_NE(ParseError("[" + ok + "] x").find("unexpected text after the array"), std::string::npos);
+  EXPECT_EQ(
+      ParseError(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": Infinity}])"),
+      "dets.json: record 0: score must be finite");
+  EXPECT_EQ(
+      ParseError(R"({"image_id": 1})"),
+      "dets.json: record 0: invalid JSON: expected a JSON array of detections (line 1, column 1)");
+  EXPECT_NE(ParseError("[" + ok + ",\n {\"image_id\": 1,,}]").find("record 1: invalid JSON"),
+            std::string::npos);
+  EXPECT_NE(ParseError("[" + ok + "] x").find("unexpected text after the array"),
+            std::string::npos);
 }
 
 TEST(DetectionsTest, ValidateAgainstGroundTruth) {
   GroundTruth gt = testing::MakeGt({1, 2}, {{0, "with_mask"}}, {});
-  std::vector<Detection> dets = {testing::D(1, 0, 0, 0, 1, 1, 0.5), testing::D(5, 0, 0, 0, 1, 1, 0.5)};
+  std::vector<Detection> dets = {testing::D(1, 0, 0, 0, 1, 1, 0.5),
+                                 testing::D(5, 0, 0, 0, 1, 1, 0.5)};
   Status s = ValidateDetections(gt, dets, "dets.json");
   EXPECT_EQ(s.message(), "dets.json: record 1: unknown image_id 5");
   dets[1] = testing::D(2, 3, 0, 0, 1, 1, 0.5);
-  EXPECT_EQ(ValidateDetections(gt, dets, "dets.json").message(), "dets.json: record 1: unknown category_id 3");
+  EXPECT_EQ(ValidateDetections(gt, dets, "dets.json").message(),
+            "dets.json: record 1: unknown category_id 3");
   dets[1].category_id = 0;
   EXPECT_TRUE(ValidateDetections(gt, dets, "dets.json").ok());
 }
 
 TEST(DetectionsTest, JsonRoundTripIsExact) {
-  std::vector<Detection> dets = {testing::D(1, 2, 0.1, 1.0 / 3, 417.3332824707031, 1e-7, 0.9949821829795837),
-                                 testing::D(-4, 0, 5, 6, 7, 8, 0)};
+  std::vector<Detection> dets = {
+      testing::D(1, 2, 0.1, 1.0 / 3, 417.3332824707031, 1e-7, 0.9949821829795837),
+      testing::D(-4, 0, 5, 6, 7, 8, 0)};
   Result<std::vector<Detection>> back = ParseCocoDetections(DetectionsToCocoJson(dets), "x");
   ASSERT_TRUE(back.ok()) << back.status().message();
   ASSERT_EQ(back->size(), 2u);
@@ -116,8 +129,10 @@ TEST(GroundTruthTest, ErrorsNameTheRecord) {
   const std::string head = R"({"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [)";
   EXPECT_EQ(err(head + R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3]}]})"),
             "gt.json: annotations[0]: bbox must be 4 numbers");
-  EXPECT_EQ(err(head + R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}, {"image_id": 4, "category_id": 1, "bbox": [1, 2, 3, 4]}]})"),
-            "gt.json: annotations[1]: unknown image_id 4");
+  EXPECT_EQ(
+      err(head +
+          R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}, {"image_id": 4, "category_id": 1, "bbox": [1, 2, 3, 4]}]})"),
+      "gt.json: annotations[1]: unknown image_id 4");
   EXPECT_EQ(err(head + R"({"image_id": 1, "category_id": 2, "bbox": [1, 2, 3, 4]}]})"),
             "gt.json: annotations[0]: unknown category_id 2");
   EXPECT_EQ(err(R"({"images": [], "categories": []})"), "gt.json: missing array \"annotations\"");

@@ -19,8 +19,8 @@ fs::path MetricsDir() {
   return shared ? fs::path(shared) / "fixtures" / "metrics" : fs::path();
 }
 
-#define REQUIRE_FIXTURE(dir)                                                              \
-  if (MetricsDir().empty() || !fs::exists(MetricsDir() / (dir) / "gt.json"))              \
+#define REQUIRE_FIXTURE(dir)                                                 \
+  if (MetricsDir().empty() || !fs::exists(MetricsDir() / (dir) / "gt.json")) \
   GTEST_SKIP() << "../shared not found: " << (MetricsDir() / (dir)).string()
 
 struct Loaded {
@@ -47,7 +47,8 @@ void CheckCocoExpected(const std::string& dir) {
   int checked = 0;
   for (int s = 0; s < kNumCocoStats; ++s) {
     if (!expected["stats"].contains(CocoStatName(s))) continue;
-    EXPECT_NEAR(r->stats[s], expected["stats"][CocoStatName(s)].get<double>(), tol) << dir << " " << CocoStatName(s);
+    EXPECT_NEAR(r->stats[s], expected["stats"][CocoStatName(s)].get<double>(), tol)
+        << dir << " " << CocoStatName(s);
     ++checked;
   }
   EXPECT_GE(checked, 6);

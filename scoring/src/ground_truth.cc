@@ -79,11 +79,14 @@ class GtReader {
   Status Bad(const std::string& rec, const std::string& what) const {
     return Status::Corruption(where_, rec + ": " + what);
   }
-  static std::string Rec(const char* array, size_t i) { return std::string(array) + "[" + std::to_string(i) + "]"; }
+  static std::string Rec(const char* array, size_t i) {
+    return std::string(array) + "[" + std::to_string(i) + "]";
+  }
 
   template <typename F>
   Status ReadArray(const char* name, F read_one) {
-    if (r_.Peek() != '[') return Status::Corruption(where_, std::string("\"") + name + "\" must be an array");
+    if (r_.Peek() != '[')
+      return Status::Corruption(where_, std::string("\"") + name + "\" must be an array");
     r_.Eat('[');
     if (r_.Eat(']')) return Status::Ok();
     for (size_t i = 0;; ++i) {
@@ -110,12 +113,15 @@ class GtReader {
     }
   }
 
-  Status Skip(const std::string& rec) { return r_.SkipValue() ? Status::Ok() : Syntax("bad value in " + rec); }
+  Status Skip(const std::string& rec) {
+    return r_.SkipValue() ? Status::Ok() : Syntax("bad value in " + rec);
+  }
 
   // An integer (a float with an integral value is accepted, as Python would).
   Status Id(const std::string& rec, const char* name, int64_t* out) {
     double v;
-    if (!r_.ReadNumber(&v) || !std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9007199254740992.0)
+    if (!r_.ReadNumber(&v) || !std::isfinite(v) || v != std::floor(v) ||
+        std::fabs(v) > 9007199254740992.0)
       return Bad(rec, std::string("\"") + name + "\" must be an integer");
     *out = int64_t(v);
     return Status::Ok();
@@ -132,7 +138,8 @@ class GtReader {
       return Status::Ok();
     }
     double v;
-    if (!r_.ReadNumber(&v) || !std::isfinite(v)) return Bad(rec, std::string(name) + " must be 0/1 or a boolean");
+    if (!r_.ReadNumber(&v) || !std::isfinite(v))
+      return Bad(rec, std::string(name) + " must be 0/1 or a boolean");
     *out = v != 0;
     return Status::Ok();
   }
@@ -161,7 +168,8 @@ class GtReader {
         return Id(rec, "id", &c.id);
       }
       if (key == "name") {
-        if (r_.Peek() != '"' || !r_.ReadString(&c.name)) return Bad(rec, "\"name\" must be a string");
+        if (r_.Peek() != '"' || !r_.ReadString(&c.name))
+          return Bad(rec, "\"name\" must be a string");
         return Status::Ok();
       }
       return Skip(rec);
@@ -247,7 +255,8 @@ class GtReader {
     seen.clear();
     for (size_t i = 0; i < gt_.categories.size(); ++i)
       if (!seen.insert(gt_.categories[i].id).second)
-        return Bad(Rec("categories", i), "duplicate category id " + std::to_string(gt_.categories[i].id));
+        return Bad(Rec("categories", i),
+                   "duplicate category id " + std::to_string(gt_.categories[i].id));
     gt_.BuildIndex();
     seen.clear();
     seen.reserve(raw_.size() * 2);
@@ -257,10 +266,12 @@ class GtReader {
       std::string rec = Rec("annotations", i);
       if (!a.has_image) return Bad(rec, "needs an integer \"image_id\"");
       if (!a.has_cat) return Bad(rec, "needs an integer \"category_id\"");
-      if (gt_.ImageIndex(a.box.image_id) < 0) return Bad(rec, "unknown image_id " + std::to_string(a.box.image_id));
+      if (gt_.ImageIndex(a.box.image_id) < 0)
+        return Bad(rec, "unknown image_id " + std::to_string(a.box.image_id));
       if (gt_.CategoryIndex(a.box.category_id) < 0)
         return Bad(rec, "unknown category_id " + std::to_string(a.box.category_id));
-      if (!seen.insert(a.box.id).second) return Bad(rec, "duplicate annotation id " + std::to_string(a.box.id));
+      if (!seen.insert(a.box.id).second)
+        return Bad(rec, "duplicate annotation id " + std::to_string(a.box.id));
       gt_.boxes.push_back(a.box);
     }
     return std::move(gt_);

@@ -30,8 +30,9 @@ double VocIou(const double* det, const double* gt);
 
 // Per detection: index of its image in GroundTruth::image_ids and of its category in
 // GroundTruth::categories. InvalidArgument "<where>: record i: ..." on a bad record.
-Status IndexDetections(const GroundTruth& gt, const std::vector<Detection>& dets, const std::string& where,
-                       std::vector<int64_t>* image_index, std::vector<int>* category_index);
+Status IndexDetections(const GroundTruth& gt, const std::vector<Detection>& dets,
+                       const std::string& where, std::vector<int64_t>* image_index,
+                       std::vector<int>* category_index);
 
 // Category indices of `gt` sorted by category id.
 std::vector<int> CategoriesById(const GroundTruth& gt);

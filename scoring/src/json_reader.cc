@@ -54,12 +54,26 @@ bool JsonReader::ReadString(std::string* out) {
     }
     char e = raw[++i];
     switch (e) {
-      case '"': case '\\': case '/': *out += e; break;
-      case 'b': *out += '\b'; break;
-      case 'f': *out += '\f'; break;
-      case 'n': *out += '\n'; break;
-      case 'r': *out += '\r'; break;
-      case 't': *out += '\t'; break;
+      case '"':
+      case '\\':
+      case '/':
+        *out += e;
+        break;
+      case 'b':
+        *out += '\b';
+        break;
+      case 'f':
+        *out += '\f';
+        break;
+      case 'n':
+        *out += '\n';
+        break;
+      case 'r':
+        *out += '\r';
+        break;
+      case 't':
+        *out += '\t';
+        break;
       case 'u': {
         auto hex4 = [&](size_t at, uint32_t* v) {
           if (at + 4 > raw.size()) return false;
@@ -69,7 +83,8 @@ bool JsonReader::ReadString(std::string* out) {
         uint32_t cp;
         if (!hex4(i + 1, &cp)) return false;
         i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < raw.size() + 1 && raw.substr(i + 1, 2) == "\\u") {
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < raw.size() + 1 &&
+            raw.substr(i + 1, 2) == "\\u") {
           uint32_t lo;
           if (hex4(i + 3, &lo) && lo >= 0xDC00 && lo < 0xE000) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -143,7 +158,8 @@ bool JsonReader::ReadNumber(double* out) {
     const char* e = s;
     while (e < q && *e != 'e' && *e != 'E') ++e;
     bool big = e < q && e[1] != '-';
-    *out = big ? (neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity())
+    *out = big ? (neg ? -std::numeric_limits<double>::infinity()
+                      : std::numeric_limits<double>::infinity())
                : (neg ? -0.0 : 0.0);
   } else if (ec != std::errc() || ptr != q) {
     return false;

@@ -22,7 +22,9 @@ size_t NearestRank(double p, size_t n) {
 
 Result<int64_t> Percentile(const std::vector<int64_t>& ns, double p) {
   if (ns.empty()) return Status::InvalidArgument("latency", "no samples");
-  if (!(p >= 0 && p <= 100)) return Status::InvalidArgument("latency", "percentile must be in [0, 100], got " + std::to_string(p));
+  if (!(p >= 0 && p <= 100))
+    return Status::InvalidArgument("latency",
+                                   "percentile must be in [0, 100], got " + std::to_string(p));
   std::vector<int64_t> v = ns;
   size_t idx = NearestRank(p, v.size()) - 1;
   std::nth_element(v.begin(), v.begin() + idx, v.end());
@@ -33,7 +35,9 @@ Result<LatencyStats> ComputeLatencyStats(const std::vector<int64_t>& ns) {
   if (ns.empty()) return Status::InvalidArgument("latency", "no samples");
   std::vector<int64_t> v = ns;
   std::sort(v.begin(), v.end());
-  if (v.front() < 0) return Status::InvalidArgument("latency", "negative sample " + std::to_string(v.front()) + " ns");
+  if (v.front() < 0)
+    return Status::InvalidArgument("latency",
+                                   "negative sample " + std::to_string(v.front()) + " ns");
   LatencyStats s;
   s.count = int64_t(v.size());
   s.min_ns = v.front();
@@ -50,10 +54,11 @@ Result<LatencyStats> ComputeLatencyStats(const std::vector<int64_t>& ns) {
 
 Result<double> Speedup(double baseline_latency, double submission_latency) {
   if (!(std::isfinite(baseline_latency) && baseline_latency > 0))
-    return Status::InvalidArgument("speedup", "baseline latency must be positive, got " + std::to_string(baseline_latency));
+    return Status::InvalidArgument(
+        "speedup", "baseline latency must be positive, got " + std::to_string(baseline_latency));
   if (!(std::isfinite(submission_latency) && submission_latency > 0))
-    return Status::InvalidArgument("speedup",
-                                   "submission latency must be positive, got " + std::to_string(submission_latency));
+    return Status::InvalidArgument("speedup", "submission latency must be positive, got " +
+                                                  std::to_string(submission_latency));
   return baseline_latency / submission_latency;
 }
 

@@ -18,7 +18,8 @@ namespace {
 // With metrics == nullptr it only checks syntax and collects the keys.
 class Expr {
  public:
-  Expr(const std::string& text, const std::map<std::string, double>* metrics, std::vector<std::string>* keys)
+  Expr(const std::string& text, const std::map<std::string, double>* metrics,
+       std::vector<std::string>* keys)
       : s_(text), metrics_(metrics), keys_(keys) {}
 
   Status Run(double* out) {
@@ -28,7 +29,8 @@ class Expr {
       if (i_ != s_.size()) Fail("unexpected '" + s_.substr(i_, 1) + "'");
     }
     if (!error_.empty())
-      return Status::InvalidArgument("composite \"" + s_ + "\"", error_ + " at character " + std::to_string(err_pos_ + 1));
+      return Status::InvalidArgument("composite \"" + s_ + "\"",
+                                     error_ + " at character " + std::to_string(err_pos_ + 1));
     return Status::Ok();
   }
 
@@ -53,17 +55,23 @@ class Expr {
   double Sum() {
     double v = Product();
     for (;;) {
-      if (Eat('+')) v += Product();
-      else if (Eat('-')) v -= Product();
-      else return v;
+      if (Eat('+'))
+        v += Product();
+      else if (Eat('-'))
+        v -= Product();
+      else
+        return v;
     }
   }
   double Product() {
     double v = Unary();
     for (;;) {
-      if (Eat('*')) v *= Unary();
-      else if (Eat('/')) v /= Unary();
-      else return v;
+      if (Eat('*'))
+        v *= Unary();
+      else if (Eat('/'))
+        v /= Unary();
+      else
+        return v;
     }
   }
   double Unary() {
@@ -102,7 +110,8 @@ class Expr {
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t b = i_;
-      while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_')) ++i_;
+      while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_'))
+        ++i_;
       std::string name = s_.substr(b, i_ - b);
       if (Eat('(')) {
         std::vector<double> args{Sum()};
@@ -166,10 +175,12 @@ Status CheckCompositeExpression(const std::string& expression, std::vector<std::
 }
 }  // namespace internal
 
-Result<double> EvaluateComposite(const std::string& expression, const std::map<std::string, double>& metrics) {
+Result<double> EvaluateComposite(const std::string& expression,
+                                 const std::map<std::string, double>& metrics) {
   double v = 0;
   MB_RETURN_IF_ERROR(Expr(expression, &metrics, nullptr).Run(&v));
-  if (!std::isfinite(v)) return Status::InvalidArgument("composite \"" + expression + "\"", "result is not finite");
+  if (!std::isfinite(v))
+    return Status::InvalidArgument("composite \"" + expression + "\"", "result is not finite");
   return v;
 }
 
@@ -190,7 +201,8 @@ std::vector<RankedEntry> Rank(const std::vector<RankEntry>& entries, const Rules
       if (c.ok()) r.composite = *c;
     }
     if (!e.completed) {
-      r.reason = "run did not complete" + (e.status.empty() ? std::string() : " (" + e.status + ")");
+      r.reason =
+          "run did not complete" + (e.status.empty() ? std::string() : " (" + e.status + ")");
       continue;
     }
     if (rules.gate.enabled && reference_value) {
@@ -201,8 +213,9 @@ std::vector<RankedEntry> Rank(const std::vector<RankEntry>& entries, const Rules
       }
       r.gate_passed = GatePassed(it->second, *reference_value, rules.gate.min_ratio);
       if (!*r.gate_passed) {
-        r.reason = "accuracy gate: " + rules.gate.metric + " " + internal::JsonNumber(it->second) + " < " +
-                   internal::JsonNumber(rules.gate.min_ratio) + " x reference " + internal::JsonNumber(*reference_value);
+        r.reason = "accuracy gate: " + rules.gate.metric + " " + internal::JsonNumber(it->second) +
+                   " < " + internal::JsonNumber(rules.gate.min_ratio) + " x reference " +
+                   internal::JsonNumber(*reference_value);
         continue;
       }
     }
@@ -231,11 +244,14 @@ std::vector<RankedEntry> Rank(const std::vector<RankEntry>& entries, const Rules
     if (!missing) ranked.push_back(i);
   }
   // Best first: larger (sign-adjusted) values win; stable keeps input order on ties.
-  std::stable_sort(ranked.begin(), ranked.end(), [&](size_t a, size_t b) { return values[a] > values[b]; });
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](size_t a, size_t b) { return values[a] > values[b]; });
   for (size_t n = 0; n < ranked.size(); ++n) {
     size_t i = ranked[n];
-    if (n > 0 && values[i] == values[ranked[n - 1]]) out[i].rank = out[ranked[n - 1]].rank;
-    else out[i].rank = int(n + 1);
+    if (n > 0 && values[i] == values[ranked[n - 1]])
+      out[i].rank = out[ranked[n - 1]].rank;
+    else
+      out[i].rank = int(n + 1);
   }
   std::vector<RankedEntry> result;
   result.reserve(entries.size());

@@ -18,11 +18,13 @@ extern const size_t kDefaultRulesSize;
 
 using nlohmann::json;
 
-const char* LatencyKindName(LatencyKind kind) { return kind == LatencyKind::kMeasured ? "measured" : "modeled"; }
+const char* LatencyKindName(LatencyKind kind) {
+  return kind == LatencyKind::kMeasured ? "measured" : "modeled";
+}
 
 const std::vector<std::string>& KnownMetricKeys() {
-  static const std::vector<std::string> kKeys = {"speedup", "latency_ms", "fps", "mAP50", "AP",
-                                                 "violation_recall", "violation_precision"};
+  static const std::vector<std::string> kKeys = {
+      "speedup", "latency_ms", "fps", "mAP50", "AP", "violation_recall", "violation_precision"};
   return kKeys;
 }
 
@@ -39,7 +41,8 @@ class RulesReader {
   }
 
   // Rejects keys of `obj` not in `allowed`.
-  Status OnlyKeys(const json& obj, const std::string& path, std::initializer_list<const char*> allowed) {
+  Status OnlyKeys(const json& obj, const std::string& path,
+                  std::initializer_list<const char*> allowed) {
     if (!obj.is_object()) return Fail(path.empty() ? "rules" : path, "must be an object");
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       bool ok = false;
@@ -52,8 +55,8 @@ class RulesReader {
     return path.empty() ? key : path + "." + key;
   }
 
-  Status Number(const json& obj, const std::string& path, const char* key, double lo, double hi, bool lo_open,
-                double* out) {
+  Status Number(const json& obj, const std::string& path, const char* key, double lo, double hi,
+                bool lo_open, double* out) {
     auto it = obj.find(key);
     if (it == obj.end()) return Status::Ok();
     std::string p = Join(path, key);
@@ -61,12 +64,13 @@ class RulesReader {
     double v = it->get<double>();
     bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi;
     if (!ok)
-      return Fail(p, std::string("must be in ") + (lo_open ? "(" : "[") + internal::JsonNumber(lo) + ", " +
-                         internal::JsonNumber(hi) + "], got " + it->dump());
+      return Fail(p, std::string("must be in ") + (lo_open ? "(" : "[") + internal::JsonNumber(lo) +
+                         ", " + internal::JsonNumber(hi) + "], got " + it->dump());
     *out = v;
     return Status::Ok();
   }
-  Status Integer(const json& obj, const std::string& path, const char* key, int64_t lo, int64_t* out) {
+  Status Integer(const json& obj, const std::string& path, const char* key, int64_t lo,
+                 int64_t* out) {
     auto it = obj.find(key);
     if (it == obj.end()) return Status::Ok();
     std::string p = Join(path, key);
@@ -76,7 +80,8 @@ class RulesReader {
     *out = v;
     return Status::Ok();
   }
-  Status String(const json& obj, const std::string& path, const char* key, bool allow_empty, std::string* out) {
+  Status String(const json& obj, const std::string& path, const char* key, bool allow_empty,
+                std::string* out) {
     auto it = obj.find(key);
     if (it == obj.end()) return Status::Ok();
     std::string p = Join(path, key);
@@ -87,23 +92,31 @@ class RulesReader {
   }
   Status Key(const json& j, const std::string& path, bool composite_allowed, RankKey* out) {
     MB_RETURN_IF_ERROR(OnlyKeys(j, path, {"key", "better"}));
-    if (!j.contains("key") || !j["key"].is_string()) return Fail(path + ".key", "must be a metric key string");
+    if (!j.contains("key") || !j["key"].is_string())
+      return Fail(path + ".key", "must be a metric key string");
     std::string key = j["key"].get<std::string>();
     const auto& known = KnownMetricKeys();
-    bool ok = std::find(known.begin(), known.end(), key) != known.end() || (key == "composite" && composite_allowed);
+    bool ok = std::find(known.begin(), known.end(), key) != known.end() ||
+              (key == "composite" && composite_allowed);
     if (!ok) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      return Fail(path + ".key", "unknown metric key \"" + key + "\" (known: " + list +
-                                     (composite_allowed ? ", composite" : "; \"composite\" needs ranking.composite") + ")");
+      return Fail(
+          path + ".key",
+          "unknown metric key \"" + key + "\" (known: " + list +
+              (composite_allowed ? ", composite" : "; \"composite\" needs ranking.composite") +
+              ")");
     }
     out->key = key;
     out->higher_is_better = HigherIsBetterByDefault(key);
     if (j.contains("better")) {
       const json& b = j["better"];
-      if (b == "higher") out->higher_is_better = true;
-      else if (b == "lower") out->higher_is_better = false;
-      else return Fail(path + ".better", "must be \"higher\" or \"lower\", got " + b.dump());
+      if (b == "higher")
+        out->higher_is_better = true;
+      else if (b == "lower")
+        out->higher_is_better = false;
+      else
+        return Fail(path + ".better", "must be \"higher\" or \"lower\", got " + b.dump());
     }
     return Status::Ok();
   }
@@ -116,13 +129,17 @@ class RulesReader {
       return Status::Corruption(where_, std::string("not valid JSON: ") + e.what());
     }
     Rules r;
-    MB_RETURN_IF_ERROR(
-        OnlyKeys(doc, "", {"format_version", "name", "split", "latency", "gate", "ranking", "limits", "frames"}));
-    if (!doc.contains("format_version")) return Fail("format_version", "missing (this build reads version 1)");
-    if (!doc["format_version"].is_number_integer()) return Fail("format_version", "must be an integer");
+    MB_RETURN_IF_ERROR(OnlyKeys(
+        doc, "",
+        {"format_version", "name", "split", "latency", "gate", "ranking", "limits", "frames"}));
+    if (!doc.contains("format_version"))
+      return Fail("format_version", "missing (this build reads version 1)");
+    if (!doc["format_version"].is_number_integer())
+      return Fail("format_version", "must be an integer");
     r.format_version = doc["format_version"].get<int>();
     if (r.format_version != kRulesFormatVersion)
-      return Fail("format_version", "version " + std::to_string(r.format_version) + " is not supported (this build reads " +
+      return Fail("format_version", "version " + std::to_string(r.format_version) +
+                                        " is not supported (this build reads " +
                                         std::to_string(kRulesFormatVersion) + ")");
     MB_RETURN_IF_ERROR(String(doc, "", "name", true, &r.name));
     MB_RETURN_IF_ERROR(String(doc, "", "split", true, &r.split));
@@ -130,11 +147,15 @@ class RulesReader {
       MB_RETURN_IF_ERROR(OnlyKeys(*it, "latency", {"kind", "headline_percentile"}));
       if (it->contains("kind")) {
         const json& k = (*it)["kind"];
-        if (k == "measured") r.latency_kind = LatencyKind::kMeasured;
-        else if (k == "modeled") r.latency_kind = LatencyKind::kModeled;
-        else return Fail("latency.kind", "must be \"measured\" or \"modeled\", got " + k.dump());
+        if (k == "measured")
+          r.latency_kind = LatencyKind::kMeasured;
+        else if (k == "modeled")
+          r.latency_kind = LatencyKind::kModeled;
+        else
+          return Fail("latency.kind", "must be \"measured\" or \"modeled\", got " + k.dump());
       }
-      MB_RETURN_IF_ERROR(Number(*it, "latency", "headline_percentile", 0, 100, true, &r.headline_percentile));
+      MB_RETURN_IF_ERROR(
+          Number(*it, "latency", "headline_percentile", 0, 100, true, &r.headline_percentile));
     }
     if (auto it = doc.find("gate"); it != doc.end()) {
       MB_RETURN_IF_ERROR(OnlyKeys(*it, "gate", {"enabled", "metric", "min_ratio", "reference"}));
@@ -152,33 +173,42 @@ class RulesReader {
     if (auto it = doc.find("ranking"); it != doc.end()) {
       MB_RETURN_IF_ERROR(OnlyKeys(*it, "ranking", {"primary", "tie_breaks", "composite"}));
       if (auto c = it->find("composite"); c != it->end() && !c->is_null()) {
-        if (!c->is_string()) return Fail("ranking.composite", "must be an expression string or null");
+        if (!c->is_string())
+          return Fail("ranking.composite", "must be an expression string or null");
         std::vector<std::string> used;
         Status s = internal::CheckCompositeExpression(c->get<std::string>(), &used);
         if (!s.ok()) return Fail("ranking.composite", s.message());
         r.composite = c->get<std::string>();
       }
-      if (it->contains("primary")) MB_RETURN_IF_ERROR(Key((*it)["primary"], "ranking.primary", r.composite.has_value(), &r.primary));
+      if (it->contains("primary"))
+        MB_RETURN_IF_ERROR(
+            Key((*it)["primary"], "ranking.primary", r.composite.has_value(), &r.primary));
       if (auto t = it->find("tie_breaks"); t != it->end()) {
         if (!t->is_array()) return Fail("ranking.tie_breaks", "must be an array");
         r.tie_breaks.clear();
         for (size_t i = 0; i < t->size(); ++i) {
           RankKey k;
-          MB_RETURN_IF_ERROR(Key((*t)[i], "ranking.tie_breaks[" + std::to_string(i) + "]", r.composite.has_value(), &k));
+          MB_RETURN_IF_ERROR(Key((*t)[i], "ranking.tie_breaks[" + std::to_string(i) + "]",
+                                 r.composite.has_value(), &k));
           r.tie_breaks.push_back(k);
         }
       }
       std::set<std::string> seen{r.primary.key};
       for (size_t i = 0; i < r.tie_breaks.size(); ++i)
         if (!seen.insert(r.tie_breaks[i].key).second)
-          return Fail("ranking.tie_breaks[" + std::to_string(i) + "]", "key \"" + r.tie_breaks[i].key + "\" is used twice");
+          return Fail("ranking.tie_breaks[" + std::to_string(i) + "]",
+                      "key \"" + r.tie_breaks[i].key + "\" is used twice");
     }
     if (auto it = doc.find("limits"); it != doc.end()) {
-      MB_RETURN_IF_ERROR(OnlyKeys(*it, "limits", {"per_frame_timeout_ms", "total_timeout_s", "memory_mb", "max_detections_per_frame"}));
-      MB_RETURN_IF_ERROR(Integer(*it, "limits", "per_frame_timeout_ms", 1, &r.limits.per_frame_timeout_ms));
+      MB_RETURN_IF_ERROR(OnlyKeys(
+          *it, "limits",
+          {"per_frame_timeout_ms", "total_timeout_s", "memory_mb", "max_detections_per_frame"}));
+      MB_RETURN_IF_ERROR(
+          Integer(*it, "limits", "per_frame_timeout_ms", 1, &r.limits.per_frame_timeout_ms));
       MB_RETURN_IF_ERROR(Integer(*it, "limits", "total_timeout_s", 1, &r.limits.total_timeout_s));
       MB_RETURN_IF_ERROR(Integer(*it, "limits", "memory_mb", 16, &r.limits.memory_mb));
-      MB_RETURN_IF_ERROR(Integer(*it, "limits", "max_detections_per_frame", 1, &r.limits.max_detections_per_frame));
+      MB_RETURN_IF_ERROR(Integer(*it, "limits", "max_detections_per_frame", 1,
+                                 &r.limits.max_detections_per_frame));
     }
     if (auto it = doc.find("frames"); it != doc.end()) {
       MB_RETURN_IF_ERROR(OnlyKeys(*it, "frames", {"warmup", "min"}));
@@ -207,7 +237,8 @@ Result<Rules> LoadRules(const std::filesystem::path& path) {
 }
 
 std::string_view DefaultRulesJson() {
-  return std::string_view(reinterpret_cast<const char*>(internal::kDefaultRulesBytes), internal::kDefaultRulesSize);
+  return std::string_view(reinterpret_cast<const char*>(internal::kDefaultRulesBytes),
+                          internal::kDefaultRulesSize);
 }
 
 const Rules& DefaultRules() {
@@ -220,17 +251,26 @@ const Rules& DefaultRules() {
 }
 
 std::string RulesToJson(const Rules& r) {
-  auto key_json = [](const RankKey& k) { return json{{"key", k.key}, {"better", k.higher_is_better ? "higher" : "lower"}}; };
+  auto key_json = [](const RankKey& k) {
+    return json{{"key", k.key}, {"better", k.higher_is_better ? "higher" : "lower"}};
+  };
   json tie = json::array();
   for (const RankKey& k : r.tie_breaks) tie.push_back(key_json(k));
   json doc = {
       {"format_version", r.format_version},
       {"name", r.name},
       {"split", r.split},
-      {"latency", {{"kind", LatencyKindName(r.latency_kind)}, {"headline_percentile", r.headline_percentile}}},
+      {"latency",
+       {{"kind", LatencyKindName(r.latency_kind)}, {"headline_percentile", r.headline_percentile}}},
       {"gate",
-       {{"enabled", r.gate.enabled}, {"metric", r.gate.metric}, {"min_ratio", r.gate.min_ratio}, {"reference", r.gate.reference}}},
-      {"ranking", {{"primary", key_json(r.primary)}, {"tie_breaks", tie}, {"composite", r.composite ? json(*r.composite) : json(nullptr)}}},
+       {{"enabled", r.gate.enabled},
+        {"metric", r.gate.metric},
+        {"min_ratio", r.gate.min_ratio},
+        {"reference", r.gate.reference}}},
+      {"ranking",
+       {{"primary", key_json(r.primary)},
+        {"tie_breaks", tie},
+        {"composite", r.composite ? json(*r.composite) : json(nullptr)}}},
       {"limits",
        {{"per_frame_timeout_ms", r.limits.per_frame_timeout_ms},
         {"total_timeout_s", r.limits.total_timeout_s},

@@ -43,7 +43,8 @@ TEST(RulesTest, MinimalFileTakesDefaults) {
 }
 
 TEST(RulesTest, ValidationErrorsAreClear) {
-  EXPECT_EQ(RulesError(R"({"split": "val"})"), "rules.json: format_version: missing (this build reads version 1)");
+  EXPECT_EQ(RulesError(R"({"split": "val"})"),
+            "rules.json: format_version: missing (this build reads version 1)");
   EXPECT_EQ(RulesError(R"({"format_version": 2})"),
             "rules.json: format_version: version 2 is not supported (this build reads 1)");
   EXPECT_EQ(RulesError(R"({"format_version": 1, "gate": {"min_ratio": 1.5}})"),
@@ -77,7 +78,8 @@ TEST(RulesTest, ValidationErrorsAreClear) {
 TEST(RankingTest, CompositeExpressions) {
   std::map<std::string, double> m = {{"mAP50", 0.8}, {"speedup", 16}};
   EXPECT_DOUBLE_EQ(*EvaluateComposite("mAP50 * speedup ^ 0.5", m), 3.2);
-  EXPECT_DOUBLE_EQ(*EvaluateComposite("-(mAP50 - 1) * 2 + log(1) + max(speedup, 20) / 4", m), 0.4 + 5);
+  EXPECT_DOUBLE_EQ(*EvaluateComposite("-(mAP50 - 1) * 2 + log(1) + max(speedup, 20) / 4", m),
+                   0.4 + 5);
   EXPECT_DOUBLE_EQ(*EvaluateComposite("2 ^ 3 ^ 2", m), 512);
   EXPECT_FALSE(EvaluateComposite("fps * 2", m).ok());  // missing metric
   EXPECT_FALSE(EvaluateComposite("log(0)", m).ok());   // not finite
@@ -96,7 +98,8 @@ RankEntry E(const std::string& name, double speedup, double map50, bool complete
 TEST(RankingTest, EqualValuesShareARank) {
   Rules rules = DefaultRules();
   std::vector<RankedEntry> r =
-      Rank({E("slow", 2, 0.9), E("fast-a", 10, 0.9), E("fast-b", 10, 0.9), E("mid", 5, 0.95)}, rules, 0.9);
+      Rank({E("slow", 2, 0.9), E("fast-a", 10, 0.9), E("fast-b", 10, 0.9), E("mid", 5, 0.95)},
+           rules, 0.9);
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].name, "fast-a");
   EXPECT_EQ(r[1].name, "fast-b");
@@ -121,7 +124,8 @@ TEST(RankingTest, TieBreaksAndUnranked) {
   EXPECT_EQ(r[3].name, "inaccurate");
   EXPECT_FALSE(r[3].rank);
   EXPECT_EQ(r[3].gate_passed, std::optional<bool>(false));
-  EXPECT_NE(r[3].reason.find("accuracy gate: mAP50 0.8 < 0.99 x reference 0.9"), std::string::npos) << r[3].reason;
+  EXPECT_NE(r[3].reason.find("accuracy gate: mAP50 0.8 < 0.99 x reference 0.9"), std::string::npos)
+      << r[3].reason;
   EXPECT_EQ(r[4].name, "crash");
   EXPECT_FALSE(r[4].rank);
   EXPECT_EQ(r[4].reason, "run did not complete (crashed)");
@@ -130,7 +134,8 @@ TEST(RankingTest, TieBreaksAndUnranked) {
 
 TEST(RankingTest, NoReferenceMeansNoGateAndLowerIsBetterWorks) {
   Result<Rules> rules = ParseRules(
-      R"({"format_version": 1, "ranking": {"primary": {"key": "latency_ms"}, "tie_breaks": []}})", "r.json");
+      R"({"format_version": 1, "ranking": {"primary": {"key": "latency_ms"}, "tie_breaks": []}})",
+      "r.json");
   ASSERT_TRUE(rules.ok()) << rules.status().message();
   std::vector<RankedEntry> r = Rank({E("a", 2, 0.1), E("b", 4, 0.1)}, *rules, std::nullopt);
   EXPECT_EQ(r[0].name, "b");
@@ -142,7 +147,8 @@ TEST(RankingTest, CompositeRanks) {
       R"({"format_version": 1, "ranking": {"composite": "mAP50 * speedup", "primary": {"key": "composite"}, "tie_breaks": []}})",
       "r.json");
   ASSERT_TRUE(rules.ok()) << rules.status().message();
-  std::vector<RankedEntry> r = Rank({E("a", 10, 0.5), E("b", 6, 0.9), E("c", 5, 0.6)}, *rules, std::nullopt);
+  std::vector<RankedEntry> r =
+      Rank({E("a", 10, 0.5), E("b", 6, 0.9), E("c", 5, 0.6)}, *rules, std::nullopt);
   EXPECT_EQ(r[0].name, "b");  // 0.9 * 6 = 5.4 beats 0.5 * 10 = 5
   EXPECT_EQ(r[1].name, "a");
   EXPECT_DOUBLE_EQ(*r[0].composite, 5.4);

@@ -30,8 +30,9 @@ class ScoreCliTest : public ::testing::Test {
     ASSERT_NE(build, nullptr) << "MASKBENCH_BUILD_DIR is not set";
     exe_ = fs::path(build) / "maskbench";
     ASSERT_TRUE(fs::exists(exe_)) << exe_;
-    dir_ = fs::temp_directory_path() / ("maskbench_score_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("maskbench_score_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     // A data set of 6 frames (3 val) with face-mask classes; its COCO export is the ground truth.
@@ -49,7 +50,8 @@ class ScoreCliTest : public ::testing::Test {
       f.height = 480;
       f.split = i % 2 ? "val" : "train";
       for (int b = 0; b < 4; ++b) {
-        float x = float(rng() % 500), y = float(rng() % 380), w = float(10 + rng() % 120), h = float(10 + rng() % 90);
+        float x = float(rng() % 500), y = float(rng() % 380), w = float(10 + rng() % 120),
+              h = float(10 + rng() % 90);
         f.annotations.push_back({x, y, w, h, int(rng() % 3), false, false, double(w) * double(h)});
       }
       m.frames.push_back(f);
@@ -65,16 +67,21 @@ class ScoreCliTest : public ::testing::Test {
     int n = 0;
     for (const GtBox& b : gt_.boxes) {
       if (++n % 5 == 0) continue;
-      Detection d{b.image_id, b.category_id, {b.bbox[0] + n % 4, b.bbox[1], b.bbox[2], b.bbox[3] + n % 3}, 0.3 + 0.01 * n};
+      Detection d{b.image_id,
+                  b.category_id,
+                  {b.bbox[0] + n % 4, b.bbox[1], b.bbox[2], b.bbox[3] + n % 3},
+                  0.3 + 0.01 * n};
       dets_.push_back(d);
-      dets_.push_back({b.image_id, (b.category_id + 1) % 3, {b.bbox[0] + 200, b.bbox[1], 30, 30}, 0.01 * n});
+      dets_.push_back(
+          {b.image_id, (b.category_id + 1) % 3, {b.bbox[0] + 200, b.bbox[1], 30, 30}, 0.01 * n});
     }
     ASSERT_TRUE(WriteFileAtomic(dir_ / "dets.json", DetectionsToCocoJson(dets_)).ok());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   CliRun Score(const std::string& args) {
-    std::string cmd = exe_.string() + " score " + args + " >" + (dir_ / "out").string() + " 2>" + (dir_ / "err").string();
+    std::string cmd = exe_.string() + " score " + args + " >" + (dir_ / "out").string() + " 2>" +
+                      (dir_ / "err").string();
     int status = std::system(cmd.c_str());
     CliRun r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -97,7 +104,8 @@ TEST_F(ScoreCliTest, CocoJsonMatchesTheLibrary) {
   EXPECT_EQ(j["metric"], "coco");
   CocoResult lib = CocoEvaluate(gt_, dets_).value();
   ASSERT_EQ(j["stats"].size(), 12u);
-  for (int s = 0; s < kNumCocoStats; ++s) EXPECT_EQ(j["stats"][CocoStatName(s)].get<double>(), lib.stats[s]);
+  for (int s = 0; s < kNumCocoStats; ++s)
+    EXPECT_EQ(j["stats"][CocoStatName(s)].get<double>(), lib.stats[s]);
   ASSERT_EQ(j["per_class"].size(), 3u);
   EXPECT_EQ(j["per_class"]["1"]["AP"].get<double>(), lib.per_class[1].ap);
   EXPECT_EQ(j["per_class"]["2"]["AP50"].get<double>(), lib.per_class[2].ap50);
@@ -106,7 +114,8 @@ TEST_F(ScoreCliTest, CocoJsonMatchesTheLibrary) {
 }
 
 TEST_F(ScoreCliTest, VocJsonShape) {
-  CliRun r = Score("--gt " + P("gt.json") + " --detections " + P("dets.json") + " --metric voc --iou 0.3 --voc-interp 11 --json");
+  CliRun r = Score("--gt " + P("gt.json") + " --detections " + P("dets.json") +
+                   " --metric voc --iou 0.3 --voc-interp 11 --json");
   ASSERT_EQ(r.code, 0) << r.err;
   json j = json::parse(r.out);
   EXPECT_EQ(j["metric"], "voc");
@@ -114,24 +123,28 @@ TEST_F(ScoreCliTest, VocJsonShape) {
   EXPECT_EQ(j["interp"], "11");
   VocResult lib = VocEvaluate(gt_, dets_, {0.3, VocInterp::kElevenPoint}).value();
   EXPECT_EQ(j["mAP"].get<double>(), lib.map);
-  for (const char* k : {"AP", "precision", "recall"}) EXPECT_TRUE(j["per_class"]["0"].contains(k)) << k;
+  for (const char* k : {"AP", "precision", "recall"})
+    EXPECT_TRUE(j["per_class"]["0"].contains(k)) << k;
 }
 
 TEST_F(ScoreCliTest, DatasetSplitEqualsItsExport) {
   Result<datasets::Dataset> ds = datasets::LoadDataset(dir_ / "ds");
   ASSERT_TRUE(ds.ok());
-  ASSERT_TRUE(WriteFileAtomic(dir_ / "val.json", datasets::ExportCocoJson(*ds, "val").value()).ok());
+  ASSERT_TRUE(
+      WriteFileAtomic(dir_ / "val.json", datasets::ExportCocoJson(*ds, "val").value()).ok());
   // Detections of the val frames only (others would name unknown images).
   std::vector<Detection> val;
   for (const Detection& d : dets_)
     if (d.image_id % 2 == 1) val.push_back(d);
   ASSERT_TRUE(WriteFileAtomic(dir_ / "val_dets.json", DetectionsToCocoJson(val)).ok());
-  CliRun a = Score("--dataset " + P("ds") + " --split val --detections " + P("val_dets.json") + " --json");
+  CliRun a =
+      Score("--dataset " + P("ds") + " --split val --detections " + P("val_dets.json") + " --json");
   CliRun b = Score("--gt " + P("val.json") + " --detections " + P("val_dets.json") + " --json");
   ASSERT_EQ(a.code, 0) << a.err;
   ASSERT_EQ(b.code, 0) << b.err;
   EXPECT_EQ(a.out, b.out);
-  CliRun bad = Score("--dataset " + P("ds") + " --split val --detections " + P("dets.json") + " --json");
+  CliRun bad =
+      Score("--dataset " + P("ds") + " --split val --detections " + P("dets.json") + " --json");
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.err.find("unknown image_id 10"), std::string::npos) << bad.err;
 }
@@ -139,23 +152,26 @@ TEST_F(ScoreCliTest, DatasetSplitEqualsItsExport) {
 TEST_F(ScoreCliTest, HumanOutputHasSummaryAndTaskMetrics) {
   CliRun r = Score("--gt " + P("gt.json") + " --detections " + P("dets.json"));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ]"), std::string::npos);
+  EXPECT_NE(r.out.find("Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ]"),
+            std::string::npos);
   EXPECT_NE(r.out.find("without_mask"), std::string::npos);
   EXPECT_NE(r.out.find("violation (pooled)"), std::string::npos);
 }
 
 TEST_F(ScoreCliTest, BadInputNamesFileAndRecord) {
-  ASSERT_TRUE(WriteFileAtomic(dir_ / "bad.json",
-                              R"([{"image_id": 10, "category_id": 0, "bbox": [1, 2, 3, 4], "score": 0.5},
+  ASSERT_TRUE(
+      WriteFileAtomic(dir_ / "bad.json",
+                      R"([{"image_id": 10, "category_id": 0, "bbox": [1, 2, 3, 4], "score": 0.5},
                                   {"image_id": 10, "category_id": 7, "bbox": [1, 2, 3, 4], "score": 0.5}])")
-                  .ok());
+          .ok());
   CliRun r = Score("--gt " + P("gt.json") + " --detections " + P("bad.json"));
   EXPECT_NE(r.code, 0);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "maskbench: " + P("bad.json") + ": record 1: unknown category_id 7\n");
-  ASSERT_TRUE(WriteFileAtomic(dir_ / "nan.json",
-                              R"([{"image_id": 10, "category_id": 0, "bbox": [1, 2, 3, 4], "score": NaN}])")
-                  .ok());
+  ASSERT_TRUE(
+      WriteFileAtomic(dir_ / "nan.json",
+                      R"([{"image_id": 10, "category_id": 0, "bbox": [1, 2, 3, 4], "score": NaN}])")
+          .ok());
   r = Score("--gt " + P("gt.json") + " --detections " + P("nan.json") + " --json");
   EXPECT_NE(r.code, 0);
   EXPECT_EQ(r.out, "");
@@ -167,7 +183,8 @@ TEST_F(ScoreCliTest, BadInputNamesFileAndRecord) {
   EXPECT_NE(r.code, 0);
   r = Score("--detections " + P("dets.json"));
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.err.find("give exactly one of --gt GT.json or --dataset DS"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("give exactly one of --gt GT.json or --dataset DS"), std::string::npos)
+      << r.err;
   r = Score("--gt " + P("gt.json") + " --detections " + P("dets.json") + " --metric map");
   EXPECT_NE(r.code, 0);
 }

@@ -12,7 +12,8 @@ namespace {
 void Finish(PrfCounts* c) {
   c->precision = c->tp + c->fp > 0 ? double(c->tp) / double(c->tp + c->fp) : 0.0;
   c->recall = c->tp + c->fn > 0 ? double(c->tp) / double(c->tp + c->fn) : 0.0;
-  c->f1 = c->precision + c->recall > 0 ? 2 * c->precision * c->recall / (c->precision + c->recall) : 0.0;
+  c->f1 = c->precision + c->recall > 0 ? 2 * c->precision * c->recall / (c->precision + c->recall)
+                                       : 0.0;
 }
 
 }  // namespace
@@ -37,7 +38,8 @@ Result<TaskMetrics> ComputeTaskMetrics(const GroundTruth& gt, const std::vector<
     for (size_t j = 0; j < gt.boxes.size(); ++j)
       if (in_group(gt.CategoryIndex(gt.boxes[j].category_id))) gsel.push_back(uint32_t(j));
     for (size_t j = 0; j < dets.size(); ++j)
-      if (in_group(det_cat[j]) && dets[j].score >= options.score_threshold) dsel.push_back(uint32_t(j));
+      if (in_group(det_cat[j]) && dets[j].score >= options.score_threshold)
+        dsel.push_back(uint32_t(j));
     std::stable_sort(gsel.begin(), gsel.end(), [&](uint32_t a, uint32_t b) {
       return gt.ImageIndex(gt.boxes[a].image_id) < gt.ImageIndex(gt.boxes[b].image_id);
     });

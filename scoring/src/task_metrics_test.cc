@@ -11,12 +11,13 @@ using testing::D;
 using testing::MakeGt;
 
 TEST(TaskMetricsTest, CountsAtTheOperatingPoint) {
-  GroundTruth gt = MakeGt({1, 2}, {{0, "with_mask"}, {1, "without_mask"}, {2, "mask_weared_incorrect"}},
-                          {{1, 0, 0, 0, 20, 20},
-                           {1, 1, 50, 50, 20, 20},
-                           {2, 2, 0, 0, 20, 20},
-                           {2, 1, 100, 100, 20, 20},
-                           {2, 0, 300, 300, 20, 20, false, true}});  // difficult
+  GroundTruth gt =
+      MakeGt({1, 2}, {{0, "with_mask"}, {1, "without_mask"}, {2, "mask_weared_incorrect"}},
+             {{1, 0, 0, 0, 20, 20},
+              {1, 1, 50, 50, 20, 20},
+              {2, 2, 0, 0, 20, 20},
+              {2, 1, 100, 100, 20, 20},
+              {2, 0, 300, 300, 20, 20, false, true}});  // difficult
   std::vector<Detection> dets = {
       D(1, 0, 0, 0, 20, 20, 0.9),      // with_mask TP
       D(1, 0, 1, 1, 20, 20, 0.8),      // duplicate: FP
@@ -54,7 +55,8 @@ TEST(TaskMetricsTest, NoViolationClassesNoViolationMetrics) {
   EXPECT_EQ(m->per_class[0].counts.tp, 1);
   TaskMetricsOptions strict;
   strict.score_threshold = 0.95;
-  EXPECT_EQ(ComputeTaskMetrics(gt, {D(1, 1, 0, 0, 10, 10, 0.9)}, strict)->per_class[0].counts.fn, 1);
+  EXPECT_EQ(ComputeTaskMetrics(gt, {D(1, 1, 0, 0, 10, 10, 0.9)}, strict)->per_class[0].counts.fn,
+            1);
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ struct G {
   double area = -1;  // -1: w*h
 };
 
-inline GroundTruth MakeGt(std::vector<int64_t> images, std::vector<GtCategory> categories, const std::vector<G>& boxes) {
+inline GroundTruth MakeGt(std::vector<int64_t> images, std::vector<GtCategory> categories,
+                          const std::vector<G>& boxes) {
   GroundTruth gt;
   gt.image_ids = std::move(images);
   gt.categories = std::move(categories);
@@ -41,7 +42,8 @@ inline GroundTruth MakeGt(std::vector<int64_t> images, std::vector<GtCategory> c
   return gt;
 }
 
-inline Detection D(int64_t image, int64_t category, double x, double y, double w, double h, double score) {
+inline Detection D(int64_t image, int64_t category, double x, double y, double w, double h,
+                   double score) {
   Detection d;
   d.image_id = image;
   d.category_id = category;

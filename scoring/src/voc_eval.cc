@@ -11,7 +11,9 @@
 
 namespace maskbench::scoring {
 
-const char* VocInterpName(VocInterp interp) { return interp == VocInterp::kAllPoint ? "all" : "11"; }
+const char* VocInterpName(VocInterp interp) {
+  return interp == VocInterp::kAllPoint ? "all" : "11";
+}
 
 namespace internal {
 
@@ -63,7 +65,8 @@ double VocAveragePrecision(const std::vector<int8_t>& outcome, int64_t npos, Voc
 
 }  // namespace internal
 
-Result<VocResult> VocEvaluate(const GroundTruth& gt, const std::vector<Detection>& dets, const VocOptions& options) {
+Result<VocResult> VocEvaluate(const GroundTruth& gt, const std::vector<Detection>& dets,
+                              const VocOptions& options) {
   if (!(options.iou_threshold > 0 && options.iou_threshold <= 1))
     return Status::InvalidArgument("--iou", "the IoU threshold must be in (0, 1], got " +
                                                 internal::JsonNumber(options.iou_threshold));
@@ -96,8 +99,9 @@ Result<VocResult> VocEvaluate(const GroundTruth& gt, const std::vector<Detection
     cr.category_id = gt.categories[k].id;
     cr.name = gt.categories[k].name;
     auto key_bound = [&](uint64_t key) {
-      return size_t(std::lower_bound(gt_keys.begin(), gt_keys.end(), std::make_pair(key, uint32_t(0))) -
-                    gt_keys.begin());
+      return size_t(
+          std::lower_bound(gt_keys.begin(), gt_keys.end(), std::make_pair(key, uint32_t(0))) -
+          gt_keys.begin());
     };
     auto range_of = [&](int64_t image) {
       uint64_t key = uint64_t(k) * uint64_t(num_images) + uint64_t(image);
@@ -111,7 +115,8 @@ Result<VocResult> VocEvaluate(const GroundTruth& gt, const std::vector<Detection
       taken[j] = 0;
     }
     std::vector<uint32_t>& order = cat_dets[k];
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return dets[x].score > dets[y].score; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t x, uint32_t y) { return dets[x].score > dets[y].score; });
     outcome.assign(order.size(), 0);
     for (size_t n = 0; n < order.size(); ++n) {
       const Detection& d = dets[order[n]];
@@ -157,14 +162,15 @@ Result<VocResult> VocEvaluate(const GroundTruth& gt, const std::vector<Detection
 }
 
 std::string VocResultToJson(const VocResult& r) {
-  std::string out = "{\"metric\": \"voc\", \"iou\": " + internal::JsonNumber(r.iou_threshold) + ", \"interp\": \"" +
-                    VocInterpName(r.interp) + "\", \"mAP\": " + internal::JsonNumber(r.map) + ", \"per_class\": {";
+  std::string out = "{\"metric\": \"voc\", \"iou\": " + internal::JsonNumber(r.iou_threshold) +
+                    ", \"interp\": \"" + VocInterpName(r.interp) +
+                    "\", \"mAP\": " + internal::JsonNumber(r.map) + ", \"per_class\": {";
   for (size_t i = 0; i < r.per_class.size(); ++i) {
     const VocClassResult& c = r.per_class[i];
     if (i) out += ", ";
     out += "\"" + std::to_string(c.category_id) + "\": {\"AP\": " + internal::JsonNumber(c.ap) +
-           ", \"precision\": " + internal::JsonNumber(c.precision) + ", \"recall\": " + internal::JsonNumber(c.recall) +
-           "}";
+           ", \"precision\": " + internal::JsonNumber(c.precision) +
+           ", \"recall\": " + internal::JsonNumber(c.recall) + "}";
   }
   out += "}}";
   return out;
@@ -175,12 +181,15 @@ std::string VocResultToText(const VocResult& r) {
   std::snprintf(line, sizeof line, " VOC mAP @[ IoU>=%.2f | %s ] = %0.4f\n\n", r.iou_threshold,
                 r.interp == VocInterp::kAllPoint ? "all-point AP" : "11-point AP", r.map);
   std::string out = line;
-  out += " category  name                       AP  precision   recall      gt    dets      tp      fp\n";
+  out +=
+      " category  name                       AP  precision   recall      gt    dets      tp      "
+      "fp\n";
   for (const VocClassResult& c : r.per_class) {
-    std::snprintf(line, sizeof line, " %8lld  %-22s %7.4f  %9.4f  %7.4f  %6lld  %6lld  %6lld  %6lld\n",
-                  static_cast<long long>(c.category_id), c.name.empty() ? "-" : c.name.c_str(), c.ap, c.precision,
-                  c.recall, static_cast<long long>(c.num_gt), static_cast<long long>(c.num_dets),
-                  static_cast<long long>(c.tp), static_cast<long long>(c.fp));
+    std::snprintf(
+        line, sizeof line, " %8lld  %-22s %7.4f  %9.4f  %7.4f  %6lld  %6lld  %6lld  %6lld\n",
+        static_cast<long long>(c.category_id), c.name.empty() ? "-" : c.name.c_str(), c.ap,
+        c.precision, c.recall, static_cast<long long>(c.num_gt), static_cast<long long>(c.num_dets),
+        static_cast<long long>(c.tp), static_cast<long long>(c.fp));
     out += line;
   }
   return out;

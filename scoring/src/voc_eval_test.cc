@@ -17,14 +17,15 @@ TEST(VocEvalTest, IouCountsThePlusOnePixel) {
   EXPECT_DOUBLE_EQ(internal::VocIou(d, g), 50.0 / 150.0);
   double far[4] = {10, 0, 9, 9};
   EXPECT_LT(internal::VocIou(far, g), 0);  // no shared pixel
-  double touch[4] = {9, 9, 0, 0};  // a single pixel, inside g
+  double touch[4] = {9, 9, 0, 0};          // a single pixel, inside g
   EXPECT_DOUBLE_EQ(internal::VocIou(touch, g), 1.0 / 100.0);
 }
 
 // Outcomes TP, FP (duplicate), ignored (difficult), TP against 2 non-difficult boxes.
 struct Case {
-  GroundTruth gt = MakeGt({1, 2}, {{1, "person"}},
-                          {{1, 1, 0, 0, 99, 99}, {1, 1, 200, 200, 49, 49, false, true}, {2, 1, 10, 10, 30, 30}});
+  GroundTruth gt =
+      MakeGt({1, 2}, {{1, "person"}},
+             {{1, 1, 0, 0, 99, 99}, {1, 1, 200, 200, 49, 49, false, true}, {2, 1, 10, 10, 30, 30}});
   std::vector<Detection> dets = {D(1, 1, 0, 0, 99, 99, 0.9), D(1, 1, 2, 2, 99, 99, 0.8),
                                  D(1, 1, 200, 200, 49, 49, 0.7), D(2, 1, 10, 10, 30, 30, 0.6)};
 };
@@ -55,12 +56,18 @@ TEST(VocEvalTest, ElevenPointHandComputed) {
 TEST(VocEvalTest, ElevenPointRecallTieIsInclusive) {
   // 5 boxes, 3 found first: recall 0.6 exactly must count for t = 0.6.
   GroundTruth gt = MakeGt({1}, {{1, "a"}},
-                          {{1, 1, 0, 0, 9, 9}, {1, 1, 20, 0, 9, 9}, {1, 1, 40, 0, 9, 9}, {1, 1, 60, 0, 9, 9}, {1, 1, 80, 0, 9, 9}});
-  std::vector<Detection> dets = {D(1, 1, 0, 0, 9, 9, 0.9), D(1, 1, 20, 0, 9, 9, 0.8), D(1, 1, 40, 0, 9, 9, 0.7),
-                                 D(1, 1, 300, 0, 9, 9, 0.6), D(1, 1, 60, 0, 9, 9, 0.5)};
+                          {{1, 1, 0, 0, 9, 9},
+                           {1, 1, 20, 0, 9, 9},
+                           {1, 1, 40, 0, 9, 9},
+                           {1, 1, 60, 0, 9, 9},
+                           {1, 1, 80, 0, 9, 9}});
+  std::vector<Detection> dets = {D(1, 1, 0, 0, 9, 9, 0.9), D(1, 1, 20, 0, 9, 9, 0.8),
+                                 D(1, 1, 40, 0, 9, 9, 0.7), D(1, 1, 300, 0, 9, 9, 0.6),
+                                 D(1, 1, 60, 0, 9, 9, 0.5)};
   Result<VocResult> r = VocEvaluate(gt, dets, {0.5, VocInterp::kElevenPoint});
   ASSERT_TRUE(r.ok());
-  // rec .2 .4 .6 .6 .8, prec 1 1 1 .75 .8: t <= .6 -> 1 (7 points), t = .7, .8 -> .8, t = .9, 1 -> 0.
+  // rec .2 .4 .6 .6 .8, prec 1 1 1 .75 .8: t <= .6 -> 1 (7 points), t = .7, .8 -> .8, t = .9, 1 ->
+  // 0.
   EXPECT_NEAR(r->map, (7 * 1.0 + 2 * 0.8) / 11, 1e-15);
 }
 
@@ -107,7 +114,8 @@ TEST(VocEvalTest, PerfectAndEmpty) {
 TEST(VocEvalTest, JsonHasTheCliShape) {
   Case c;
   std::string j = VocResultToJson(*VocEvaluate(c.gt, c.dets, {0.3, VocInterp::kElevenPoint}));
-  EXPECT_EQ(j.rfind("{\"metric\": \"voc\", \"iou\": 0.3, \"interp\": \"11\", \"mAP\": ", 0), 0u) << j;
+  EXPECT_EQ(j.rfind("{\"metric\": \"voc\", \"iou\": 0.3, \"interp\": \"11\", \"mAP\": ", 0), 0u)
+      << j;
   EXPECT_NE(j.find("\"per_class\": {\"1\": {\"AP\": "), std::string::npos) << j;
 }
 

@@ -23,8 +23,18 @@ namespace maskbench::scoring {
 
 // The 12 summary stats in pycocotools order.
 enum CocoStat : int {
-  kAP = 0, kAP50, kAP75, kAPSmall, kAPMedium, kAPLarge,
-  kAR1, kAR10, kAR100, kARSmall, kARMedium, kARLarge,
+  kAP = 0,
+  kAP50,
+  kAP75,
+  kAPSmall,
+  kAPMedium,
+  kAPLarge,
+  kAR1,
+  kAR10,
+  kAR100,
+  kARSmall,
+  kARMedium,
+  kARLarge,
   kNumCocoStats
 };
 

@@ -38,9 +38,9 @@ struct GtBox {
 };
 
 struct GroundTruth {
-  std::vector<int64_t> image_ids;       // in file order, unique
-  std::vector<GtCategory> categories;   // in file order, unique ids
-  std::vector<GtBox> boxes;             // in file order
+  std::vector<int64_t> image_ids;      // in file order, unique
+  std::vector<GtCategory> categories;  // in file order, unique ids
+  std::vector<GtBox> boxes;            // in file order
 
   // Index into image_ids / categories, or -1 when the id is unknown.
   int64_t ImageIndex(int64_t image_id) const;

@@ -31,34 +31,34 @@ const std::vector<std::string>& KnownMetricKeys();
 bool HigherIsBetterByDefault(const std::string& key);
 
 struct RankKey {
-  std::string key;           // a known metric key, or "composite"
+  std::string key;  // a known metric key, or "composite"
   bool higher_is_better = true;
 };
 
 struct Rules {
   int format_version = kRulesFormatVersion;
-  std::string name;                 // free text
-  std::string split = "val";        // the split scored. Default: "val".
+  std::string name;                                   // free text
+  std::string split = "val";                          // the split scored. Default: "val".
   LatencyKind latency_kind = LatencyKind::kMeasured;  // which latency ranks. Default: measured.
   double headline_percentile = 90;  // the headline latency percentile, in (0, 100]. Default: 90.
 
   struct Gate {
-    bool enabled = true;                     // Default: on.
-    std::string metric = "mAP50";            // compared metric. Default: mAP50.
-    double min_ratio = 0.99;                 // of the reference's value, in (0, 1]. Default: 0.99.
+    bool enabled = true;           // Default: on.
+    std::string metric = "mAP50";  // compared metric. Default: mAP50.
+    double min_ratio = 0.99;       // of the reference's value, in (0, 1]. Default: 0.99.
     std::string reference = "reference-fp32";  // the submission whose fp32 value is the bar.
   } gate;
 
-  RankKey primary{"speedup", true};                     // Default: speedup, higher is better.
-  std::vector<RankKey> tie_breaks{{"mAP50", true}};     // Default: mAP50, higher is better.
+  RankKey primary{"speedup", true};                  // Default: speedup, higher is better.
+  std::vector<RankKey> tie_breaks{{"mAP50", true}};  // Default: mAP50, higher is better.
   // Optional composite score expression over metric keys (docs/rules.md),
   // e.g. "mAP50 * speedup ^ 0.5"; rankable as key "composite".
   std::optional<std::string> composite;
 
   struct Limits {
-    int64_t per_frame_timeout_ms = 10000;  // Default: 10 s per frame.
-    int64_t total_timeout_s = 3600;        // Default: 1 h per run.
-    int64_t memory_mb = 4096;              // address-space cap of the child. Default: 4096.
+    int64_t per_frame_timeout_ms = 10000;    // Default: 10 s per frame.
+    int64_t total_timeout_s = 3600;          // Default: 1 h per run.
+    int64_t memory_mb = 4096;                // address-space cap of the child. Default: 4096.
     int64_t max_detections_per_frame = 100;  // more is invalid output. Default: 100.
   } limits;
 

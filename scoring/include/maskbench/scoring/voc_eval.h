@@ -28,25 +28,25 @@ enum class VocInterp { kAllPoint, kElevenPoint };
 const char* VocInterpName(VocInterp interp);
 
 struct VocOptions {
-  double iou_threshold = 0.5;  // a match needs IoU >= this. Default: 0.5.
+  double iou_threshold = 0.5;               // a match needs IoU >= this. Default: 0.5.
   VocInterp interp = VocInterp::kAllPoint;  // Default: all-point (VOC2010+).
 };
 
 struct VocClassResult {
   int64_t category_id = 0;
   std::string name;
-  double ap = -1;         // -1 when the class has no non-difficult ground truth
-  double precision = 0;   // tp / (tp + fp) over all its detections (0 with none)
-  double recall = 0;      // tp / non-difficult ground truth (0 when there is none)
-  int64_t num_gt = 0;     // non-difficult ground truth boxes
-  int64_t num_dets = 0;   // detections of the class (ignored ones included)
+  double ap = -1;        // -1 when the class has no non-difficult ground truth
+  double precision = 0;  // tp / (tp + fp) over all its detections (0 with none)
+  double recall = 0;     // tp / non-difficult ground truth (0 when there is none)
+  int64_t num_gt = 0;    // non-difficult ground truth boxes
+  int64_t num_dets = 0;  // detections of the class (ignored ones included)
   int64_t tp = 0, fp = 0;
 };
 
 struct VocResult {
   double iou_threshold = 0.5;
   VocInterp interp = VocInterp::kAllPoint;
-  double map = -1;  // mean AP over classes with ap >= 0; -1 when none
+  double map = -1;                        // mean AP over classes with ap >= 0; -1 when none
   std::vector<VocClassResult> per_class;  // ordered by category id
 };
 
