@@ -247,6 +247,17 @@ TEST_F(RunnerTest, WritingAFileIsKilledBySandbox) {
   fs::remove(target);
 }
 
+TEST_F(RunnerTest, TamperedTimingIsFlagged) {
+  settings_.warmup_frames = 0;
+  RunRecord r = Run("tamper-timing");
+  EXPECT_EQ(r.status, RunStatus::kInvalidOutput) << r.message;
+  EXPECT_TRUE(r.timing_flagged);
+  EXPECT_NE(r.message.find("frame 0: the runner's time 10000000000 ns exceeds the round trip"), std::string::npos)
+      << r.message;
+  EXPECT_EQ(r.failing_frame, 0);
+  EXPECT_EQ(r.frames(), 0);
+}
+
 TEST_F(RunnerTest, HarnessSurvivesEveryFaultyPluginInARow) {
   settings_.frame_timeout_s = 0.3;
   settings_.memory_limit_bytes = 512ull << 20;
