@@ -110,6 +110,14 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
       [&](size_t j) { return gt.CategoryIndex(gt.boxes[j].category_id); });
   auto dt_keys = make_keys(
       dets.size(), [&](size_t j) { return det_image[j]; }, [&](size_t j) { return det_cat[j]; });
+  // The detections in bucket order, copied by a sequential pass over the input
+  // (scattered writes) so the bucket loop below reads memory in order.
+  std::vector<Detection> sorted_dets(dets.size());
+  {
+    std::vector<uint32_t> pos(dets.size());
+    for (size_t p = 0; p < dt_keys.size(); ++p) pos[dt_keys[p].second] = uint32_t(p);
+    for (size_t j = 0; j < dets.size(); ++j) sorted_dets[pos[j]] = dets[j];
+  }
 
   // precision[a][m][t][r][k] and recall[a][m][t][k]: the numpy arrays with the
   // area and maxDet axes moved first, so (t, r, k) stays in C order.
@@ -217,8 +225,11 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
 
     // Detections by descending score (stable), at most 100.
     buf.det_order.resize(Dall);
-    for (size_t j = 0; j < Dall; ++j) buf.det_order[j] = dt_keys[d0 + j].second;
-    auto by_score = [&](uint32_t x, uint32_t y) { return dets[x].score > dets[y].score; };
+    const Detection* bucket_dets = sorted_dets.data() + d0;
+    for (size_t j = 0; j < Dall; ++j) buf.det_order[j] = uint32_t(j);
+    auto by_score = [&](uint32_t x, uint32_t y) {
+      return bucket_dets[x].score > bucket_dets[y].score;
+    };
     if (Dall <= 32) {
       // Stable insertion sort: small buckets are the rule, and it needs no buffer.
       for (size_t j = 1; j < Dall; ++j) {
@@ -247,7 +258,7 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
     buf.row_max.resize(D);
     buf.det_area.resize(D);
     for (size_t d = 0; d < D; ++d) {
-      const double* db = dets[buf.det_order[d]].bbox;
+      const double* db = bucket_dets[buf.det_order[d]].bbox;
       double best = 0;
       for (size_t g = 0; g < G; ++g) {
         double v = internal::CocoIou(db, gt_box(g).bbox, buf.g_crowd[g]);
@@ -261,7 +272,7 @@ Result<CocoResult> CocoEvaluate(const GroundTruth& gt, const std::vector<Detecti
     const size_t first_entry = entries.size();
     for (size_t d = 0; d < D; ++d) {
       Entry e{};
-      e.score = dets[buf.det_order[d]].score;
+      e.score = bucket_dets[buf.det_order[d]].score;
       e.rank = int32_t(d);
       entries.push_back(e);
     }

@@ -74,14 +74,38 @@ Status IndexDetections(const GroundTruth& gt, const std::vector<Detection>& dets
                        std::vector<int>* category_index) {
   image_index->resize(dets.size());
   category_index->resize(dets.size());
+  // Results files list an image's detections together, and category ids are
+  // small: remember the last image and use a dense table for categories.
+  int64_t min_cat = 0, max_cat = -1;
+  for (const GtCategory& c : gt.categories) {
+    if (max_cat < min_cat) min_cat = max_cat = c.id;
+    min_cat = std::min(min_cat, c.id);
+    max_cat = std::max(max_cat, c.id);
+  }
+  std::vector<int> dense;
+  if (max_cat >= min_cat && max_cat - min_cat < 65536) {
+    dense.assign(size_t(max_cat - min_cat + 1), -1);
+    for (size_t k = 0; k < gt.categories.size(); ++k)
+      dense[size_t(gt.categories[k].id - min_cat)] = int(k);
+  }
+  int64_t last_image_id = 0, last_image = -1;
   for (size_t i = 0; i < dets.size(); ++i) {
     const Detection& d = dets[i];
     auto bad = [&](const std::string& what) {
       return Status::InvalidArgument(where, "record " + std::to_string(i) + ": " + what);
     };
-    int64_t im = gt.ImageIndex(d.image_id);
+    int64_t im =
+        last_image >= 0 && d.image_id == last_image_id ? last_image : gt.ImageIndex(d.image_id);
     if (im < 0) return bad("unknown image_id " + std::to_string(d.image_id));
-    int k = gt.CategoryIndex(d.category_id);
+    last_image_id = d.image_id;
+    last_image = im;
+    int k = -1;
+    if (!dense.empty()) {
+      if (d.category_id >= min_cat && d.category_id <= max_cat)
+        k = dense[size_t(d.category_id - min_cat)];
+    } else {
+      k = gt.CategoryIndex(d.category_id);
+    }
     if (k < 0) return bad("unknown category_id " + std::to_string(d.category_id));
     for (double v : d.bbox)
       if (!std::isfinite(v)) return bad("bbox values must be finite");
