@@ -15,11 +15,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <opencv2/imgproc.hpp>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <opencv2/imgproc.hpp>
 
 #include "maskbench/accelerator.h"
 

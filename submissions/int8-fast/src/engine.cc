@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -32,6 +34,16 @@ void WaitChange(const std::atomic<T>& a, T old) {
   while (a.load(std::memory_order_acquire) == old) a.wait(old, std::memory_order_acquire);
 }
 
+// CPUs this process may run on (its affinity mask: a harness may pin it to one).
+int UsableCpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 bool CpuHasAvx2() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
@@ -56,8 +68,7 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
   if (options.simd == Simd::kAvx2 && !has_avx2)
     throw std::runtime_error("int8-fast: simd \"avx2\" requested, but this CPU has no AVX2");
   use_avx2_ = options.simd != Simd::kScalar && has_avx2;
-  threads_ = options.threads > 0 ? options.threads
-                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads_ = options.threads > 0 ? options.threads : UsableCpus();
 
   const size_t nt = model_->tensors.size();
   border_ = 0;

@@ -31,7 +31,7 @@ namespace maskbench::int8_fast {
 enum class Simd { kAuto, kAvx2, kScalar };
 
 struct EngineOptions {
-  int threads = 0;          // 0: std::thread::hardware_concurrency() (at least 1)
+  int threads = 0;          // 0: the CPUs of the process's affinity mask (at least 1)
   Simd simd = Simd::kAuto;  // kAvx2 fails at create on a CPU without AVX2
 };
 
