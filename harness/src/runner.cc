@@ -217,6 +217,9 @@ class Child {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(126);
       setpgid(0, 0);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);  // the runner starts with no signal blocked
       if (shm_fd == internal::kChildShmFd) {
         fcntl(shm_fd, F_SETFD, 0);  // dup2 onto itself would keep FD_CLOEXEC
       } else if (dup2(shm_fd, internal::kChildShmFd) < 0) {
