@@ -421,8 +421,13 @@ std::string CocoResultToJson(const CocoResult& r) {
   for (size_t i = 0; i < r.per_class.size(); ++i) {
     const CocoClassResult& c = r.per_class[i];
     if (i) out += ", ";
-    out += "\"" + std::to_string(c.category_id) + "\": {\"AP\": " + internal::JsonNumber(c.ap) +
-           ", \"AP50\": " + internal::JsonNumber(c.ap50) + "}";
+    out += '"';
+    out += std::to_string(c.category_id);
+    out += "\": {\"AP\": ";
+    out += internal::JsonNumber(c.ap);
+    out += ", \"AP50\": ";
+    out += internal::JsonNumber(c.ap50);
+    out += '}';
   }
   out += "}}";
   return out;

@@ -168,9 +168,15 @@ std::string VocResultToJson(const VocResult& r) {
   for (size_t i = 0; i < r.per_class.size(); ++i) {
     const VocClassResult& c = r.per_class[i];
     if (i) out += ", ";
-    out += "\"" + std::to_string(c.category_id) + "\": {\"AP\": " + internal::JsonNumber(c.ap) +
-           ", \"precision\": " + internal::JsonNumber(c.precision) +
-           ", \"recall\": " + internal::JsonNumber(c.recall) + "}";
+    out += '"';
+    out += std::to_string(c.category_id);
+    out += "\": {\"AP\": ";
+    out += internal::JsonNumber(c.ap);
+    out += ", \"precision\": ";
+    out += internal::JsonNumber(c.precision);
+    out += ", \"recall\": ";
+    out += internal::JsonNumber(c.recall);
+    out += '}';
   }
   out += "}}";
   return out;
