@@ -11,7 +11,7 @@ PACKAGES=(
   libopencv-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3 libssl-dev libpugixml-dev libseccomp-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  chromium
+  chromium python3-jsonschema
 )
 
 if [[ "${1:-}" != "--no-apt" ]]; then

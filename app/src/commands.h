@@ -18,4 +18,25 @@ int Fail(const std::string& message);
 // `dataset import|verify|stats|export-coco` (dataset_commands.cc).
 void AddDatasetCommands(CLI::App& dataset, int* exit_code);
 
+// `dataset synth` (synth_command.cc).
+void AddDatasetSynthCommand(CLI::App& dataset, int* exit_code);
+
+// `demo` (demo_command.cc).
+void AddDemoCommand(CLI::App& app, int* exit_code);
+
+// `score` (score_command.cc).
+void AddScoreCommand(CLI::App& app, int* exit_code);
+
+// `validate` (validate_command.cc).
+void AddValidateCommand(CLI::App& app, int* exit_code);
+
+// `run` (run_command.cc).
+void AddRunCommand(CLI::App& app, int* exit_code);
+
+// `judge` (judge_command.cc, judge.cc).
+void AddJudgeCommand(CLI::App& app, int* exit_code);
+
+// `leaderboard` (leaderboard_command.cc).
+void AddLeaderboardCommand(CLI::App& app, int* exit_code);
+
 }  // namespace maskbench::app

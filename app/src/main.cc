@@ -29,6 +29,13 @@ int main(int argc, char** argv) {
   CLI::App* dataset = app.add_subcommand("dataset", "Import, synthesize, verify and describe data sets");
   dataset->require_subcommand(1);
   app::AddDatasetCommands(*dataset, &exit_code);
+  app::AddDatasetSynthCommand(*dataset, &exit_code);
+  app::AddDemoCommand(app, &exit_code);
+  app::AddScoreCommand(app, &exit_code);
+  app::AddValidateCommand(app, &exit_code);
+  app::AddRunCommand(app, &exit_code);
+  app::AddJudgeCommand(app, &exit_code);
+  app::AddLeaderboardCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

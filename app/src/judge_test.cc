@@ -1,0 +1,203 @@
+// End-to-end tests of `maskbench judge` and `maskbench leaderboard`: the real
+// executable, the real test plugins in <build>/submissions/testing, a real
+// synthetic data set and a real SQLite file; one run killed with SIGKILL.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "maskbench/datasets/synth.h"
+
+namespace maskbench::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path BuildDir() {
+  const char* b = std::getenv("MASKBENCH_BUILD_DIR");
+  return b ? fs::path(b) : fs::path(".");
+}
+
+// Runs argv, returns the exit code; stdout into *out.
+int Exec(const std::vector<std::string>& argv, std::string* out = nullptr) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  cmd += "2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return -1;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  int rc = pclose(p);
+  if (out) *out = text;
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// Everything of the store but timings: submission -> "status|frames|detections|metric names|audits".
+std::map<std::string, std::string> Snapshot(const fs::path& db) {
+  std::map<std::string, std::string> snap;
+  sqlite3* h = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  const char* sql =
+      "SELECT s.name, r.status, r.id FROM runs r JOIN submissions s ON s.id = r.submission_id ORDER BY s.name";
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    std::string name = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    std::string status = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+    int64_t run = sqlite3_column_int64(st, 2);
+    std::ostringstream line;
+    line << status;
+    auto scalar = [&](const std::string& q) {
+      sqlite3_stmt* s2 = nullptr;
+      sqlite3_prepare_v2(h, q.c_str(), -1, &s2, nullptr);
+      std::string v;
+      while (sqlite3_step(s2) == SQLITE_ROW) {
+        const unsigned char* t = sqlite3_column_text(s2, 0);
+        v += (t ? reinterpret_cast<const char*>(t) : "NULL") + std::string(",");
+      }
+      sqlite3_finalize(s2);
+      return v;
+    };
+    line << "|frames " << scalar("SELECT COUNT(*) FROM frame_results WHERE run_id = " + std::to_string(run));
+    line << "|dets " << scalar("SELECT detections FROM frame_results WHERE run_id = " + std::to_string(run) +
+                               " ORDER BY frame_index");
+    line << "|metrics " << scalar("SELECT name FROM metrics WHERE run_id = " + std::to_string(run) + " ORDER BY name");
+    line << "|mAP " << scalar("SELECT value FROM metrics WHERE name = 'mAP50' AND run_id = " + std::to_string(run));
+    line << "|audits " << scalar("SELECT name || '=' || passed FROM audits WHERE run_id = " + std::to_string(run) +
+                                 " ORDER BY name");
+    EXPECT_EQ(snap.count(name), 0u) << "two runs of " << name;
+    snap[name] = line.str();
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return snap;
+}
+
+class JudgeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / ("mb_judge_test_" + std::to_string(getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "subs");
+    datasets::SynthOptions o;
+    o.frames = 10;  // 8 train frames
+    o.width = 320;
+    o.height = 240;
+    ASSERT_TRUE(datasets::SynthesizeDataset(root_ / "ds", o).ok());
+    const fs::path testing = BuildDir() / "submissions" / "testing";
+    for (const char* name : {"echo", "noop", "sleep-10ms", "segfault", "hang", "wrong-abi", "nan-boxes"}) {
+      ASSERT_TRUE(fs::exists(testing / name)) << testing / name;
+      fs::create_directory_symlink(testing / name, root_ / "subs" / name);
+    }
+    fs::create_directories(root_ / "subs" / "not-a-submission");  // no plugin: ignored
+    std::ofstream(root_ / "rules.json") << R"({
+      "format_version": 1, "name": "judge test", "split": "train",
+      "latency": {"kind": "measured", "headline_percentile": 90},
+      "gate": {"enabled": false, "metric": "mAP50", "min_ratio": 0.99, "reference": "reference-fp32"},
+      "ranking": {"primary": {"key": "latency_ms", "better": "lower"},
+                  "tie_breaks": [{"key": "mAP50", "better": "higher"}], "composite": null},
+      "limits": {"per_frame_timeout_ms": 1500, "total_timeout_s": 60, "memory_mb": 1024,
+                 "max_detections_per_frame": 100},
+      "frames": {"warmup": 1, "min": 1}})";
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+
+  std::vector<std::string> JudgeArgs(const fs::path& db) {
+    return {(BuildDir() / "maskbench").string(), "judge", "--submissions", (root_ / "subs").string(),
+            "--dataset", (root_ / "ds").string(), "--db", db.string(), "--rules", (root_ / "rules.json").string(),
+            "--audit-frames", "3", "--no-pin"};
+  }
+  static fs::path root_;
+};
+fs::path JudgeTest::root_;
+
+TEST_F(JudgeTest, JudgesEverySubmissionWithItsStatusAndRanksTheGoodOnes) {
+  const fs::path db = root_ / "full.sqlite";
+  std::vector<std::string> args = JudgeArgs(db);
+  args.push_back("--json");
+  std::string out;
+  ASSERT_EQ(Exec(args, &out), 0) << out;
+  nlohmann::json report = nlohmann::json::parse(out);
+  std::map<std::string, std::string> status;
+  for (const auto& s : report["submissions"]) status[s["folder"]] = s["status"];
+  EXPECT_EQ(status.size(), 7u) << out;  // not-a-submission is not one
+  EXPECT_EQ(status["echo"], "ok");
+  EXPECT_EQ(status["noop"], "ok");
+  EXPECT_EQ(status["sleep-10ms"], "ok");
+  EXPECT_EQ(status["segfault"], "crashed");
+  EXPECT_EQ(status["hang"], "timeout");
+  EXPECT_EQ(status["wrong-abi"], "abi_mismatch");
+  EXPECT_EQ(status["nan-boxes"], "invalid_output");
+
+  // A second judge finds everything complete and runs nothing again.
+  ASSERT_EQ(Exec(args, &out), 0);
+  report = nlohmann::json::parse(out);
+  for (const auto& s : report["submissions"]) EXPECT_TRUE(s["reused"].get<bool>()) << s.dump();
+
+  const fs::path lb = root_ / "lb.json";
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out", lb.string()}), 0);
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(lb));
+  std::map<std::string, nlohmann::json> entries;
+  for (const auto& e : doc["entries"]) entries[e["name"]] = e;
+  ASSERT_EQ(entries.size(), 7u);
+  for (const char* good : {"echo", "noop", "sleep-10ms"}) {
+    EXPECT_TRUE(entries[good]["rank"].is_number()) << entries[good].dump();
+    EXPECT_EQ(entries[good]["audits"].size(), 2u);
+  }
+  // Ranked by latency, lower first: sleep-10ms is last of the three.
+  EXPECT_GT(entries["sleep-10ms"]["rank"].get<int>(), entries["noop"]["rank"].get<int>());
+  for (const char* bad : {"segfault", "hang", "wrong-abi", "nan-boxes"}) {
+    EXPECT_TRUE(entries[bad]["rank"].is_null()) << bad;
+    EXPECT_TRUE(entries[bad]["unranked_reason"].is_string()) << bad;
+  }
+}
+
+TEST_F(JudgeTest, KilledMidRunThenResumedGivesTheSameResults) {
+  const fs::path reference_db = root_ / "uninterrupted.sqlite";
+  ASSERT_EQ(Exec(JudgeArgs(reference_db)), 0);
+
+  const fs::path db = root_ / "killed.sqlite";
+  std::vector<std::string> args = JudgeArgs(db);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // Kill once some runs are committed and another is under way (the hang plugin
+  // alone takes the 1.5 s frame timeout).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  kill(pid, SIGKILL);
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  ASSERT_TRUE(WIFSIGNALED(wstatus)) << "judge finished before the kill; the test needs a slower judge";
+
+  ASSERT_EQ(Exec(args), 0);
+  const auto resumed = Snapshot(db);
+  EXPECT_EQ(resumed.size(), 7u);
+  EXPECT_EQ(resumed, Snapshot(reference_db));
+}
+
+}  // namespace
+}  // namespace maskbench::app
