@@ -130,7 +130,8 @@ class Engine {
   // Work sharing without barriers: the steps' chunks form one sequence of
   // items; a thread claims the next item (next_item_) and runs it once every
   // chunk of the previous step is done (done_[step]). A late or descheduled
-  // thread never blocks the others: whoever is running takes the next item.
+  // thread holds the others up by at most the chunk it is running: whoever
+  // runs takes the next item.
   std::vector<Step> steps_;
   std::vector<int> item_step_, item_chunk_;
   std::unique_ptr<std::atomic<int>[]> done_;

@@ -34,7 +34,7 @@ struct ConvArgs {
   int8_t* out8 = nullptr;  // padded pixel (border, border) of the output view, channel 0
   int out_pixel_stride = 0, out_row_stride = 0;
   int32_t* out32 = nullptr;
-  // Scalar path only: the original OIHW weights on the int8 view.
+  // Scalar path only: weights as [oc][ky][kx][ic] (ConvPlan::ohwi), read from the int8 view.
   const int8_t* weights_oihw = nullptr;
 };
 
@@ -42,7 +42,7 @@ struct ConvArgs {
 void ConvRowsU8Avx2(const ConvArgs& a, int row_begin, int row_end);
 // AVX2: signed input through its int16 shadow with vpmaddwd.
 void ConvRowsS16Avx2(const ConvArgs& a, int row_begin, int row_end);
-// Portable: any int8 input, OIHW weights.
+// Portable: any int8 input, [oc][ky][kx][ic] weights.
 void ConvRowsScalar(const ConvArgs& a, int row_begin, int row_end);
 
 // The reference's Requantize, inlined for the scalar path.
