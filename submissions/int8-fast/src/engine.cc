@@ -396,7 +396,7 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
       a.packed = p.packed8.data();
       internal::ConvRowsU8Avx2(a, y0, y1);
     } else {
-      a.weights_oihw = p.ohwi.data();
+      a.weights_ohwi = p.ohwi.data();
       internal::ConvRowsScalar(a, y0, y1);
     }
   }

@@ -35,7 +35,7 @@ struct ConvArgs {
   int out_pixel_stride = 0, out_row_stride = 0;
   int32_t* out32 = nullptr;
   // Scalar path only: weights as [oc][ky][kx][ic] (ConvPlan::ohwi), read from the int8 view.
-  const int8_t* weights_oihw = nullptr;
+  const int8_t* weights_ohwi = nullptr;
 };
 
 // AVX2: unsigned (ReLU'd, [0, 127]) int8 input with vpmaddubsw.

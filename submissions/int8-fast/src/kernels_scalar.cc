@@ -16,7 +16,7 @@ void ConvRowsScalar(const ConvArgs& a, int row_begin, int row_end) {
                            static_cast<ptrdiff_t>(ox * a.stride + a.offset) * a.in_pixel_stride;
       for (int oc = 0; oc < a.cout; ++oc) {
         int32_t acc = a.bias[oc];
-        const int8_t* w = a.weights_oihw + static_cast<size_t>(oc) * k * k * cin;
+        const int8_t* w = a.weights_ohwi + static_cast<size_t>(oc) * k * k * cin;
         for (int ky = 0; ky < k; ++ky) {
           for (int kx = 0; kx < k; ++kx) {
             const int8_t* x = base + static_cast<ptrdiff_t>(ky) * a.in_row_stride +
