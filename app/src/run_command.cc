@@ -18,6 +18,8 @@
 #include "maskbench/harness/run_summary.h"
 #include "maskbench/harness/runner.h"
 #include "maskbench/harness/submission.h"
+#include "maskbench/reference/baseline_calibration.h"
+#include "maskbench/web_export/store.h"
 #include "maskbench/scoring/detections.h"
 #include "maskbench/scoring/rules.h"
 
@@ -75,9 +77,104 @@ void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const h::RunSum
   std::printf("accuracy     mAP50 %s  AP %s  violation recall %s  precision %s\n", Num(s.map50).c_str(),
               Num(s.ap).c_str(), Num(s.violation_recall).c_str(), Num(s.violation_precision).c_str());
   std::printf("speedup      %s\n", s.speedup ? Num(s.speedup, "%.2fx").c_str()
-                                              : "n/a (no reference baseline calibrated on this machine)");
+                                              : "n/a (no reference baseline in this build to calibrate)");
   std::printf("gate         %s\n", s.gate_passed ? (*s.gate_passed ? "passed" : "FAILED")
-                                                  : "n/a (no reference-fp32 result)");
+                                                  : "n/a (no gate reference in this build)");
+}
+
+// <folder of this executable>: where the build puts submissions/ and calibration/.
+fs::path ExeDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : exe.parent_path();
+}
+
+// The baseline's latency (kind of the rules) on this machine, from the stored
+// calibration; calibrates once (first 8 frames of `frames`, 1 warm-up) when the
+// build holds the reference baseline and no calibration of this machine exists.
+std::optional<double> BaselineLatencyMs(const scoring::Rules& rules, const h::FrameSource& frames,
+                                        const datasets::Dataset& ds, const std::string& split, bool quiet) {
+  const fs::path path = reference::DefaultBaselineCalibrationPath(ExeDir());
+  const std::string fingerprint = reference::MachineFingerprint();
+  Result<reference::BaselineCalibration> cal = reference::LoadBaselineCalibrationFor(path, fingerprint);
+  if (!cal.ok()) {
+    Result<h::Submission> base = h::LoadSubmission(ExeDir() / "submissions" / "reference-baseline");
+    if (!base.ok() || frames.size() < 2) return std::nullopt;
+    const int n = static_cast<int>(std::min<size_t>(8, frames.size() - 1));
+    if (!quiet)
+      std::fprintf(stderr, "maskbench: run: calibrating reference-baseline on this machine (%d frames, once; stored in %s)\n",
+                   n, path.c_str());
+    h::RunSettings settings;
+    settings.warmup_frames = 1;
+    settings.max_frames = n;
+    settings.frame_timeout_s = 600;
+    h::RunRecord rec = h::RunSubmission(*base, frames, settings);
+    if (!rec.ok()) {
+      std::fprintf(stderr, "maskbench: run: baseline calibration failed: %s: %s\n", h::RunStatusName(rec.status),
+                   rec.message.c_str());
+      return std::nullopt;
+    }
+    reference::BaselineCalibration c;
+    c.machine_fingerprint = fingerprint;
+    c.submission = base->name;
+    Result<std::string> sha = Sha256File(base->dir / "refnet-int8.json");
+    c.model_sha256 = sha.ok() ? *sha : std::string(64, '0');
+    c.dataset_manifest_sha256 = ds.manifest_sha256;
+    c.split = split;
+    c.frame_ids = rec.frame_ids;
+    c.warmup_frames = 1;
+    c.latency_ns = rec.latency_ns;
+    uint64_t cycles = 0;
+    for (uint64_t v : rec.cycles) cycles += v;
+    c.modeled_cycles_per_frame = rec.cycles.empty() ? 0 : cycles / rec.cycles.size();
+    c.clock_hz = rec.clock_hz;
+    c.created_utc = web_export::NowUtcIso8601();
+    if (Status st = reference::SaveBaselineCalibration(path, c); !st.ok()) {
+      std::fprintf(stderr, "maskbench: run: %s\n", st.message().c_str());
+    }
+    reference::Summarize(&c);
+    cal = c;
+  }
+  if (rules.latency_kind == scoring::LatencyKind::kModeled) {
+    if (cal->clock_hz == 0 || cal->modeled_cycles_per_frame == 0) return std::nullopt;
+    return static_cast<double>(cal->modeled_cycles_per_frame) * 1e3 / static_cast<double>(cal->clock_hz);
+  }
+  Result<int64_t> p = scoring::Percentile(cal->latency_ns, rules.headline_percentile);
+  if (!p.ok()) return std::nullopt;
+  return *p / 1e6;
+}
+
+// The gate reference's mAP@0.5 on the same frames: cached beside the data set,
+// computed once by running the reference (isolated) when the build holds it.
+std::optional<double> ReferenceMap50(const scoring::Rules& rules, const h::FrameSource& frames,
+                                     const datasets::Dataset& ds, const std::string& split,
+                                     const std::vector<int64_t>& frame_ids, bool quiet) {
+  Result<h::Submission> ref = h::LoadSubmission(ExeDir() / "submissions" / rules.gate.reference);
+  if (!ref.ok() || frame_ids.empty()) return std::nullopt;
+  Result<std::string> plugin_sha = Sha256File(ref->plugin);
+  Result<std::string> model_sha = Sha256File(ref->dir / "refnet.onnx");
+  std::string key = Sha256Hex((plugin_sha.ok() ? *plugin_sha : "") + (model_sha.ok() ? *model_sha : "") +
+                              ds.manifest_sha256 + split + std::to_string(frame_ids.size()));
+  const fs::path cache = ds.dir / ".cache" / ("reference-" + key.substr(0, 16) + ".json");
+  if (Result<std::string> text = ReadFile(cache); text.ok()) {
+    try {
+      return nlohmann::json::parse(*text).at("mAP50").get<double>();
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  if (!quiet)
+    std::fprintf(stderr, "maskbench: run: scoring %s on the same frames for the gate (once; cached in %s)\n",
+                 ref->name.c_str(), cache.c_str());
+  h::RunSettings settings = h::SettingsFromRules(rules, ds.manifest);
+  settings.max_frames = static_cast<int64_t>(frame_ids.size());
+  h::RunRecord rec = h::RunSubmission(*ref, frames, settings);
+  if (!rec.ok()) return std::nullopt;
+  Result<scoring::GroundTruth> gt = h::GroundTruthForFrames(ds, split, rec.frame_ids);
+  if (!gt.ok()) return std::nullopt;
+  Result<h::RunSummary> s = h::SummarizeRun(rec, &*gt, rules);
+  if (!s.ok() || !s->map50) return std::nullopt;
+  (void)WriteFileAtomic(cache, nlohmann::json{{"submission", ref->name}, {"mAP50", *s->map50}}.dump() + "\n");
+  return s->map50;
 }
 
 int RunCommand(const RunFlags& f) {
@@ -122,10 +219,28 @@ int RunCommand(const RunFlags& f) {
 
   Result<scoring::GroundTruth> gt = h::GroundTruthForFrames(*ds, split, record.frame_ids);
   if (!gt.ok()) return Fail(gt.status());
-  // TODO(judge issue): pass the machine's calibrated reference baseline latency
-  // and the reference-fp32 mAP50 once the results store has them.
-  Result<h::RunSummary> summary = h::SummarizeRun(record, &*gt, rules);
+  // Speedup against the reference baseline calibrated on this machine (the
+  // baseline itself: its own latency), the gate against the reference's mAP@0.5.
+  const bool quiet = f.json || !isatty(STDERR_FILENO);
+  std::optional<double> baseline_ms, reference_map50;
+  if (record.ok()) {
+    if (sub->name != "reference-baseline") baseline_ms = BaselineLatencyMs(rules, frames, *ds, split, quiet);
+    if (sub->name != rules.gate.reference && rules.gate.enabled)
+      reference_map50 = ReferenceMap50(rules, frames, *ds, split, record.frame_ids, quiet);
+  }
+  Result<h::RunSummary> summary = h::SummarizeRun(record, &*gt, rules, baseline_ms, reference_map50);
   if (!summary.ok()) return Fail(summary.status());
+  if (record.ok() && sub->name == "reference-baseline") {
+    // speedup = baseline latency / its own latency, both from this run.
+    summary = h::SummarizeRun(record, &*gt, rules,
+                              rules.latency_kind == scoring::LatencyKind::kModeled ? summary->modeled_latency_ms
+                                                                                   : summary->headline_latency_ms,
+                              reference_map50);
+    if (!summary.ok()) return Fail(summary.status());
+  }
+  if (record.ok() && sub->name == rules.gate.reference && rules.gate.enabled && summary->map50) {
+    summary->gate_passed = scoring::GatePassed(*summary->map50, *summary->map50, rules.gate.min_ratio);
+  }
 
   nlohmann::ordered_json doc = h::RunSummaryToJson(*summary);
   doc["submission"] = {{"name", sub->name},
