@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Measure reference-baseline on a fixed frame subset and store the calibration"};
   std::string dataset, split = "val", baseline, out;
   int frames = 8, warmup = 1;
-  const fs::path self_dir = fs::absolute(argv[0]).parent_path();
+  const fs::path self_dir = fs::weakly_canonical(fs::absolute(argv[0])).parent_path();
   app.add_option("--dataset", dataset, "data set directory (or manifest.json)")->required();
   app.add_option("--split", split, "split the subset comes from");
   app.add_option("--frames", frames, "frames measured")->check(CLI::Range(1, 100000));
