@@ -247,6 +247,22 @@ TEST_F(RunnerTest, WritingAFileIsKilledBySandbox) {
   fs::remove(target);
 }
 
+TEST_F(RunnerTest, ReadingAFileAfterCreateIsRefusedBySandbox) {
+  const fs::path target = fs::temp_directory_path() / ("mb-reads-file-" + std::to_string(getpid()) + ".txt");
+  { std::ofstream(target) << "labels\n"; }
+  const std::string config = "{\"path\": \"" + target.string() + "\"}";
+  RunRecord r = Run("reads-file", config);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.message;
+  ASSERT_GT(r.frames(), 0);
+  for (const auto& dets : r.detections) EXPECT_TRUE(dets.empty());  // open() refused: nothing read
+  settings_.sandbox = false;
+  r = Run("reads-file", config);
+  ASSERT_EQ(r.status, RunStatus::kOk) << r.message;
+  ASSERT_GT(r.frames(), 0);
+  for (const auto& dets : r.detections) EXPECT_EQ(dets.size(), 1u);  // without the sandbox it reads
+  fs::remove(target);
+}
+
 TEST_F(RunnerTest, TamperedTimingIsFlagged) {
   settings_.warmup_frames = 0;
   RunRecord r = Run("tamper-timing");

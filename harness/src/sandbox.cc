@@ -32,6 +32,15 @@ std::string InstallSandbox() {
     add(kill, SCMP_SYS(open), 1, &open_flags);
     add(kill, SCMP_SYS(openat), 1, &openat_flags);
   }
+  // Any other open (read-only) fails with EACCES: after create() a submission
+  // reads no file, so it cannot reach the judge's labels (e.g. through
+  // /proc/<parent>/cmdline and the data set's manifest). Weights load in create().
+  {
+    scmp_arg_cmp read_only = SCMP_A1(SCMP_CMP_MASKED_EQ, static_cast<scmp_datum_t>(O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND), 0);
+    scmp_arg_cmp read_only_at = SCMP_A2(SCMP_CMP_MASKED_EQ, static_cast<scmp_datum_t>(O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND), 0);
+    add(SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1, &read_only);
+    add(SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1, &read_only_at);
+  }
   // openat2 passes its flags in a struct the filter cannot read: refuse it (glibc falls back).
   add(SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0, nullptr);
   for (int nr : {SCMP_SYS(creat), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename),
