@@ -19,6 +19,7 @@
 #include "maskbench/harness/runner.h"
 #include "maskbench/harness/submission.h"
 #include "maskbench/reference/baseline_calibration.h"
+#include "maskbench/web_export/report.h"
 #include "maskbench/web_export/store.h"
 #include "maskbench/scoring/detections.h"
 #include "maskbench/scoring/rules.h"
@@ -276,12 +277,21 @@ int RunCommand(const RunFlags& f) {
     if (Status st = WriteFileAtomic(out / "latencies.csv", csv.str()); !st.ok()) return Fail(st);
     if (Status st = WriteFileAtomic(out / "summary.json", doc.dump(2) + "\n"); !st.ok()) return Fail(st);
     if (Status st = WriteFileAtomic(out / "run_record.json", h::RunRecordToJson(record).dump() + "\n"); !st.ok()) return Fail(st);
+    web_export::ReportInput report;
+    report.name = sub->name;
+    report.team = sub->team;
+    report.version = sub->version;
+    report.record = &record;
+    report.summary = doc;
+    report.gt = &*gt;
+    report.frames = &frames;
+    if (Status st = web_export::WriteSubmissionReport(out, report); !st.ok()) return Fail(st);
   }
   if (f.json) {
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
     PrintHuman(*sub, record, *summary, split, *ds);
-    if (!f.out.empty()) std::printf("wrote        %s/{detections.json,latencies.csv,summary.json,run_record.json}\n", f.out.c_str());
+    if (!f.out.empty()) std::printf("wrote        %s/{detections.json,latencies.csv,summary.json,run_record.json,report.html}\n", f.out.c_str());
   }
   if (!record.ok()) {
     std::fprintf(stderr, "maskbench: run: %s: %s%s%s\n", sub->name.c_str(), h::RunStatusName(record.status),
@@ -302,7 +312,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--split", f->split, "Split to run (default: the rules' split, else all frames)");
   cmd->add_option("--frames", f->frames, "Measure at most N frames (default: all)");
   cmd->add_option("--rules", f->rules, "Rules JSON (default: the built-in rules)");
-  cmd->add_option("--out", f->out, "Write detections.json, latencies.csv, summary.json, run_record.json here");
+  cmd->add_option("--out", f->out, "Write detections.json, latencies.csv, summary.json, run_record.json, report.html (+ PNGs) here");
   cmd->add_flag("--json", f->json, "Print the summary as one JSON document on stdout");
   cmd->add_flag("--in-process", f->in_process,
                 "Load the plugin in this process (debugging/profiling only: no isolation, limits or sandbox)");

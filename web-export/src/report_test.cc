@@ -1,0 +1,196 @@
+#include "maskbench/web_export/report.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "maskbench/harness/run_summary.h"
+#include "maskbench/scoring/rules.h"
+
+namespace maskbench::web_export {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kW = 320, kH = 240;
+
+scoring::GroundTruth TestGroundTruth() {
+  auto gt = scoring::ParseCocoGroundTruth(
+      R"({"images": [{"id": 0}, {"id": 1}, {"id": 2}],
+          "categories": [{"id": 0, "name": "with_mask"}, {"id": 1, "name": "without_mask"},
+                         {"id": 2, "name": "mask_weared_incorrect"}],
+          "annotations": [
+            {"image_id": 0, "category_id": 0, "bbox": [100, 100, 40, 40]},
+            {"image_id": 1, "category_id": 0, "bbox": [20, 30, 50, 60]},
+            {"image_id": 1, "category_id": 1, "bbox": [200, 150, 40, 40]}]})",
+      "report test gt");
+  EXPECT_TRUE(gt.ok()) << gt.status().message();
+  return *gt;
+}
+
+harness::RunRecord TestRecord() {
+  harness::RunRecord r;
+  r.plugin_path = "/tmp/libtest_submission.so";
+  r.mode = "isolated";
+  r.frame_ids = {0, 1, 2};
+  r.latency_ns = {2'000'000, 2'500'000, 4'000'000};
+  r.round_trip_ns = {2'100'000, 2'600'000, 4'100'000};
+  r.detections = {
+      {{100, 100, 40, 40, 0, 0.95f}},
+      {// Not on any GT box, so its edge keeps the class colour.
+       {150, 100, 40, 40, 1, 0.9f},
+       // Below the draw threshold: must not appear.
+       {250, 20, 30, 30, 2, 0.2f},
+       {200, 150, 40, 40, 1, 0.8f}},
+      {}};
+  return r;
+}
+
+std::string ReadText(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+cv::Vec3b ColorOf(const std::array<uint8_t, 3>& c) { return cv::Vec3b(c[0], c[1], c[2]); }
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mb_report_test_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    frames_ = harness::MakeSyntheticFrames(3, kW, kH);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  ReportInput Input(const harness::RunRecord& rec, const scoring::GroundTruth* gt, nlohmann::ordered_json summary) {
+    ReportInput in;
+    in.name = "test-sub";
+    in.team = "Team <A&B>";
+    in.version = "1.2";
+    in.record = &rec;
+    in.summary = std::move(summary);
+    in.gt = gt;
+    in.frames = frames_.get();
+    return in;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<harness::MemoryFrameSource> frames_;
+};
+
+TEST(ReportSampleFramesTest, MostGroundTruthFirstTiesById) {
+  scoring::GroundTruth gt = TestGroundTruth();
+  harness::RunRecord rec = TestRecord();
+  EXPECT_EQ(ReportSampleFrames(rec, &gt), (std::vector<int64_t>{1, 0, 2}));
+  // Without ground truth: most detections first.
+  EXPECT_EQ(ReportSampleFrames(rec, nullptr), (std::vector<int64_t>{1, 0, 2}));
+  rec.frame_ids.clear();
+  for (int i = 0; i < 10; ++i) rec.frame_ids.push_back(100 - i);
+  rec.detections.assign(10, {});
+  EXPECT_EQ(ReportSampleFrames(rec, &gt).size(), static_cast<size_t>(kReportMaxFrames));
+  EXPECT_EQ(ReportSampleFrames(rec, &gt).front(), 91);
+}
+
+TEST(ReportColorTest, ClassColorsAreNotGreenAndDiffer) {
+  EXPECT_NE(ReportClassColorBgr(0), kReportGtColorBgr);
+  EXPECT_NE(ReportClassColorBgr(0), ReportClassColorBgr(1));
+  EXPECT_NE(ReportClassColorBgr(1), ReportClassColorBgr(2));
+}
+
+TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
+  const scoring::GroundTruth gt = TestGroundTruth();
+  const harness::RunRecord rec = TestRecord();
+  auto summary = harness::SummarizeRun(rec, &gt, scoring::DefaultRules());
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
+
+  const std::string html = ReadText(dir_ / "report.html");
+  ASSERT_FALSE(html.empty());
+  EXPECT_NE(html.find("test-sub"), std::string::npos);
+  EXPECT_NE(html.find("Team &lt;A&amp;B&gt;"), std::string::npos);  // escaped
+  EXPECT_NE(html.find(">ok</b>"), std::string::npos);
+  // p50 of {2, 2.5, 4} ms is printed.
+  EXPECT_NE(html.find("2.500"), std::string::npos) << html;
+
+  // Every PNG written is referenced by the page, and every reference exists.
+  std::set<std::string> written, referenced;
+  for (const auto& e : fs::recursive_directory_iterator(dir_))
+    if (e.path().extension() == ".png") written.insert(fs::relative(e.path(), dir_).generic_string());
+  std::regex src_re("src=\"([^\"]+)\"");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), src_re); it != std::sregex_iterator(); ++it)
+    referenced.insert((*it)[1]);
+  EXPECT_EQ(written, referenced);
+  EXPECT_EQ(written, (std::set<std::string>{"latency_histogram.png", "pr_curves.png", "frames/frame_0.png",
+                                            "frames/frame_1.png", "frames/frame_2.png"}));
+
+  for (const char* plot : {"latency_histogram.png", "pr_curves.png"}) {
+    cv::Mat img = cv::imread((dir_ / plot).string(), cv::IMREAD_COLOR);
+    ASSERT_FALSE(img.empty()) << plot;
+    EXPECT_EQ(img.cols, kReportPlotWidth) << plot;
+    EXPECT_EQ(img.rows, kReportPlotHeight) << plot;
+  }
+  cv::Mat f1 = cv::imread((dir_ / "frames/frame_1.png").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(f1.empty());
+  ASSERT_EQ(ReportFrameScale(kW), 1);
+  EXPECT_EQ(f1.cols, kW);
+  EXPECT_EQ(f1.rows, kH + kReportLegendHeight);
+  // GT box [20, 30, 50, 60]: its left edge, half-way down, is green.
+  EXPECT_EQ(f1.at<cv::Vec3b>(60, 20), ColorOf(kReportGtColorBgr));
+  // Detection class 1 at [150, 100, 40, 40]: left edge in the class colour.
+  EXPECT_EQ(f1.at<cv::Vec3b>(120, 150), ColorOf(ReportClassColorBgr(1)));
+  // The low-score class-2 detection at [250, 20, 30, 30] is not drawn.
+  EXPECT_NE(f1.at<cv::Vec3b>(35, 250), ColorOf(ReportClassColorBgr(2)));
+  // Interior of the GT box keeps the frame's own pixel.
+  const harness::FrameRef src = frames_->Get(1);
+  const uint8_t* p = src.data + 60 * src.stride + 45 * 3;
+  EXPECT_EQ(f1.at<cv::Vec3b>(60, 45), cv::Vec3b(p[0], p[1], p[2]));
+  EXPECT_NE(html.find("frame 1 &middot; 2 GT &middot; 2 detections drawn (3 returned)"), std::string::npos);
+}
+
+TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
+  const scoring::GroundTruth gt = TestGroundTruth();
+  harness::RunRecord rec = TestRecord();
+  // Crashed on the third measured frame: two frames exist.
+  rec.status = harness::RunStatus::kCrashed;
+  rec.message = "child killed by SIGSEGV";
+  rec.failing_frame = 2;
+  rec.frame_ids.resize(2);
+  rec.latency_ns.resize(2);
+  rec.round_trip_ns.resize(2);
+  rec.detections.resize(2);
+  // A stale plot from an earlier run in the same folder must go.
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "pr_curves.png") << "stale";
+  auto summary = harness::SummarizeRun(rec, &gt, scoring::DefaultRules());
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
+  const std::string html = ReadText(dir_ / "report.html");
+  EXPECT_NE(html.find("crashed"), std::string::npos);
+  EXPECT_NE(html.find("child killed by SIGSEGV"), std::string::npos);
+  EXPECT_EQ(html.find("pr_curves.png"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "pr_curves.png"));
+  cv::Mat hist = cv::imread((dir_ / "latency_histogram.png").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(hist.empty());
+  EXPECT_EQ(hist.cols, kReportPlotWidth);
+  EXPECT_TRUE(fs::exists(dir_ / "frames/frame_1.png"));
+  EXPECT_FALSE(fs::exists(dir_ / "frames/frame_2.png"));  // never ran
+}
+
+TEST_F(ReportTest, NoRecordIsAnError) {
+  ReportInput in;
+  Status st = WriteSubmissionReport(dir_, in);
+  EXPECT_FALSE(st.ok());
+}
+
+}  // namespace
+}  // namespace maskbench::web_export
