@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <string>
 
 #include "maskbench/core/status.h"
@@ -14,6 +15,10 @@ namespace maskbench::app {
 // Prints "maskbench: <message>" to stderr and returns 1.
 int Fail(const Status& s);
 int Fail(const std::string& message);
+
+// The folder of the running executable (<build>): it holds submissions/ and calibration/.
+// The current folder when /proc/self/exe cannot be read.
+std::filesystem::path ExeDir();
 
 // `dataset import|verify|stats|export-coco` (dataset_commands.cc).
 void AddDatasetCommands(CLI::App& dataset, int* exit_code);

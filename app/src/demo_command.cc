@@ -21,13 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// <folder of this executable>/submissions: where the build puts every submission.
-fs::path BuiltSubmissions() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path("submissions") : exe.parent_path() / "submissions";
-}
-
 std::string Opt(const nlohmann::json& j, const char* fmt) {
   if (!j.is_number()) return "-";
   char b[64];
@@ -57,7 +50,7 @@ int Demo(const fs::path& out, int64_t frames) {
               static_cast<long long>(vr.frames_checked), static_cast<long long>(vr.boxes_checked),
               data->manifest_sha256.c_str());
 
-  const fs::path subs = BuiltSubmissions();
+  const fs::path subs = ExeDir() / "submissions";  // where the build puts every submission
   const fs::path db = out / "results.sqlite";
   std::printf("[2/4] judge --submissions %s --dataset %s --db %s --split val%s\n", subs.c_str(),
               data_dir.c_str(), db.c_str(),

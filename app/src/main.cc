@@ -10,6 +10,12 @@ namespace maskbench::app {
 
 int Fail(const Status& s) { return Fail(s.message()); }
 
+std::filesystem::path ExeDir() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::current_path() : exe.parent_path();
+}
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "maskbench: %s\n", message.c_str());
   return 1;

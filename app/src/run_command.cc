@@ -83,12 +83,6 @@ void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const h::RunSum
                                                   : "n/a (no gate reference in this build)");
 }
 
-// <folder of this executable>: where the build puts submissions/ and calibration/.
-fs::path ExeDir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : exe.parent_path();
-}
 
 // The baseline's latency (kind of the rules) on this machine, from the stored
 // calibration; calibrates once (first 8 frames of `frames`, 1 warm-up) when the
