@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "maskbench/harness/runner.h"
@@ -36,11 +37,12 @@ class RepeatingSource : public FrameSource {
   size_t n_;
 };
 
-fs::path NoopPlugin() {
+fs::path TestPlugin(const std::string& name) {
   fs::path build = fs::read_symlink("/proc/self/exe").parent_path().parent_path();
   if (const char* env = std::getenv("MASKBENCH_BUILD_DIR")) build = env;
-  return build / "submissions/testing/noop/libnoop.so";
+  return build / "submissions/testing" / name / ("lib" + name + ".so");
 }
+fs::path NoopPlugin() { return TestPlugin("noop"); }
 
 int64_t Quantile(std::vector<int64_t> v, double q) {
   std::sort(v.begin(), v.end());
@@ -74,6 +76,34 @@ void BM_InProcessNoopOverhead(benchmark::State& state) { RunOverhead(state, true
 
 BENCHMARK(BM_IsolatedNoopOverhead)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_InProcessNoopOverhead)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// Offline: the `batch` plugin with no sleep (one box per frame) in batches of
+// state.range(0); harness cost per frame = (round trip - timed call) / frames,
+// and frames/s of the do-nothing plugin (the harness's Offline ceiling: frame
+// copies into the slots are outside both, as in SingleStream).
+void BM_IsolatedOfflineOverhead(benchmark::State& state) {
+  RepeatingSource frames(MakeSyntheticFrames(4, 640, 480), kFrames);
+  RunSettings settings;
+  settings.warmup_frames = 50;
+  settings.scenario = Scenario::kOffline;
+  settings.batch_size = static_cast<uint32_t>(state.range(0));
+  settings.config_json = R"({"us": 0, "max_batch": 1024})";
+  RunRecord last;
+  for (auto _ : state) {
+    last = RunPlugin(TestPlugin("batch"), frames, settings);
+    if (!last.ok()) {
+      state.SkipWithError(last.message.c_str());
+      return;
+    }
+  }
+  std::vector<int64_t> per_frame(last.batch_ns.size());
+  for (size_t i = 0; i < per_frame.size(); ++i)
+    per_frame[i] = (last.batch_round_trip_ns[i] - last.batch_ns[i]) / last.batch_frames[i];
+  state.counters["overhead_per_frame_p50_us"] = Quantile(per_frame, 0.5) / 1e3;
+  state.counters["frames_per_s"] = OfflineFramesPerSecond(last).value_or(0);
+  state.counters["batches"] = static_cast<double>(last.batch_ns.size());
+}
+BENCHMARK(BM_IsolatedOfflineOverhead)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
 

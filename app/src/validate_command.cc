@@ -23,7 +23,9 @@ constexpr int kHeight = 480;
 
 struct Checks {
   int failed = 0;
-  void Line(const char* tag, const std::string& text) { std::printf("%-4s  %s\n", tag, text.c_str()); }
+  void Line(const char* tag, const std::string& text) {
+    std::printf("%-4s  %s\n", tag, text.c_str());
+  }
   void Pass(const std::string& t) { Line("PASS", t); }
   void Fail(const std::string& t) {
     ++failed;
@@ -47,9 +49,9 @@ int Validate(const std::string& path) {
     return 1;
   }
   c.Pass("plugin " + sub->plugin.string());
-  c.Info("submission " + sub->name + " (team " + (sub->team.empty() ? "?" : sub->team) + ", version " +
-         (sub->version.empty() ? "?" : sub->version) + ", latency " + sub->latency_kind + ", config " +
-         sub->config_json + ")");
+  c.Info("submission " + sub->name + " (team " + (sub->team.empty() ? "?" : sub->team) +
+         ", version " + (sub->version.empty() ? "?" : sub->version) + ", latency " +
+         sub->latency_kind + ", config " + sub->config_json + ")");
 
   Result<std::vector<std::string>> syms = h::ElfExportedSymbols(sub->plugin);
   if (!syms.ok()) {
@@ -67,7 +69,8 @@ int Validate(const std::string& path) {
     if (has_entry) {
       c.Pass("exports " MB_ENTRY_SYMBOL);
     } else {
-      c.Fail("exports " MB_ENTRY_SYMBOL ": the symbol is missing (declare it with MB_EXPORT or "
+      c.Fail("exports " MB_ENTRY_SYMBOL
+             ": the symbol is missing (declare it with MB_EXPORT or "
              "MASKBENCH_EXPORT_ACCELERATOR)");
     }
     if (others.empty()) {
@@ -85,9 +88,10 @@ int Validate(const std::string& path) {
   settings.init_timeout_s = 120;
   settings.total_timeout_s = 600;
   h::RunRecord r = h::RunSubmission(*sub, *frames, settings);
-  const std::string frames_text = std::to_string(kFrames) + " synthetic " + std::to_string(kWidth) + "x" +
-                                  std::to_string(kHeight) + " BGR frames";
+  const std::string frames_text = std::to_string(kFrames) + " synthetic " + std::to_string(kWidth) +
+                                  "x" + std::to_string(kHeight) + " BGR frames";
   using S = h::RunStatus;
+  S st_batch = S::kOk;  // the Offline check's status, when it ran and failed
   const S st = r.status;
   // Each stage passes when the run got past it.
   if (st == S::kHarnessError) {
@@ -116,15 +120,42 @@ int Validate(const std::string& path) {
           c.Info("reports cycles (maskbench.cycles/1) at " + std::to_string(r.clock_hz) + " Hz");
         if (st == S::kOk) {
           c.Pass("infer() on " + frames_text + " (+1 warm-up): no crash, no timeout, no error");
-          c.Pass("outputs valid: finite boxes inside the frame, w and h > 0, known classes, scores in [0, 1]");
+          c.Pass(
+              "outputs valid: finite boxes inside the frame, w and h > 0, known classes, scores in "
+              "[0, 1]");
           int64_t sum = 0;
           for (int64_t l : r.latency_ns) sum += l;
           size_t dets = 0;
           for (const auto& d : r.detections) dets += d.size();
           char b[160];
-          std::snprintf(b, sizeof b, "mean infer %.3f ms, %zu detections over %lld frames", sum / 1e6 / r.frames(),
-                        dets, static_cast<long long>(r.frames()));
+          std::snprintf(b, sizeof b, "mean infer %.3f ms, %zu detections over %lld frames",
+                        sum / 1e6 / r.frames(), dets, static_cast<long long>(r.frames()));
           c.Info(b);
+          if (r.batch_extension) {
+            // Offline: the same frames through infer_batch, all in one batch when max_batch allows.
+            h::RunSettings batch_settings = settings;
+            batch_settings.scenario = h::Scenario::kOffline;
+            batch_settings.batch_size = kFrames;
+            h::RunRecord b_run = h::RunSubmission(*sub, *frames, batch_settings);
+            const std::string what =
+                "infer_batch() (maskbench.batch/1, max_batch " + std::to_string(r.max_batch) +
+                ") on the same frames in batches of " + std::to_string(b_run.in_effect.batch_size);
+            if (!b_run.ok()) {
+              c.Fail(what + ": " + h::RunStatusName(b_run.status) + ": " + b_run.message);
+              st_batch = b_run.status;
+            } else {
+              bool same = b_run.detections.size() == r.detections.size();
+              for (size_t i = 0; same && i < r.detections.size(); ++i)
+                same = b_run.detections[i].size() == r.detections[i].size();
+              if (same)
+                c.Pass(what + ": valid outputs, the same detection counts as infer()");
+              else
+                c.Warn(what + ": valid outputs, but detection counts differ from infer()");
+            }
+          } else {
+            c.Info(
+                "no maskbench.batch/1 extension (optional; Offline runs infer() frame by frame)");
+          }
         } else if (st == S::kInvalidOutput) {
           c.Pass("infer() on " + frames_text + ": runs");
           c.Fail("outputs valid: " + r.message);
@@ -139,7 +170,9 @@ int Validate(const std::string& path) {
     std::printf("validate: PASS\n");
     return 0;
   }
-  std::printf("validate: FAIL (%s)\n", h::RunStatusName(st == S::kOk ? S::kLoadFailed : st));
+  std::printf("validate: FAIL (%s)\n", h::RunStatusName(st != S::kOk         ? st
+                                                        : st_batch != S::kOk ? st_batch
+                                                                             : S::kLoadFailed));
   std::fflush(stdout);
   std::fprintf(stderr, "maskbench: validate: %s: %s%s%s\n", path.c_str(), h::RunStatusName(st),
                r.message.empty() ? "" : ": ", r.message.c_str());
@@ -150,8 +183,11 @@ int Validate(const std::string& path) {
 
 void AddValidateCommand(CLI::App& app, int* exit_code) {
   auto path = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("validate", "Check a submission: load, ABI, exports, a few frames, outputs");
-  cmd->add_option("submission", *path, "A plugin .so, or a folder holding one (and submission.json)")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "validate", "Check a submission: load, ABI, exports, a few frames, outputs");
+  cmd->add_option("submission", *path,
+                  "A plugin .so, or a folder holding one (and submission.json)")
+      ->required();
   cmd->callback([path, exit_code]() { *exit_code = Validate(*path); });
 }
 

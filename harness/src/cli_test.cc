@@ -42,7 +42,9 @@ Output Shell(const std::string& command) {
 }
 
 std::string Maskbench() { return (BuildDir() / "maskbench").string(); }
-std::string Testing(const std::string& name) { return (BuildDir() / "submissions/testing" / name).string(); }
+std::string Testing(const std::string& name) {
+  return (BuildDir() / "submissions/testing" / name).string();
+}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -71,25 +73,44 @@ TEST_F(CliTest, ValidatePassesGoodPluginsAndNamesTheStatusOfBadOnes) {
   EXPECT_NE(o.out.find("validate: PASS"), std::string::npos) << o.out;
   o = Shell(Maskbench() + " validate " + Testing("echo") + "/libecho.so");
   EXPECT_EQ(o.exit_code, 0) << o.out;
-  for (const auto& [name, status] : {std::pair{"segfault", "crashed"}, {"wrong-abi", "abi_mismatch"},
-                                     {"nan-boxes", "invalid_output"}, {"init-fails", "init_failed"},
-                                     {"throws", "infer_failed"}, {"writes-file", "sandbox_violation"}}) {
+  EXPECT_NE(o.out.find("PASS  infer_batch() (maskbench.batch/1, max_batch 4)"), std::string::npos)
+      << o.out;
+  // A plugin whose batch call fails is refused even though infer() works.
+  const fs::path bad_batch = *dir_ / "bad-batch";
+  fs::create_directories(bad_batch);
+  fs::copy_file(Testing("batch") + "/libbatch.so", bad_batch / "libbatch.so",
+                fs::copy_options::overwrite_existing);
+  std::ofstream(bad_batch / "submission.json")
+      << R"({"name": "bad-batch", "config": {"us": 0, "fail_at": 3}})";
+  o = Shell(Maskbench() + " validate " + bad_batch.string() + " 2>/dev/null");
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("FAIL  infer_batch()"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("validate: FAIL (infer_failed)"), std::string::npos) << o.out;
+  for (const auto& [name, status] : {std::pair{"segfault", "crashed"},
+                                     {"wrong-abi", "abi_mismatch"},
+                                     {"nan-boxes", "invalid_output"},
+                                     {"init-fails", "init_failed"},
+                                     {"throws", "infer_failed"},
+                                     {"writes-file", "sandbox_violation"}}) {
     o = Shell(Maskbench() + " validate " + Testing(name) + " 2>/dev/null");
     EXPECT_EQ(o.exit_code, 1) << name << "\n" << o.out;
-    EXPECT_NE(o.out.find(std::string("validate: FAIL (") + status + ")"), std::string::npos) << name << "\n" << o.out;
+    EXPECT_NE(o.out.find(std::string("validate: FAIL (") + status + ")"), std::string::npos)
+        << name << "\n"
+        << o.out;
     EXPECT_NE(o.out.find("FAIL  "), std::string::npos) << o.out;
   }
 }
 
 TEST_F(CliTest, RunJsonAndOutFiles) {
   const fs::path out = *dir_ / "out";
-  Output o = Shell(Maskbench() + " run " + Testing("echo") + " --dataset " + (*dir_ / "ds").string() +
-                   " --json --out " + out.string());
+  Output o = Shell(Maskbench() + " run " + Testing("echo") + " --dataset " +
+                   (*dir_ / "ds").string() + " --json --out " + out.string());
   ASSERT_EQ(o.exit_code, 0) << o.out;
   nlohmann::json j = nlohmann::json::parse(o.out);  // stdout holds exactly one JSON document
   EXPECT_EQ(j["status"], "ok");
   EXPECT_EQ(j["frames"], 2);  // synth: frames 4 and 9 are "val", the default rules' split
-  for (const char* k : {"min", "mean", "p50", "p90", "p99", "max"}) EXPECT_TRUE(j["latency_ms"][k].is_number()) << k;
+  for (const char* k : {"min", "mean", "p50", "p90", "p99", "max"})
+    EXPECT_TRUE(j["latency_ms"][k].is_number()) << k;
   EXPECT_TRUE(j["fps"].is_number());
   EXPECT_TRUE(j["modeled_latency_ms"].is_number());  // echo reports cycles
   EXPECT_DOUBLE_EQ(j["modeled_latency_ms"].get<double>(), 320.0 * 240 / 4 / 1e9 * 1e3);
@@ -133,9 +154,44 @@ TEST_F(CliTest, RunJsonAndOutFiles) {
   EXPECT_EQ(rows, 2);
 }
 
+TEST_F(CliTest, RunOfflineReportsThroughputAndNoSpeedup) {
+  const fs::path out = *dir_ / "out-offline";
+  Output o =
+      Shell(Maskbench() + " run " + Testing("batch") + " --dataset " + (*dir_ / "ds").string() +
+            " --split train --scenario offline --batch 3 --json --out " + out.string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  nlohmann::json j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["scenario"], "offline");
+  EXPECT_EQ(j["frames"], 8);  // synth: 8 of 10 frames are "train"
+  EXPECT_EQ(j["offline"]["batch_size"], 3);
+  EXPECT_EQ(j["offline"]["batches"], 3);  // 3 + 3 + 2
+  EXPECT_EQ(j["offline"]["batch_extension"], true);
+  ASSERT_TRUE(j["offline"]["frames_per_s"].is_number()) << o.out;
+  // One 10 ms sleep per batch: 8 frames in ~30 ms, well under 8 x 10 ms.
+  EXPECT_GT(j["offline"]["frames_per_s"].get<double>(), 100.0);
+  EXPECT_EQ(j["fps"], j["offline"]["frames_per_s"]);
+  EXPECT_TRUE(j["headline_latency_ms"].is_null());
+  EXPECT_TRUE(j["speedup"].is_null());
+  EXPECT_TRUE(j["accuracy"]["mAP50"].is_number());
+  std::ifstream record(out / "run_record.json");
+  nlohmann::json r = nlohmann::json::parse(record);
+  EXPECT_EQ(r["batch_frames"], nlohmann::json::array({3, 3, 2}));
+  // Human output names the scenario; a bad --scenario is refused.
+  o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " + (*dir_ / "ds").string() +
+            " --scenario offline --batch 4");
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("offline "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("no batch extension"), std::string::npos) << o.out;
+  o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " + (*dir_ / "ds").string() +
+            " --scenario burst 2>&1");
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.out.find("--scenario"), std::string::npos) << o.out;
+}
+
 TEST_F(CliTest, RunExitsNonZeroWhenTheSubmissionFails) {
-  Output o = Shell(Maskbench() + " run " + Testing("segfault") + " --dataset " + (*dir_ / "ds").string() +
-                   " --split train --json 2>/dev/null");
+  Output o = Shell(Maskbench() + " run " + Testing("segfault") + " --dataset " +
+                   (*dir_ / "ds").string() + " --split train --json 2>/dev/null");
   EXPECT_EQ(o.exit_code, 1);
   nlohmann::json j = nlohmann::json::parse(o.out);
   EXPECT_EQ(j["status"], "crashed");
@@ -144,11 +200,13 @@ TEST_F(CliTest, RunExitsNonZeroWhenTheSubmissionFails) {
 }
 
 TEST_F(CliTest, RunRejectsBadInputWithAMessage) {
-  Output o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " + (*dir_ / "missing").string() + " 2>&1");
+  Output o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " +
+                   (*dir_ / "missing").string() + " 2>&1");
   EXPECT_NE(o.exit_code, 0);
   EXPECT_NE(o.out.find("maskbench: "), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("missing"), std::string::npos) << o.out;
-  o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " + (*dir_ / "ds").string() + " --split nope 2>&1");
+  o = Shell(Maskbench() + " run " + Testing("noop") + " --dataset " + (*dir_ / "ds").string() +
+            " --split nope 2>&1");
   EXPECT_NE(o.exit_code, 0);
   EXPECT_NE(o.out.find("no split \"nope\""), std::string::npos) << o.out;
 }

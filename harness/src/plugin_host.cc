@@ -60,7 +60,8 @@ HostOutcome PluginHost::Load(const std::string& path) {
   void* sym = dlsym(library_, MB_ENTRY_SYMBOL);
   if (sym == nullptr) {
     out.result = kChildLoadFailed;
-    out.message = path + ": no exported symbol " MB_ENTRY_SYMBOL " (is it a maskbench plugin, built with the version script?)";
+    out.message = path + ": no exported symbol " MB_ENTRY_SYMBOL
+                         " (is it a maskbench plugin, built with the version script?)";
     return out;
   }
   entry_ = static_cast<const mb_accelerator_entry_t*>(sym);
@@ -129,8 +130,10 @@ HostOutcome PluginHost::Create(const std::string& config_json, const std::string
   }
   if (instance_->get_extension != nullptr) {
     try {
-      cycles_ = static_cast<const mb_ext_cycles_t*>(instance_->get_extension(instance_, MB_EXT_CYCLES));
-      if (cycles_ != nullptr && (cycles_->last_frame_cycles == nullptr || cycles_->clock_hz == nullptr))
+      cycles_ =
+          static_cast<const mb_ext_cycles_t*>(instance_->get_extension(instance_, MB_EXT_CYCLES));
+      if (cycles_ != nullptr &&
+          (cycles_->last_frame_cycles == nullptr || cycles_->clock_hz == nullptr))
         cycles_ = nullptr;
       if (cycles_ != nullptr) clock_hz_ = cycles_->clock_hz(instance_);
       if (clock_hz_ == 0) cycles_ = nullptr;
@@ -138,44 +141,104 @@ HostOutcome PluginHost::Create(const std::string& config_json, const std::string
       cycles_ = nullptr;
       clock_hz_ = 0;
     }
+    try {
+      batch_ =
+          static_cast<const mb_ext_batch_t*>(instance_->get_extension(instance_, MB_EXT_BATCH));
+      if (batch_ != nullptr && (batch_->max_batch == nullptr || batch_->infer_batch == nullptr))
+        batch_ = nullptr;
+      if (batch_ != nullptr) max_batch_ = batch_->max_batch(instance_);
+      if (max_batch_ == 0) batch_ = nullptr;
+    } catch (...) {
+      batch_ = nullptr;
+      max_batch_ = 0;
+    }
   }
   return out;
 }
 
-HostOutcome PluginHost::Infer(const mb_frame_t& frame, mb_detection_t* detections, uint32_t capacity,
-                              uint32_t* count, int64_t* infer_ns, char* error,
-                              size_t error_capacity) {
+namespace {
+
+// Calls fn() between two clock reads; exceptions escaping the plugin become
+// kChildException / kChildOutOfMemory naming `what`.
+template <typename Fn>
+HostOutcome TimedCall(const char* what, int64_t* ns, Fn&& fn) {
   HostOutcome out;
   int64_t t0 = 0;
   int64_t t1 = 0;
-  int32_t rc = MB_OK;
-  *count = 0;
-  error[0] = '\0';
   try {
     t0 = NowNs();
-    rc = instance_->infer(instance_, &frame, detections, capacity, count, error, error_capacity);
+    fn();
     t1 = NowNs();
   } catch (const std::bad_alloc& e) {
     t1 = NowNs();
     out.result = kChildOutOfMemory;
-    out.message = std::string("a C++ exception escaped infer(): ") + e.what();
+    out.message = std::string("a C++ exception escaped ") + what + ": " + e.what();
   } catch (const std::exception& e) {
     t1 = NowNs();
     out.result = kChildException;
-    out.message = std::string("a C++ exception escaped infer(): ") + e.what();
+    out.message = std::string("a C++ exception escaped ") + what + ": " + e.what();
   } catch (...) {
     t1 = NowNs();
     out.result = kChildException;
-    out.message = "an unknown C++ exception escaped infer()";
+    out.message = std::string("an unknown C++ exception escaped ") + what;
   }
-  *infer_ns = t1 - t0;
-  if (out.result != kChildOk) return out;
-  if (rc != MB_OK) {
-    error[error_capacity - 1] = '\0';
-    out.result = rc == MB_ERR_OUT_OF_MEMORY ? kChildOutOfMemory : kChildInferError;
-    out.plugin_rc = rc;
-    out.message = "infer() returned " + std::to_string(rc) + ": " + (error[0] ? error : "(no message)");
+  *ns = t1 - t0;
+  return out;
+}
+
+// The outcome of a plugin return code `rc` from `what`.
+void CheckReturn(HostOutcome& out, int32_t rc, const char* what, char* error,
+                 size_t error_capacity) {
+  if (out.result != kChildOk || rc == MB_OK) return;
+  error[error_capacity - 1] = '\0';
+  out.result = rc == MB_ERR_OUT_OF_MEMORY ? kChildOutOfMemory : kChildInferError;
+  out.plugin_rc = rc;
+  out.message = std::string(what) + " returned " + std::to_string(rc) + ": " +
+                (error[0] ? error : "(no message)");
+}
+
+}  // namespace
+
+HostOutcome PluginHost::Infer(const mb_frame_t& frame, mb_detection_t* detections,
+                              uint32_t capacity, uint32_t* count, int64_t* infer_ns, char* error,
+                              size_t error_capacity) {
+  int32_t rc = MB_OK;
+  *count = 0;
+  error[0] = '\0';
+  HostOutcome out = TimedCall("infer()", infer_ns, [&] {
+    rc = instance_->infer(instance_, &frame, detections, capacity, count, error, error_capacity);
+  });
+  CheckReturn(out, rc, "infer()", error, error_capacity);
+  return out;
+}
+
+HostOutcome PluginHost::InferBatch(const mb_frame_t* frames, uint32_t count,
+                                   mb_detection_t* detections, uint32_t capacity, uint32_t* counts,
+                                   int64_t* infer_ns, char* error, size_t error_capacity,
+                                   uint32_t* failed_index) {
+  *failed_index = kNoIndex;
+  error[0] = '\0';
+  for (uint32_t i = 0; i < count; ++i) counts[i] = 0;
+  int32_t rc = MB_OK;
+  if (batch_ != nullptr && count <= max_batch_) {
+    HostOutcome out = TimedCall("infer_batch()", infer_ns, [&] {
+      rc = batch_->infer_batch(instance_, frames, count, detections, capacity, counts, error,
+                               error_capacity);
+    });
+    CheckReturn(out, rc, "infer_batch()", error, error_capacity);
+    return out;
   }
+  // No batch extension: the frames back to back, one infer() each.
+  uint32_t at = 0;  // the frame being run
+  HostOutcome out = TimedCall("infer()", infer_ns, [&] {
+    for (at = 0; at < count; ++at) {
+      rc = instance_->infer(instance_, &frames[at], detections + static_cast<size_t>(at) * capacity,
+                            capacity, &counts[at], error, error_capacity);
+      if (rc != MB_OK) break;
+    }
+  });
+  if (out.result != kChildOk || rc != MB_OK) *failed_index = at;
+  CheckReturn(out, rc, "infer()", error, error_capacity);
   return out;
 }
 
@@ -200,12 +263,13 @@ std::string CheckDetections(const mb_detection_t* d, uint32_t count, uint32_t ca
     std::string where = "detection " + std::to_string(i) + ": ";
     if (!std::isfinite(x.x) || !std::isfinite(x.y) || !std::isfinite(x.w) || !std::isfinite(x.h) ||
         !std::isfinite(x.score)) {
-      return where + "NaN or infinite value (x " + std::to_string(x.x) + ", y " + std::to_string(x.y) +
-             ", w " + std::to_string(x.w) + ", h " + std::to_string(x.h) + ", score " +
-             std::to_string(x.score) + ")";
+      return where + "NaN or infinite value (x " + std::to_string(x.x) + ", y " +
+             std::to_string(x.y) + ", w " + std::to_string(x.w) + ", h " + std::to_string(x.h) +
+             ", score " + std::to_string(x.score) + ")";
     }
     if (!(x.w > 0) || !(x.h > 0)) {
-      return where + "box size " + std::to_string(x.w) + " x " + std::to_string(x.h) + " is not > 0";
+      return where + "box size " + std::to_string(x.w) + " x " + std::to_string(x.h) +
+             " is not > 0";
     }
     if (x.x < -tolerance || x.y < -tolerance || x.x + x.w > w_max || x.y + x.h > h_max) {
       return where + "box [" + std::to_string(x.x) + ", " + std::to_string(x.y) + ", " +

@@ -29,13 +29,21 @@ class PluginHost {
 
   // dlopen + dlsym(mb_accelerator_entry) + version check + describe.
   HostOutcome Load(const std::string& path);
-  // entry->create(config, dir); also looks up the cycles extension.
+  // entry->create(config, dir); also looks up the cycles and batch extensions.
   HostOutcome Create(const std::string& config_json, const std::string& submission_dir);
 
   // Calls infer, reading the steady clock right before and after it. Exceptions
   // escaping the plugin become kChildException / kChildOutOfMemory.
   HostOutcome Infer(const mb_frame_t& frame, mb_detection_t* detections, uint32_t capacity,
                     uint32_t* count, int64_t* infer_ns, char* error, size_t error_capacity);
+
+  // Offline: `count` frames at once. With maskbench.batch/1 and count <= max_batch
+  // one timed infer_batch call; otherwise one infer call per frame, timed as a
+  // whole. Frame i writes at detections + i * capacity, its count in counts[i].
+  // On failure *failed_index names the frame when known (else kNoIndex).
+  HostOutcome InferBatch(const mb_frame_t* frames, uint32_t count, mb_detection_t* detections,
+                         uint32_t capacity, uint32_t* counts, int64_t* infer_ns, char* error,
+                         size_t error_capacity, uint32_t* failed_index);
 
   // Cycles of the last frame when the plugin reports them.
   bool LastCycles(uint64_t* cycles) const;
@@ -45,6 +53,8 @@ class PluginHost {
 
   const mb_version_t& version() const { return version_; }
   bool has_cycles() const { return cycles_ != nullptr; }
+  bool has_batch() const { return batch_ != nullptr; }
+  uint32_t max_batch() const { return max_batch_; }
   uint64_t clock_hz() const { return clock_hz_; }
   const std::string& name() const { return name_; }
   const std::string& team() const { return team_; }
@@ -55,6 +65,8 @@ class PluginHost {
   const mb_accelerator_entry_t* entry_ = nullptr;
   mb_accelerator_t* instance_ = nullptr;
   const mb_ext_cycles_t* cycles_ = nullptr;
+  const mb_ext_batch_t* batch_ = nullptr;
+  uint32_t max_batch_ = 0;
   mb_version_t version_{0, 0, 0};
   uint64_t clock_hz_ = 0;
   std::string name_, team_, plugin_version_;

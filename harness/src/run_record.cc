@@ -34,6 +34,27 @@ std::optional<RunStatus> ParseRunStatus(std::string_view name) {
   return std::nullopt;
 }
 
+const char* ScenarioName(Scenario scenario) {
+  return scenario == Scenario::kOffline ? "offline" : "single-stream";
+}
+
+std::optional<Scenario> ParseScenario(std::string_view name) {
+  if (name == "single-stream") return Scenario::kSingleStream;
+  if (name == "offline") return Scenario::kOffline;
+  return std::nullopt;
+}
+
+std::optional<double> OfflineFramesPerSecond(const RunRecord& r) {
+  if (r.in_effect.scenario != Scenario::kOffline || r.batch_ns.empty()) return std::nullopt;
+  int64_t ns = 0, frames = 0;
+  for (size_t i = 0; i < r.batch_ns.size(); ++i) {
+    ns += r.batch_ns[i];
+    frames += i < r.batch_frames.size() ? r.batch_frames[i] : 0;
+  }
+  if (ns <= 0) return std::nullopt;
+  return static_cast<double>(frames) * 1e9 / static_cast<double>(ns);
+}
+
 nlohmann::json RunSettingsToJson(const RunSettings& s) {
   return nlohmann::json{
       {"warmup_frames", s.warmup_frames},
@@ -48,6 +69,8 @@ nlohmann::json RunSettingsToJson(const RunSettings& s) {
       {"in_process", s.in_process},
       {"sandbox", s.sandbox},
       {"config", s.config_json},
+      {"scenario", ScenarioName(s.scenario)},
+      {"batch_size", s.batch_size},
   };
 }
 
@@ -56,7 +79,8 @@ nlohmann::json RunRecordToJson(const RunRecord& r) {
   for (const auto& frame : r.detections) {
     nlohmann::json list = nlohmann::json::array();
     for (const Detection& d : frame)
-      list.push_back({{"bbox", {d.x, d.y, d.w, d.h}}, {"class_id", d.class_id}, {"score", d.score}});
+      list.push_back(
+          {{"bbox", {d.x, d.y, d.w, d.h}}, {"class_id", d.class_id}, {"score", d.score}});
     dets.push_back(std::move(list));
   }
   nlohmann::json j{
@@ -69,7 +93,10 @@ nlohmann::json RunRecordToJson(const RunRecord& r) {
       {"signal", r.signal},
       {"signal_name", r.signal_name},
       {"plugin_abi", r.plugin_abi},
-      {"description", {{"name", r.description.name}, {"team", r.description.team}, {"version", r.description.version}}},
+      {"description",
+       {{"name", r.description.name},
+        {"team", r.description.team},
+        {"version", r.description.version}}},
       {"timing_flagged", r.timing_flagged},
       {"warmup_done", r.warmup_done},
       {"requested", RunSettingsToJson(r.requested)},
@@ -80,7 +107,14 @@ nlohmann::json RunRecordToJson(const RunRecord& r) {
       {"detections", std::move(dets)},
       {"clock_hz", r.clock_hz},
       {"cycles", r.cycles},
+      {"scenario", ScenarioName(r.in_effect.scenario)},
+      {"batch_extension", r.batch_extension},
+      {"max_batch", r.max_batch},
+      {"batch_ns", r.batch_ns},
+      {"batch_round_trip_ns", r.batch_round_trip_ns},
+      {"batch_frames", r.batch_frames},
   };
+  if (auto fps = OfflineFramesPerSecond(r)) j["offline_frames_per_s"] = *fps;
   return j;
 }
 

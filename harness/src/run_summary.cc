@@ -38,11 +38,13 @@ std::vector<scoring::Detection> RunDetections(const RunRecord& record) {
   return out;
 }
 
-Result<scoring::GroundTruth> GroundTruthForFrames(const datasets::Dataset& ds, const std::string& split,
+Result<scoring::GroundTruth> GroundTruthForFrames(const datasets::Dataset& ds,
+                                                  const std::string& split,
                                                   const std::vector<int64_t>& frame_ids) {
   Result<std::string> json = datasets::ExportCocoJson(ds, split);
   if (!json.ok()) return json.status();
-  Result<scoring::GroundTruth> all = scoring::ParseCocoGroundTruth(*json, (ds.dir / "manifest.json").string());
+  Result<scoring::GroundTruth> all =
+      scoring::ParseCocoGroundTruth(*json, (ds.dir / "manifest.json").string());
   if (!all.ok()) return all.status();
   const std::unordered_set<int64_t> keep(frame_ids.begin(), frame_ids.end());
   scoring::GroundTruth gt;
@@ -65,7 +67,8 @@ int64_t NearestRank(std::vector<int64_t> v, double p) {
 }  // namespace
 
 Result<RunSummary> SummarizeRun(const RunRecord& record, const scoring::GroundTruth* gt,
-                                const scoring::Rules& rules, std::optional<double> baseline_latency_ms,
+                                const scoring::Rules& rules,
+                                std::optional<double> baseline_latency_ms,
                                 std::optional<double> reference_map50) {
   RunSummary s;
   s.status = record.status;
@@ -75,19 +78,30 @@ Result<RunSummary> SummarizeRun(const RunRecord& record, const scoring::GroundTr
   s.signal_name = record.signal_name;
   s.headline_percentile = rules.headline_percentile;
   s.latency_kind = scoring::LatencyKindName(rules.latency_kind);
+  s.scenario = record.in_effect.scenario;
+  const bool offline = s.scenario == Scenario::kOffline;
+  if (offline) {
+    s.offline_frames_per_s = OfflineFramesPerSecond(record);
+    s.offline_batches = static_cast<int64_t>(record.batch_ns.size());
+    s.batch_size = record.in_effect.batch_size;
+    s.batch_extension = record.batch_extension;
+  }
   if (!record.latency_ns.empty()) {
     Result<scoring::LatencyStats> stats = scoring::ComputeLatencyStats(record.latency_ns);
     if (!stats.ok()) return stats.status();
     s.latency = *stats;
-    s.headline_latency_ms = NearestRank(record.latency_ns, rules.headline_percentile) / 1e6;
+    if (!offline)
+      s.headline_latency_ms = NearestRank(record.latency_ns, rules.headline_percentile) / 1e6;
     std::vector<int64_t> overhead(record.latency_ns.size());
-    for (size_t i = 0; i < overhead.size(); ++i) overhead[i] = record.round_trip_ns[i] - record.latency_ns[i];
+    for (size_t i = 0; i < overhead.size(); ++i)
+      overhead[i] = record.round_trip_ns[i] - record.latency_ns[i];
     s.overhead_p50_us = NearestRank(overhead, 50) / 1e3;
     s.overhead_p99_us = NearestRank(overhead, 99) / 1e3;
     if (record.clock_hz != 0 && record.cycles.size() == record.latency_ns.size()) {
       std::vector<int64_t> modeled(record.cycles.size());
       for (size_t i = 0; i < modeled.size(); ++i)
-        modeled[i] = static_cast<int64_t>(static_cast<long double>(record.cycles[i]) * 1e9L / record.clock_hz);
+        modeled[i] = static_cast<int64_t>(static_cast<long double>(record.cycles[i]) * 1e9L /
+                                          record.clock_hz);
       Result<scoring::LatencyStats> m = scoring::ComputeLatencyStats(modeled);
       if (m.ok()) {
         s.modeled = *m;
@@ -108,9 +122,10 @@ Result<RunSummary> SummarizeRun(const RunRecord& record, const scoring::GroundTr
       s.violation_precision = task->violation->precision;
     }
   }
-  if (record.ok() && baseline_latency_ms) {
-    std::optional<double> mine =
-        rules.latency_kind == scoring::LatencyKind::kModeled ? s.modeled_latency_ms : s.headline_latency_ms;
+  if (record.ok() && baseline_latency_ms && !offline) {
+    std::optional<double> mine = rules.latency_kind == scoring::LatencyKind::kModeled
+                                     ? s.modeled_latency_ms
+                                     : s.headline_latency_ms;
     if (mine) {
       Result<double> sp = scoring::Speedup(*baseline_latency_ms, *mine);
       if (sp.ok()) s.speedup = *sp;
@@ -128,11 +143,13 @@ nlohmann::ordered_json RunSummaryToJson(const RunSummary& s) {
   J latency = nullptr;
   J fps = nullptr;
   if (s.latency) {
-    latency = J{{"min", s.latency->min_ns / 1e6},   {"mean", s.latency->mean_ns / 1e6},
-                {"p50", s.latency->p50_ns / 1e6},   {"p90", s.latency->p90_ns / 1e6},
-                {"p99", s.latency->p99_ns / 1e6},   {"max", s.latency->max_ns / 1e6}};
+    latency = J{{"min", s.latency->min_ns / 1e6}, {"mean", s.latency->mean_ns / 1e6},
+                {"p50", s.latency->p50_ns / 1e6}, {"p90", s.latency->p90_ns / 1e6},
+                {"p99", s.latency->p99_ns / 1e6}, {"max", s.latency->max_ns / 1e6}};
     fps = s.latency->fps;
   }
+  if (s.scenario == Scenario::kOffline)
+    fps = s.offline_frames_per_s ? J(*s.offline_frames_per_s) : J(nullptr);
   J overhead = nullptr;
   if (s.overhead_p50_us) overhead = J{{"p50", *s.overhead_p50_us}, {"p99", *s.overhead_p99_us}};
   J j{
@@ -150,10 +167,18 @@ nlohmann::ordered_json RunSummaryToJson(const RunSummary& s) {
       {"latency_kind", s.latency_kind},
       {"speedup", opt(s.speedup)},
       {"overhead_us", overhead},
-      {"accuracy", J{{"mAP50", opt(s.map50)}, {"AP", opt(s.ap)}, {"violation_recall", opt(s.violation_recall)},
+      {"accuracy", J{{"mAP50", opt(s.map50)},
+                     {"AP", opt(s.ap)},
+                     {"violation_recall", opt(s.violation_recall)},
                      {"violation_precision", opt(s.violation_precision)}}},
       {"gate_passed", opt(s.gate_passed)},
+      {"scenario", ScenarioName(s.scenario)},
   };
+  if (s.scenario == Scenario::kOffline)
+    j["offline"] = J{{"frames_per_s", opt(s.offline_frames_per_s)},
+                     {"batches", s.offline_batches},
+                     {"batch_size", s.batch_size},
+                     {"batch_extension", s.batch_extension}};
   return j;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ namespace fs = std::filesystem;
 // and the longest single futex sleep (the child's liveness is checked between).
 constexpr int64_t kParentSpinNs = 200'000;
 constexpr int64_t kParentSliceNs = 5'000'000;
+// Offline: frames per batch when the settings say 0, the most ever, and the
+// most memory the frame slots may take.
+constexpr uint32_t kDefaultBatch = 16;
+constexpr uint32_t kMaxBatchSlots = 1024;
+constexpr size_t kOfflineSlotBudget = size_t{512} << 20;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -55,7 +61,8 @@ struct Position {
   int warmup;
   int64_t frame() const { return call < warmup ? -1 : call - warmup; }
   std::string text() const {
-    return call < warmup ? "warm-up call " + std::to_string(call) : "frame " + std::to_string(call - warmup);
+    return call < warmup ? "warm-up call " + std::to_string(call)
+                         : "frame " + std::to_string(call - warmup);
   }
 };
 
@@ -70,13 +77,20 @@ void Fail(RunRecord& r, RunStatus status, const std::string& message, int64_t ca
 
 RunStatus StatusOfChildResult(uint32_t result) {
   switch (result) {
-    case internal::kChildLoadFailed: return RunStatus::kLoadFailed;
-    case internal::kChildAbiMismatch: return RunStatus::kAbiMismatch;
-    case internal::kChildInitFailed: return RunStatus::kInitFailed;
-    case internal::kChildInferError: return RunStatus::kInferFailed;
-    case internal::kChildException: return RunStatus::kInferFailed;
-    case internal::kChildOutOfMemory: return RunStatus::kMemoryLimit;
-    default: return RunStatus::kHarnessError;
+    case internal::kChildLoadFailed:
+      return RunStatus::kLoadFailed;
+    case internal::kChildAbiMismatch:
+      return RunStatus::kAbiMismatch;
+    case internal::kChildInitFailed:
+      return RunStatus::kInitFailed;
+    case internal::kChildInferError:
+      return RunStatus::kInferFailed;
+    case internal::kChildException:
+      return RunStatus::kInferFailed;
+    case internal::kChildOutOfMemory:
+      return RunStatus::kMemoryLimit;
+    default:
+      return RunStatus::kHarnessError;
   }
 }
 
@@ -91,6 +105,12 @@ int64_t ApplySettings(RunRecord& r, const FrameSource& frames) {
   if (e.class_ids.empty()) e.class_ids = {0, 1, 2};
   if (e.config_json.empty()) e.config_json = "{}";
   if (e.max_detections == 0) e.max_detections = 1;
+  if (e.scenario == Scenario::kOffline) {
+    if (e.batch_size == 0) e.batch_size = kDefaultBatch;
+    e.batch_size = std::min(e.batch_size, kMaxBatchSlots);
+  } else {
+    e.batch_size = 0;
+  }
   return e.max_frames;
 }
 
@@ -112,6 +132,96 @@ void StoreFrame(RunRecord& r, const FrameRef& f, int64_t rt, int64_t infer_ns,
   if (r.clock_hz != 0) r.cycles.push_back(has_cycles ? cycles : 0);
 }
 
+// Copies a frame's rows into `dst` (stride f.stride).
+void CopyFrame(uint8_t* dst, const FrameRef& f) {
+  const size_t row = static_cast<size_t>(f.width) * 3;
+  if (f.stride == row) {
+    std::memcpy(dst, f.data, row * f.height);
+  } else {
+    for (int y = 0; y < f.height; ++y) std::memcpy(dst + y * f.stride, f.data + y * f.stride, row);
+  }
+}
+
+// "batch of frames 8-15" / "warm-up batch of calls 0-2".
+std::string BatchText(int64_t call, int64_t n, int warmup) {
+  if (call < warmup)
+    return "warm-up batch of calls " + std::to_string(call) + "-" + std::to_string(call + n - 1);
+  return "batch of frames " + std::to_string(call - warmup) + "-" +
+         std::to_string(call - warmup + n - 1);
+}
+
+// What one batch call answered; filled by a BatchCall.
+struct BatchAnswer {
+  int64_t infer_ns = 0;                        // the runner's timed call
+  int64_t round_trip_ns = 0;                   // request -> answer
+  const mb_detection_t* detections = nullptr;  // frame i at i * capacity
+  const uint32_t* counts = nullptr;
+};
+
+// Runs frames [call, call + n) as one batch; returns false after recording the
+// failure in the record.
+using BatchCall = std::function<bool(int64_t call, int64_t n, BatchAnswer* answer)>;
+
+// The Offline loop shared by both modes: batches of at most `batch` frames (a
+// batch never mixes warm-up and measured frames), each answer checked frame by
+// frame; measured batches stored with amortised per-frame times.
+void RunOfflineBatches(RunRecord& r, const FrameSource& frames, int64_t measured, int64_t batch,
+                       const BatchCall& run_batch) {
+  const RunSettings& e = r.in_effect;
+  const int warmup = e.warmup_frames;
+  const std::vector<int> classes = e.class_ids;
+  const int64_t total = warmup + measured;
+  std::vector<mb_detection_t> dets(e.max_detections);
+  for (int64_t call = 0; call < total;) {
+    const int64_t end =
+        std::min(call < warmup ? static_cast<int64_t>(warmup) : total, call + batch);
+    const int64_t n = end - call;
+    BatchAnswer answer;
+    if (!run_batch(call, n, &answer)) return;
+    if (answer.infer_ns < 0 || answer.infer_ns > answer.round_trip_ns) {
+      r.timing_flagged = true;
+      Fail(r, RunStatus::kInvalidOutput,
+           BatchText(call, n, warmup) + ": the runner's time " + std::to_string(answer.infer_ns) +
+               " ns exceeds the round trip " + std::to_string(answer.round_trip_ns) +
+               " ns (shared memory tampered with?)",
+           call, warmup);
+      return;
+    }
+    // Check every frame before storing any, so a bad batch stores nothing.
+    for (int64_t i = 0; i < n; ++i) {
+      const FrameRef f = FrameForCall(frames, call + i, warmup);
+      const uint32_t count = answer.counts[i];
+      const uint32_t kept = std::min(count, e.max_detections);
+      std::memcpy(dets.data(), answer.detections + i * e.max_detections,
+                  kept * sizeof(mb_detection_t));
+      const std::string problem =
+          internal::CheckDetections(dets.data(), count, e.max_detections, f.width, f.height,
+                                    e.box_tolerance_px, classes.data(), classes.size());
+      if (!problem.empty()) {
+        Fail(r, RunStatus::kInvalidOutput,
+             Position{call + i, warmup}.text() + " (in a " + BatchText(call, n, warmup) +
+                 "): " + problem,
+             call + i, warmup);
+        return;
+      }
+    }
+    if (call < warmup) {
+      r.warmup_done += n;
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        const FrameRef f = FrameForCall(frames, call + i, warmup);
+        StoreFrame(r, f, answer.round_trip_ns / n, answer.infer_ns / n,
+                   answer.detections + i * e.max_detections,
+                   std::min(answer.counts[i], e.max_detections), false, 0);
+      }
+      r.batch_ns.push_back(answer.infer_ns);
+      r.batch_round_trip_ns.push_back(answer.round_trip_ns);
+      r.batch_frames.push_back(n);
+    }
+    call = end;
+  }
+}
+
 // ---- In-process mode -------------------------------------------------------
 
 void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugin,
@@ -123,7 +233,8 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
   const int warmup = e.warmup_frames;
   internal::PluginHost host;
   internal::HostOutcome o = host.Load(plugin.string());
-  r.plugin_abi = host.version().major || host.version().minor ? internal::VersionString(host.version()) : "";
+  r.plugin_abi =
+      host.version().major || host.version().minor ? internal::VersionString(host.version()) : "";
   r.description = {host.name(), host.team(), host.plugin_version()};
   if (o.result == internal::kChildOk) o = host.Create(e.config_json, dir.string());
   if (o.result != internal::kChildOk) {
@@ -131,14 +242,61 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
     return;
   }
   r.clock_hz = host.has_cycles() ? host.clock_hz() : 0;
-  const std::vector<int> classes = e.class_ids;
-  std::vector<mb_detection_t> buffer(e.max_detections);
+  r.batch_extension = host.has_batch();
+  r.max_batch = host.max_batch();
   char error[internal::kErrorCapacity];
   const int64_t start = NowNs();
+  if (e.scenario == Scenario::kOffline) {
+    r.clock_hz = 0;  // modeled latency is a SingleStream figure
+    if (host.has_batch()) e.batch_size = std::min(e.batch_size, host.max_batch());
+    const int64_t batch = e.batch_size;
+    std::vector<mb_frame_t> views(batch);
+    std::vector<mb_detection_t> out(static_cast<size_t>(batch) * e.max_detections);
+    std::vector<uint32_t> counts(batch);
+    RunOfflineBatches(
+        r, frames, measured, batch, [&](int64_t call, int64_t n, BatchAnswer* answer) {
+          for (int64_t i = 0; i < n; ++i) {
+            const FrameRef f = FrameForCall(frames, call + i, warmup);
+            views[i] = mb_frame_t{f.data,
+                                  static_cast<uint32_t>(f.width),
+                                  static_cast<uint32_t>(f.height),
+                                  static_cast<uint32_t>(f.stride),
+                                  f.pixel_format,
+                                  static_cast<uint64_t>(call + i)};
+          }
+          uint32_t failed = internal::kNoIndex;
+          const int64_t t0 = NowNs();
+          o = host.InferBatch(views.data(), static_cast<uint32_t>(n), out.data(), e.max_detections,
+                              counts.data(), &answer->infer_ns, error, sizeof error, &failed);
+          answer->round_trip_ns = NowNs() - t0;
+          if (o.result != internal::kChildOk) {
+            const int64_t at = failed < n ? call + failed : call;
+            Fail(r, StatusOfChildResult(o.result), BatchText(call, n, warmup) + ": " + o.message,
+                 at, warmup);
+            return false;
+          }
+          if (NowNs() - start > static_cast<int64_t>(e.total_timeout_s * 1e9)) {
+            Fail(r, RunStatus::kTimeout,
+                 BatchText(call, n, warmup) + ": the run exceeded the total timeout of " +
+                     Seconds(e.total_timeout_s),
+                 call, warmup);
+            return false;
+          }
+          answer->detections = out.data();
+          answer->counts = counts.data();
+          return true;
+        });
+    return;
+  }
+  const std::vector<int> classes = e.class_ids;
+  std::vector<mb_detection_t> buffer(e.max_detections);
   for (int64_t call = 0; call < warmup + measured; ++call) {
     const FrameRef f = FrameForCall(frames, call, warmup);
-    const mb_frame_t frame{f.data, static_cast<uint32_t>(f.width), static_cast<uint32_t>(f.height),
-                           static_cast<uint32_t>(f.stride), f.pixel_format,
+    const mb_frame_t frame{f.data,
+                           static_cast<uint32_t>(f.width),
+                           static_cast<uint32_t>(f.height),
+                           static_cast<uint32_t>(f.stride),
+                           f.pixel_format,
                            static_cast<uint64_t>(call)};
     uint32_t count = 0;
     int64_t infer_ns = 0;
@@ -150,9 +308,9 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
       Fail(r, StatusOfChildResult(o.result), at.text() + ": " + o.message, call, warmup);
       return;
     }
-    std::string problem = internal::CheckDetections(buffer.data(), count, e.max_detections, f.width,
-                                                    f.height, e.box_tolerance_px, classes.data(),
-                                                    classes.size());
+    std::string problem =
+        internal::CheckDetections(buffer.data(), count, e.max_detections, f.width, f.height,
+                                  e.box_tolerance_px, classes.data(), classes.size());
     if (!problem.empty()) {
       Fail(r, RunStatus::kInvalidOutput, at.text() + ": " + problem, call, warmup);
       return;
@@ -285,7 +443,9 @@ class AwayFromRunner {
   void Check(const internal::ShmControl* ctl) {
     if (!has_original_ || CPU_COUNT(&original_) < 2) return;
     const int child = ctl->child_cpu.load(std::memory_order_relaxed);
-    if (child < 0 || child >= CPU_SETSIZE || child != sched_getcpu() || !CPU_ISSET(child, &original_)) return;
+    if (child < 0 || child >= CPU_SETSIZE || child != sched_getcpu() ||
+        !CPU_ISSET(child, &original_))
+      return;
     cpu_set_t away = original_;
     CPU_CLR(child, &away);
     if (sched_setaffinity(0, sizeof away, &away) == 0) moved_ = true;
@@ -318,19 +478,21 @@ Wait WaitForResponse(internal::ShmControl* ctl, uint32_t seq, int64_t deadline, 
     }
     if (child.Ended(wait_status)) {
       return ctl->response_seq.load(std::memory_order_acquire) == seq ? Wait::kAnswered
-                                                                     : Wait::kChildEnded;
+                                                                      : Wait::kChildEnded;
     }
     if (now >= deadline) return Wait::kTimedOut;
     ctl->parent_waiting.store(1, std::memory_order_seq_cst);
     const uint32_t current = ctl->response_seq.load(std::memory_order_seq_cst);
-    if (current != seq) internal::FutexWait(&ctl->response_seq, current, std::min(deadline - now, kParentSliceNs));
+    if (current != seq)
+      internal::FutexWait(&ctl->response_seq, current, std::min(deadline - now, kParentSliceNs));
     ctl->parent_waiting.store(0, std::memory_order_relaxed);
   }
 }
 
 void Publish(internal::ShmControl* ctl, uint32_t seq) {
   ctl->request_seq.store(seq, std::memory_order_seq_cst);
-  if (ctl->child_waiting.load(std::memory_order_seq_cst) != 0) internal::FutexWakeAll(&ctl->request_seq);
+  if (ctl->child_waiting.load(std::memory_order_seq_cst) != 0)
+    internal::FutexWakeAll(&ctl->request_seq);
 }
 
 // Status for a child that ended while we waited on `what`.
@@ -341,13 +503,14 @@ void ChildEnded(RunRecord& r, int wait_status, const std::string& what, int64_t 
     r.signal_name = SignalName(sig);
     if (sig == SIGSYS && r.in_effect.sandbox) {
       Fail(r, RunStatus::kSandboxViolation,
-           what + ": killed by the sandbox (SIGSYS): the plugin made a forbidden system call "
-                  "(writing a file, a socket, starting a process, ...)",
+           what +
+               ": killed by the sandbox (SIGSYS): the plugin made a forbidden system call "
+               "(writing a file, a socket, starting a process, ...)",
            call, warmup);
     } else {
-      Fail(r, RunStatus::kCrashed, what + ": the plugin crashed with " + r.signal_name + " (" +
-                                       strsignal(sig) + ")",
-           call, warmup);
+      Fail(r, RunStatus::kCrashed,
+           what + ": the plugin crashed with " + r.signal_name + " (" + strsignal(sig) + ")", call,
+           warmup);
     }
   } else if (WIFEXITED(wait_status)) {
     const int code = WEXITSTATUS(wait_status);
@@ -360,7 +523,8 @@ void ChildEnded(RunRecord& r, int wait_status, const std::string& what, int64_t 
   }
 }
 
-void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin, const fs::path& dir) {
+void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin,
+                 const fs::path& dir) {
   RunSettings& e = r.in_effect;
   const int64_t measured = ApplySettings(r, frames);
   const int warmup = e.warmup_frames;
@@ -371,25 +535,39 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   }
   if (e.config_json.size() >= internal::kConfigCapacity) {
     Fail(r, RunStatus::kHarnessError,
-         "the configuration JSON is " + std::to_string(e.config_json.size()) + " bytes; the limit is " +
-             std::to_string(internal::kConfigCapacity - 1),
+         "the configuration JSON is " + std::to_string(e.config_json.size()) +
+             " bytes; the limit is " + std::to_string(internal::kConfigCapacity - 1),
          -1, warmup);
     return;
   }
-  if (plugin.string().size() >= internal::kPathCapacity || dir.string().size() >= internal::kPathCapacity) {
+  if (plugin.string().size() >= internal::kPathCapacity ||
+      dir.string().size() >= internal::kPathCapacity) {
     Fail(r, RunStatus::kHarnessError, "plugin path too long", -1, warmup);
     return;
   }
-  // Layout: control | detections | pixels (one slot as large as the largest frame).
+  // Layout: control | detections | batch table | pixels (slots as large as the
+  // largest frame: one in SingleStream, up to batch_size in Offline).
   size_t pixel_bytes = internal::kPageSize;
   for (int64_t call = 0; call < warmup + measured; ++call) {
     const FrameRef f = FrameForCall(frames, call, warmup);
     pixel_bytes = std::max(pixel_bytes, f.stride * static_cast<size_t>(f.height));
   }
+  const size_t slot_bytes = internal::RoundUpToPage(pixel_bytes);
+  uint32_t slots = 1;
+  if (e.scenario == Scenario::kOffline) {
+    slots =
+        static_cast<uint32_t>(std::clamp<size_t>(kOfflineSlotBudget / slot_bytes, 1, e.batch_size));
+    slots = static_cast<uint32_t>(
+        std::min<int64_t>(slots, std::max<int64_t>(1, std::max<int64_t>(warmup, measured))));
+    e.batch_size = slots;
+  }
   const size_t control_bytes = internal::RoundUpToPage(sizeof(internal::ShmControl));
-  const size_t det_bytes = internal::RoundUpToPage(sizeof(mb_detection_t) * e.max_detections);
-  const size_t pixels_offset = control_bytes + det_bytes;
-  const size_t total = pixels_offset + internal::RoundUpToPage(pixel_bytes);
+  const size_t det_bytes =
+      internal::RoundUpToPage(sizeof(mb_detection_t) * e.max_detections * slots);
+  const size_t table_offset = control_bytes + det_bytes;
+  const size_t counts_offset = table_offset + sizeof(internal::FrameTableEntry) * slots;
+  const size_t pixels_offset = internal::RoundUpToPage(counts_offset + sizeof(uint32_t) * slots);
+  const size_t total = pixels_offset + slot_bytes * slots;
   SharedMemory shm;
   if (Status s = shm.Create(total); !s.ok()) {
     Fail(r, RunStatus::kHarnessError, s.message(), -1, warmup);
@@ -404,7 +582,11 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   ctl->detections_offset = control_bytes;
   ctl->detections_capacity = e.max_detections;
   ctl->pixels_offset = pixels_offset;
-  ctl->pixels_capacity = internal::RoundUpToPage(pixel_bytes);
+  ctl->pixels_capacity = slot_bytes * slots;
+  ctl->batch_slots = slots;
+  ctl->slot_bytes = slot_bytes;
+  ctl->frame_table_offset = table_offset;
+  ctl->counts_offset = counts_offset;
   ctl->memory_limit_bytes = e.memory_limit_bytes;
   ctl->sandbox = e.sandbox ? 1 : 0;
   internal::CopyText(ctl->plugin_path, sizeof ctl->plugin_path, plugin.c_str());
@@ -426,7 +608,8 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   int wait_status = 0;
   uint32_t seq = 1;
   Publish(ctl, seq);
-  const int64_t init_deadline = std::min(total_deadline, start + static_cast<int64_t>(e.init_timeout_s * 1e9));
+  const int64_t init_deadline =
+      std::min(total_deadline, start + static_cast<int64_t>(e.init_timeout_s * 1e9));
   Wait w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status);
   if (w == Wait::kTimedOut) {
     child.Kill();
@@ -441,7 +624,8 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   if (ctl->abi_major || ctl->abi_minor || ctl->abi_revision)
     r.plugin_abi = std::to_string(ctl->abi_major) + "." + std::to_string(ctl->abi_minor) + "." +
                    std::to_string(ctl->abi_revision);
-  ctl->name[sizeof ctl->name - 1] = ctl->team[sizeof ctl->team - 1] = ctl->version[sizeof ctl->version - 1] = '\0';
+  ctl->name[sizeof ctl->name - 1] = ctl->team[sizeof ctl->team - 1] =
+      ctl->version[sizeof ctl->version - 1] = '\0';
   r.description = {ctl->name, ctl->team, ctl->version};
   if (ctl->result != internal::kChildOk) {
     ctl->error[sizeof ctl->error - 1] = '\0';
@@ -451,79 +635,149 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   }
   e.sandbox = ctl->sandboxed != 0;
   r.clock_hz = ctl->cycles_supported ? ctl->clock_hz : 0;
+  r.batch_extension = ctl->batch_supported != 0;
+  r.max_batch = r.batch_extension ? ctl->max_batch : 0;
 
-  const std::vector<int> classes = e.class_ids;
-  std::vector<mb_detection_t> dets(e.max_detections);
   AwayFromRunner away;
   const int64_t frame_timeout_ns = static_cast<int64_t>(e.frame_timeout_s * 1e9);
-  for (int64_t call = 0; call < warmup + measured; ++call) {
-    const Position at{call, warmup};
-    const FrameRef f = FrameForCall(frames, call, warmup);
-    // Copy the frame into the slot (outside the timed round trip, like decoding).
-    const size_t row = static_cast<size_t>(f.width) * 3;
-    if (f.stride == row) {
-      std::memcpy(shm_pixels, f.data, row * f.height);
-    } else {
-      for (int y = 0; y < f.height; ++y) std::memcpy(shm_pixels + y * f.stride, f.data + y * f.stride, row);
-    }
-    ctl->command = internal::kCmdInfer;
-    ctl->width = static_cast<uint32_t>(f.width);
-    ctl->height = static_cast<uint32_t>(f.height);
-    ctl->stride = static_cast<uint32_t>(f.stride);
-    ctl->pixel_format = f.pixel_format;
-    ctl->sequence = static_cast<uint64_t>(call);
-    ++seq;
-    away.Check(ctl);
-    const int64_t t0 = NowNs();
-    const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns);
-    Publish(ctl, seq);
-    w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
-    const int64_t t1 = NowNs();
-    if (w == Wait::kTimedOut) {
-      child.Kill();
-      const bool total_hit = deadline == total_deadline && t0 + frame_timeout_ns > total_deadline;
-      Fail(r, RunStatus::kTimeout,
-           at.text() + (total_hit ? ": the run exceeded the total timeout of " + Seconds(e.total_timeout_s)
-                                  : ": no answer within the frame timeout of " + Seconds(e.frame_timeout_s)),
-           call, warmup);
-      return;
-    }
-    if (w == Wait::kChildEnded) {
-      ChildEnded(r, wait_status, at.text(), call, warmup);
-      return;
-    }
-    // Read the answer once; the child's memory is not trusted.
-    const uint32_t result = ctl->result;
-    const uint32_t count = ctl->count;
-    const int64_t infer_ns = ctl->infer_ns;
-    const bool has_cycles = ctl->has_cycles != 0;
-    const uint64_t cycles = ctl->cycles;
-    if (result != internal::kChildOk) {
-      ctl->error[sizeof ctl->error - 1] = '\0';
-      Fail(r, StatusOfChildResult(result), at.text() + ": " + ctl->error, call, warmup);
-      return;
-    }
-    const uint32_t n = std::min(count, e.max_detections);
-    std::memcpy(dets.data(), shm_dets, n * sizeof(mb_detection_t));
-    std::string problem = internal::CheckDetections(dets.data(), count, e.max_detections, f.width,
-                                                    f.height, e.box_tolerance_px, classes.data(),
-                                                    classes.size());
-    if (!problem.empty()) {
-      Fail(r, RunStatus::kInvalidOutput, at.text() + ": " + problem, call, warmup);
-      return;
-    }
-    if (infer_ns < 0 || infer_ns > t1 - t0) {
-      r.timing_flagged = true;
-      Fail(r, RunStatus::kInvalidOutput,
-           at.text() + ": the runner's time " + std::to_string(infer_ns) + " ns exceeds the round trip " +
-               std::to_string(t1 - t0) + " ns (shared memory tampered with?)",
-           call, warmup);
-      return;
-    }
-    if (call < warmup) {
-      ++r.warmup_done;
-    } else {
-      StoreFrame(r, f, t1 - t0, infer_ns, dets.data(), n, has_cycles, cycles);
+  if (e.scenario == Scenario::kOffline) {
+    r.clock_hz = 0;  // modeled latency is a SingleStream figure
+    if (r.batch_extension)
+      e.batch_size = std::max<uint32_t>(1, std::min(e.batch_size, r.max_batch));
+    auto* table = reinterpret_cast<internal::FrameTableEntry*>(shm.base() + table_offset);
+    const auto* shm_counts = reinterpret_cast<const uint32_t*>(shm.base() + counts_offset);
+    std::vector<mb_detection_t> out(static_cast<size_t>(e.batch_size) * e.max_detections);
+    std::vector<uint32_t> counts(e.batch_size);
+    const bool finished = [&] {
+      RunOfflineBatches(
+          r, frames, measured, e.batch_size, [&](int64_t call, int64_t n, BatchAnswer* answer) {
+            const std::string what = BatchText(call, n, warmup);
+            for (int64_t i = 0; i < n; ++i) {
+              const FrameRef f = FrameForCall(frames, call + i, warmup);
+              CopyFrame(shm_pixels + i * slot_bytes, f);
+              table[i] = internal::FrameTableEntry{
+                  static_cast<uint32_t>(f.width),        static_cast<uint32_t>(f.height),
+                  static_cast<uint32_t>(f.stride),       f.pixel_format,
+                  static_cast<uint64_t>(i) * slot_bytes, static_cast<uint64_t>(call + i)};
+            }
+            ctl->command = internal::kCmdInferBatch;
+            ctl->frame_count = static_cast<uint32_t>(n);
+            ++seq;
+            away.Check(ctl);
+            const int64_t t0 = NowNs();
+            const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns * n);
+            Publish(ctl, seq);
+            w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
+            answer->round_trip_ns = NowNs() - t0;
+            if (w == Wait::kTimedOut) {
+              child.Kill();
+              const bool total_hit =
+                  deadline == total_deadline && t0 + frame_timeout_ns * n > total_deadline;
+              Fail(r, RunStatus::kTimeout,
+                   what + (total_hit ? ": the run exceeded the total timeout of " +
+                                           Seconds(e.total_timeout_s)
+                                     : ": no answer within " + std::to_string(n) +
+                                           " x the frame timeout of " + Seconds(e.frame_timeout_s)),
+                   call, warmup);
+              return false;
+            }
+            if (w == Wait::kChildEnded) {
+              ChildEnded(r, wait_status, what, call, warmup);
+              return false;
+            }
+            // Read the answer once; the child's memory is not trusted.
+            const uint32_t result = ctl->result;
+            const uint32_t failed = ctl->failed_index;
+            answer->infer_ns = ctl->infer_ns;
+            if (result != internal::kChildOk) {
+              ctl->error[sizeof ctl->error - 1] = '\0';
+              Fail(r, StatusOfChildResult(result), what + ": " + ctl->error,
+                   failed < n ? call + failed : call, warmup);
+              return false;
+            }
+            std::memcpy(counts.data(), shm_counts, sizeof(uint32_t) * n);
+            for (int64_t i = 0; i < n; ++i) {
+              const uint32_t kept = std::min(counts[i], e.max_detections);
+              std::memcpy(out.data() + i * e.max_detections, shm_dets + i * e.max_detections,
+                          kept * sizeof(mb_detection_t));
+            }
+            answer->detections = out.data();
+            answer->counts = counts.data();
+            return true;
+          });
+      return r.ok();
+    }();
+    if (!finished) return;
+  } else {
+    const std::vector<int> classes = e.class_ids;
+    std::vector<mb_detection_t> dets(e.max_detections);
+    for (int64_t call = 0; call < warmup + measured; ++call) {
+      const Position at{call, warmup};
+      const FrameRef f = FrameForCall(frames, call, warmup);
+      // Copy the frame into the slot (outside the timed round trip, like decoding).
+      CopyFrame(shm_pixels, f);
+      ctl->command = internal::kCmdInfer;
+      ctl->width = static_cast<uint32_t>(f.width);
+      ctl->height = static_cast<uint32_t>(f.height);
+      ctl->stride = static_cast<uint32_t>(f.stride);
+      ctl->pixel_format = f.pixel_format;
+      ctl->sequence = static_cast<uint64_t>(call);
+      ++seq;
+      away.Check(ctl);
+      const int64_t t0 = NowNs();
+      const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns);
+      Publish(ctl, seq);
+      w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
+      const int64_t t1 = NowNs();
+      if (w == Wait::kTimedOut) {
+        child.Kill();
+        const bool total_hit = deadline == total_deadline && t0 + frame_timeout_ns > total_deadline;
+        Fail(r, RunStatus::kTimeout,
+             at.text() +
+                 (total_hit
+                      ? ": the run exceeded the total timeout of " + Seconds(e.total_timeout_s)
+                      : ": no answer within the frame timeout of " + Seconds(e.frame_timeout_s)),
+             call, warmup);
+        return;
+      }
+      if (w == Wait::kChildEnded) {
+        ChildEnded(r, wait_status, at.text(), call, warmup);
+        return;
+      }
+      // Read the answer once; the child's memory is not trusted.
+      const uint32_t result = ctl->result;
+      const uint32_t count = ctl->count;
+      const int64_t infer_ns = ctl->infer_ns;
+      const bool has_cycles = ctl->has_cycles != 0;
+      const uint64_t cycles = ctl->cycles;
+      if (result != internal::kChildOk) {
+        ctl->error[sizeof ctl->error - 1] = '\0';
+        Fail(r, StatusOfChildResult(result), at.text() + ": " + ctl->error, call, warmup);
+        return;
+      }
+      const uint32_t n = std::min(count, e.max_detections);
+      std::memcpy(dets.data(), shm_dets, n * sizeof(mb_detection_t));
+      std::string problem =
+          internal::CheckDetections(dets.data(), count, e.max_detections, f.width, f.height,
+                                    e.box_tolerance_px, classes.data(), classes.size());
+      if (!problem.empty()) {
+        Fail(r, RunStatus::kInvalidOutput, at.text() + ": " + problem, call, warmup);
+        return;
+      }
+      if (infer_ns < 0 || infer_ns > t1 - t0) {
+        r.timing_flagged = true;
+        Fail(r, RunStatus::kInvalidOutput,
+             at.text() + ": the runner's time " + std::to_string(infer_ns) +
+                 " ns exceeds the round trip " + std::to_string(t1 - t0) +
+                 " ns (shared memory tampered with?)",
+             call, warmup);
+        return;
+      }
+      if (call < warmup) {
+        ++r.warmup_done;
+      } else {
+        StoreFrame(r, f, t1 - t0, infer_ns, dets.data(), n, has_cycles, cycles);
+      }
     }
   }
   // Orderly shutdown: destroy() in the child, then exit.
@@ -570,7 +824,8 @@ RunRecord RunPlugin(const fs::path& plugin, const FrameSource& frames, const Run
   r.mode = settings.in_process ? "in-process" : "isolated";
   r.requested = settings;
   r.in_effect = settings;
-  const fs::path dir = submission_dir.empty() ? abs_plugin.parent_path() : fs::absolute(submission_dir, ec);
+  const fs::path dir =
+      submission_dir.empty() ? abs_plugin.parent_path() : fs::absolute(submission_dir, ec);
   if (frames.size() == 0) {
     Fail(r, RunStatus::kHarnessError, "no frames to run", -1, 0);
     return r;
@@ -583,8 +838,10 @@ RunRecord RunPlugin(const fs::path& plugin, const FrameSource& frames, const Run
   return r;
 }
 
-RunRecord RunSubmission(const Submission& submission, const FrameSource& frames, RunSettings settings) {
-  if (settings.config_json.empty() || settings.config_json == "{}") settings.config_json = submission.config_json;
+RunRecord RunSubmission(const Submission& submission, const FrameSource& frames,
+                        RunSettings settings) {
+  if (settings.config_json.empty() || settings.config_json == "{}")
+    settings.config_json = submission.config_json;
   return RunPlugin(submission.plugin, frames, settings, submission.dir);
 }
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "plugin_host.h"
 #include "sandbox.h"
@@ -39,7 +40,8 @@ inline void CpuRelax() {
 
 // Waits for a request after `last`; `answered_at` is when the last answer went
 // out (0 before the first) and `spin_ns` the adaptive spin budget it updates.
-uint32_t WaitForRequest(mbi::ShmControl* ctl, uint32_t last, int64_t answered_at, int64_t* spin_ns) {
+uint32_t WaitForRequest(mbi::ShmControl* ctl, uint32_t last, int64_t answered_at,
+                        int64_t* spin_ns) {
   const int64_t start = mbi::NowNs();
   const int64_t spin_until = start + *spin_ns;
   const int cpu = sched_getcpu();
@@ -73,7 +75,8 @@ uint32_t WaitForRequest(mbi::ShmControl* ctl, uint32_t last, int64_t answered_at
 
 void Answer(mbi::ShmControl* ctl, uint32_t seq) {
   ctl->response_seq.store(seq, std::memory_order_seq_cst);
-  if (ctl->parent_waiting.load(std::memory_order_seq_cst) != 0) mbi::FutexWakeAll(&ctl->response_seq);
+  if (ctl->parent_waiting.load(std::memory_order_seq_cst) != 0)
+    mbi::FutexWakeAll(&ctl->response_seq);
 }
 
 void SetResult(mbi::ShmControl* ctl, const mbi::HostOutcome& o) {
@@ -110,14 +113,16 @@ int main(int argc, char** argv) {
   const size_t pixels_capacity = header->pixels_capacity;
   munmap(header, sizeof(mbi::ShmControl));
   void* rw = mmap(nullptr, pixels_offset, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  void* ro = mmap(nullptr, pixels_capacity, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(pixels_offset));
+  void* ro =
+      mmap(nullptr, pixels_capacity, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(pixels_offset));
   close(fd);
   if (rw == MAP_FAILED || ro == MAP_FAILED) {
     std::perror("maskbench-runner: mmap");
     return 2;
   }
   auto* ctl = static_cast<mbi::ShmControl*>(rw);
-  auto* detections = reinterpret_cast<mb_detection_t*>(static_cast<char*>(rw) + ctl->detections_offset);
+  auto* detections =
+      reinterpret_cast<mb_detection_t*>(static_cast<char*>(rw) + ctl->detections_offset);
   const auto* pixels = static_cast<const uint8_t*>(ro);
 
   // Sleeps and timers in the child wake on time (default slack is 50 us).
@@ -135,6 +140,8 @@ int main(int argc, char** argv) {
   int64_t spin_ns = kMinSpinNs;
   bool created = false;
   char error[mbi::kErrorCapacity];
+  // The frames of a batch request (allocated before the sandbox, never resized).
+  std::vector<mb_frame_t> batch_frames(std::max<uint32_t>(1, ctl->batch_slots));
   for (;;) {
     const uint32_t seq = WaitForRequest(ctl, last, answered_at, &spin_ns);
     last = seq;
@@ -156,6 +163,8 @@ int main(int argc, char** argv) {
       }
       ctl->cycles_supported = host.has_cycles() ? 1 : 0;
       ctl->clock_hz = host.clock_hz();
+      ctl->batch_supported = host.has_batch() ? 1 : 0;
+      ctl->max_batch = host.max_batch();
       ctl->sandboxed = 0;
       if (o.result == mbi::kChildOk && ctl->sandbox != 0) {
         std::string why = mbi::InstallSandbox();
@@ -181,14 +190,49 @@ int main(int argc, char** argv) {
       const mb_frame_t frame{pixels, width, height, stride, ctl->pixel_format, ctl->sequence};
       uint32_t count = 0;
       int64_t ns = 0;
-      mbi::HostOutcome o = host.Infer(frame, detections, ctl->detections_capacity, &count, &ns,
-                                      error, sizeof error);
+      mbi::HostOutcome o =
+          host.Infer(frame, detections, ctl->detections_capacity, &count, &ns, error, sizeof error);
       uint64_t cycles = 0;
       const bool has_cycles = o.result == mbi::kChildOk && host.LastCycles(&cycles);
       ctl->infer_ns = ns;
       ctl->count = count;
       ctl->cycles = cycles;
       ctl->has_cycles = has_cycles ? 1 : 0;
+      SetResult(ctl, o);
+      Answer(ctl, seq);
+      answered_at = mbi::NowNs();
+    } else if (command == mbi::kCmdInferBatch && created) {
+      // Read the request once; check every entry against the layout.
+      const uint32_t n = ctl->frame_count;
+      const uint32_t slots = ctl->batch_slots;
+      const uint64_t slot_bytes = ctl->slot_bytes;
+      const auto* table = reinterpret_cast<const mbi::FrameTableEntry*>(static_cast<char*>(rw) +
+                                                                        ctl->frame_table_offset);
+      auto* counts = reinterpret_cast<uint32_t*>(static_cast<char*>(rw) + ctl->counts_offset);
+      bool bad = n == 0 || n > slots || n > batch_frames.size();
+      for (uint32_t i = 0; i < n && !bad; ++i) {
+        const mbi::FrameTableEntry e = table[i];
+        bad = e.width == 0 || e.height == 0 || e.stride < 3ull * e.width ||
+              e.offset % mbi::kPageSize != 0 ||
+              e.offset + static_cast<uint64_t>(e.stride) * e.height > pixels_capacity ||
+              static_cast<uint64_t>(e.stride) * e.height > slot_bytes;
+        if (!bad)
+          batch_frames[i] = mb_frame_t{pixels + e.offset, e.width,        e.height,
+                                       e.stride,          e.pixel_format, e.sequence};
+      }
+      if (bad) {
+        SetResult(ctl, {mbi::kChildBadRequest, 0, "bad batch request (frame count or geometry)"});
+        Answer(ctl, seq);
+        continue;
+      }
+      int64_t ns = 0;
+      uint32_t failed = mbi::kNoIndex;
+      mbi::HostOutcome o =
+          host.InferBatch(batch_frames.data(), n, detections, ctl->detections_capacity, counts, &ns,
+                          error, sizeof error, &failed);
+      ctl->infer_ns = ns;
+      ctl->failed_index = failed;
+      ctl->has_cycles = 0;
       SetResult(ctl, o);
       Answer(ctl, seq);
       answered_at = mbi::NowNs();

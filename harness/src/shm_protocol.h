@@ -5,9 +5,14 @@
 // One memfd holds, page-aligned:
 //   [control page(s)] ShmControl: handshake words, the request, the response,
 //                     the init block (plugin path, config, submission dir).
-//   [detections]      max_detections mb_detection_t, written by the plugin.
-//   [pixels]          one frame slot, written by the parent, mapped read-only
-//                     in the child.
+//   [detections]      batch_slots x max_detections mb_detection_t, written by
+//                     the plugin (slot i at i * detections_capacity).
+//   [batch table]     batch_slots FrameTableEntry (parent -> child) and
+//                     batch_slots uint32_t counts (child -> parent).
+//   [pixels]          batch_slots frame slots of slot_bytes each, written by
+//                     the parent, mapped read-only in the child.
+// SingleStream uses slot 0 and the request fields; Offline (kCmdInferBatch)
+// fills frame_count entries of the batch table.
 // Handshake: the parent fills the request and increments `request_seq`; the
 // child answers, fills the response and sets `response_seq` to the same value.
 // Each side spins briefly, then sleeps on the futex of the word it waits for;
@@ -25,7 +30,7 @@
 namespace maskbench::harness::internal {
 
 inline constexpr uint32_t kShmMagic = 0x4d42524eu;  // "MBRN"
-inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
 inline constexpr size_t kPageSize = 4096;
 inline constexpr size_t kErrorCapacity = 2048;
 inline constexpr size_t kPathCapacity = 4096;
@@ -34,18 +39,24 @@ inline constexpr size_t kTextCapacity = 256;
 // The fd number the memfd has in the child.
 inline constexpr int kChildShmFd = 3;
 
-enum Command : uint32_t { kCmdNone = 0, kCmdInit = 1, kCmdInfer = 2, kCmdQuit = 3 };
+enum Command : uint32_t {
+  kCmdNone = 0,
+  kCmdInit = 1,
+  kCmdInfer = 2,
+  kCmdQuit = 3,
+  kCmdInferBatch = 4
+};
 
 // What the child says about the last command.
 enum ChildResult : uint32_t {
   kChildOk = 0,
-  kChildLoadFailed = 1,    // dlopen or dlsym failed
-  kChildAbiMismatch = 2,   // entry version major differs
-  kChildInitFailed = 3,    // create() returned NULL / threw
-  kChildInferError = 4,    // infer() returned non-zero (plugin_rc holds it)
-  kChildException = 5,     // a C++ exception escaped the plugin
-  kChildOutOfMemory = 6,   // std::bad_alloc escaped, or MB_ERR_OUT_OF_MEMORY
-  kChildBadRequest = 7,    // the request made no sense (harness bug)
+  kChildLoadFailed = 1,   // dlopen or dlsym failed
+  kChildAbiMismatch = 2,  // entry version major differs
+  kChildInitFailed = 3,   // create() returned NULL / threw
+  kChildInferError = 4,   // infer() returned non-zero (plugin_rc holds it)
+  kChildException = 5,    // a C++ exception escaped the plugin
+  kChildOutOfMemory = 6,  // std::bad_alloc escaped, or MB_ERR_OUT_OF_MEMORY
+  kChildBadRequest = 7,   // the request made no sense (harness bug)
 };
 
 struct alignas(64) ShmControl {
@@ -56,11 +67,16 @@ struct alignas(64) ShmControl {
   uint32_t detections_capacity;
   uint32_t pad0;
   uint64_t pixels_offset;
-  uint64_t pixels_capacity;
+  uint64_t pixels_capacity;  // all slots
+  uint32_t batch_slots;      // frames the memory holds (1 for SingleStream)
+  uint32_t pad1;
+  uint64_t slot_bytes;          // bytes per pixel slot (page multiple)
+  uint64_t frame_table_offset;  // FrameTableEntry[batch_slots]
+  uint64_t counts_offset;       // uint32_t[batch_slots]
 
   alignas(64) std::atomic<uint32_t> request_seq;
   std::atomic<uint32_t> child_waiting;
-  std::atomic<int32_t> child_cpu;   // the CPU the runner last waited on
+  std::atomic<int32_t> child_cpu;  // the CPU the runner last waited on
   alignas(64) std::atomic<uint32_t> response_seq;
   std::atomic<uint32_t> parent_waiting;
   std::atomic<int32_t> parent_cpu;  // the CPU the parent last waited on
@@ -69,30 +85,44 @@ struct alignas(64) ShmControl {
   alignas(64) uint32_t command;
   uint32_t width, height, stride, pixel_format;
   uint64_t sequence;
+  uint32_t frame_count;  // kCmdInferBatch: entries of the batch table
 
   // Response (child -> parent).
-  alignas(64) uint32_t result;    // ChildResult
-  int32_t plugin_rc;              // the plugin's return code
-  uint32_t count;                 // detections reported by infer
-  uint32_t has_cycles;            // 1 when `cycles` is valid for this frame
-  int64_t infer_ns;               // the timed call, runner clock
+  alignas(64) uint32_t result;  // ChildResult
+  int32_t plugin_rc;            // the plugin's return code
+  uint32_t count;               // detections reported by infer
+  uint32_t has_cycles;          // 1 when `cycles` is valid for this frame
+  int64_t infer_ns;             // the timed call, runner clock
   uint64_t cycles;
+  uint32_t failed_index;  // kCmdInferBatch: the batch entry that failed, or kNoIndex
   char error[kErrorCapacity];
 
   // Init results (child -> parent).
   uint32_t abi_major, abi_minor, abi_revision;
   uint32_t cycles_supported;
   uint64_t clock_hz;
-  uint32_t sandboxed;             // 1 when the seccomp filter is installed
+  uint32_t sandboxed;        // 1 when the seccomp filter is installed
+  uint32_t batch_supported;  // 1 when the plugin has maskbench.batch/1
+  uint32_t max_batch;        // its max_batch(), 0 without it
   char name[kTextCapacity], team[kTextCapacity], version[kTextCapacity];
 
   // Init block (parent -> child).
-  uint64_t memory_limit_bytes;    // 0 = none
-  uint32_t sandbox;               // install seccomp after create
+  uint64_t memory_limit_bytes;  // 0 = none
+  uint32_t sandbox;             // install seccomp after create
   char plugin_path[kPathCapacity];
   char submission_dir[kPathCapacity];
   uint32_t config_bytes;
   char config[kConfigCapacity];
+};
+
+inline constexpr uint32_t kNoIndex = 0xffffffffu;
+
+// One frame of a batch request: geometry and where its pixels are (byte offset
+// from the start of the pixel region).
+struct FrameTableEntry {
+  uint32_t width, height, stride, pixel_format;
+  uint64_t offset;
+  uint64_t sequence;
 };
 
 static_assert(std::atomic<uint32_t>::is_always_lock_free);
@@ -103,7 +133,8 @@ inline size_t RoundUpToPage(size_t n) { return (n + kPageSize - 1) / kPageSize *
 void CopyText(char* dst, size_t capacity, const char* src);
 
 // futex(2) on a shared (not private) word.
-// Sleeps while *word == expected, at most timeout_ns (< 0: no limit). Returns on wake, change or timeout.
+// Sleeps while *word == expected, at most timeout_ns (< 0: no limit). Returns on wake, change or
+// timeout.
 void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t timeout_ns);
 void FutexWakeAll(std::atomic<uint32_t>* word);
 

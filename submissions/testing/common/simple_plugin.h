@@ -1,6 +1,6 @@
 /* A C skeleton shared by the misbehaving test plugins: each plugin defines
- * mb_test_infer() (and optionally mb_test_create_hook()) and includes this file
- * once. The instance keeps the config JSON and a call counter. */
+ * mb_test_infer() (and, with MB_TEST_HAS_EXTENSION defined, mb_test_extension())
+ * and includes this file once. The instance keeps the config JSON and a call counter. */
 #ifndef MASKBENCH_SIMPLE_PLUGIN_H_
 #define MASKBENCH_SIMPLE_PLUGIN_H_
 
@@ -34,11 +34,19 @@ static void mb_test_destroy(mb_accelerator_t* a) {
   free(s);
 }
 
+#ifdef MB_TEST_HAS_EXTENSION
+/* The plugin defines its instance extensions. */
+static const void* mb_test_extension(const mb_accelerator_t* a, const char* id);
+static const void* mb_test_instance_extension(const mb_accelerator_t* a, const char* id) {
+  return mb_test_extension(a, id);
+}
+#else
 static const void* mb_test_instance_extension(const mb_accelerator_t* a, const char* id) {
   (void)a;
   (void)id;
   return NULL;
 }
+#endif
 
 static mb_accelerator_t* mb_test_create(const char* config_json, const char* submission_dir, char* error,
                                         size_t error_capacity) {

@@ -167,16 +167,21 @@ typedef struct mb_ext_cycles {
 } mb_ext_cycles_t;
 
 /* ---- Extension: batch (offline) inference ----------------------------------
- * Found through the instance's get_extension(MB_EXT_BATCH). Declared for the
- * Offline scenario; the SingleStream runner (the headline) does not call it. */
+ * Found through the instance's get_extension(MB_EXT_BATCH). The runner calls it
+ * in the Offline scenario only (`maskbench run --scenario offline`), with at most
+ * max_batch frames per call, timing the whole call; the SingleStream headline
+ * never uses it. Without it, Offline runs infer() frame after frame. The same
+ * output checks as infer() apply to every frame of a batch. */
 #define MB_EXT_BATCH "maskbench.batch/1"
 typedef struct mb_ext_batch {
   /* [runner-thread, after create] The largest `frame_count` infer_batch accepts (>= 1). */
   uint32_t (*max_batch)(const mb_accelerator_t* accelerator);
-  /* [runner-thread, after create] Like infer() for `frame_count` frames at once:
-   * frame i writes at most `capacity_per_frame` detections at
-   * detections + i * capacity_per_frame and its count into counts[i]. All arrays
-   * are harness-owned and valid during this call only. */
+  /* [runner-thread, after create] Like infer() for `frame_count` (1..max_batch)
+   * frames at once: frame i writes at most `capacity_per_frame` detections at
+   * detections + i * capacity_per_frame and its full count into counts[i]. All
+   * arrays (frames, their pixels, detections, counts) are harness-owned and
+   * valid during this call only. The plugin may use its own threads inside the
+   * call. Returns MB_OK or an MB_ERR_* code (error text as for infer). */
   int32_t (*infer_batch)(mb_accelerator_t* accelerator, const mb_frame_t* frames,
                          uint32_t frame_count, mb_detection_t* detections,
                          uint32_t capacity_per_frame, uint32_t* counts, char* error,

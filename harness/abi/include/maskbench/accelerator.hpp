@@ -10,6 +10,11 @@
 //     // Optional: cycle reporting (both or neither).
 //     uint64_t Cycles() const;      // cycles of the last frame
 //     uint64_t ClockHz() const;     // modeled clock
+//     // Optional: Offline batches (both or neither). InferBatch returns one
+//     // detection list per frame, in order (a std::vector of vectors or spans).
+//     uint32_t MaxBatch() const;
+//     std::vector<std::vector<mb_detection_t>> InferBatch(std::span<const maskbench::abi::Frame>
+//     frames);
 //     // Optional: self-description.
 //     static constexpr const char* kName = "my-npu", *kTeam = "team", *kVersion = "1.0";
 //   };
@@ -30,10 +35,12 @@
 #include <filesystem>
 #include <iterator>
 #include <new>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "maskbench/accelerator.h"
 
@@ -44,9 +51,9 @@ struct Frame {
   const uint8_t* pixels = nullptr;
   int width = 0;
   int height = 0;
-  size_t stride = 0;                           // bytes per row
+  size_t stride = 0;                             // bytes per row
   uint32_t pixel_format = MB_PIXEL_FORMAT_BGR8;  // MB_PIXEL_FORMAT_*
-  uint64_t sequence = 0;                       // infer calls so far on this instance
+  uint64_t sequence = 0;                         // infer calls so far on this instance
   // Pointer to the first byte of row `y`.
   const uint8_t* Row(int y) const { return pixels + static_cast<size_t>(y) * stride; }
 };
@@ -98,6 +105,12 @@ concept HasCycles = requires(const T& t) {
 };
 
 template <typename T>
+concept HasBatch = requires(T& t, const T& c, std::span<const Frame> frames) {
+  { c.MaxBatch() } -> std::convertible_to<uint32_t>;
+  { std::size(t.InferBatch(frames)) } -> std::convertible_to<size_t>;
+};
+
+template <typename T>
 concept HasDescription = requires {
   { T::kName } -> std::convertible_to<const char*>;
   { T::kTeam } -> std::convertible_to<const char*>;
@@ -116,23 +129,62 @@ T& ObjectOf(const mb_accelerator_t* a) {
   return *static_cast<Instance<T>*>(a->self)->object;
 }
 
+inline Frame ToFrame(const mb_frame_t& f) {
+  Frame frame;
+  frame.pixels = f.pixels;
+  frame.width = static_cast<int>(f.width);
+  frame.height = static_cast<int>(f.height);
+  frame.stride = f.stride;
+  frame.pixel_format = f.pixel_format;
+  frame.sequence = f.sequence;
+  return frame;
+}
+
+// Copies at most `capacity` detections of `result` to `out`; returns the full count.
+template <typename R>
+uint32_t CopyDetections(const R& result, mb_detection_t* out, uint32_t capacity) {
+  const size_t n = std::size(result);
+  const auto* first = std::data(result);
+  const size_t written = n < capacity ? n : capacity;
+  for (size_t i = 0; i < written; ++i) out[i] = first[i];
+  return static_cast<uint32_t>(n > UINT32_MAX ? UINT32_MAX : n);
+}
+
 template <typename T>
 int32_t Infer(mb_accelerator_t* a, const mb_frame_t* f, mb_detection_t* out, uint32_t capacity,
               uint32_t* count, char* error, size_t error_capacity) {
   return Guard(error, error_capacity, [&]() -> int32_t {
-    Frame frame;
-    frame.pixels = f->pixels;
-    frame.width = static_cast<int>(f->width);
-    frame.height = static_cast<int>(f->height);
-    frame.stride = f->stride;
-    frame.pixel_format = f->pixel_format;
-    frame.sequence = f->sequence;
-    auto&& result = ObjectOf<T>(a).Infer(frame);
-    const size_t n = std::size(result);
-    const auto* first = std::data(result);
-    const size_t written = n < capacity ? n : capacity;
-    for (size_t i = 0; i < written; ++i) out[i] = first[i];
-    *count = static_cast<uint32_t>(n > UINT32_MAX ? UINT32_MAX : n);
+    *count = CopyDetections(ObjectOf<T>(a).Infer(ToFrame(*f)), out, capacity);
+    return MB_OK;
+  });
+}
+
+template <typename T>
+uint32_t MaxBatch(const mb_accelerator_t* a) {
+  try {
+    return static_cast<uint32_t>(ObjectOf<T>(a).MaxBatch());
+  } catch (...) {
+    return 0;
+  }
+}
+
+template <typename T>
+int32_t InferBatch(mb_accelerator_t* a, const mb_frame_t* frames, uint32_t frame_count,
+                   mb_detection_t* out, uint32_t capacity_per_frame, uint32_t* counts, char* error,
+                   size_t error_capacity) {
+  return Guard(error, error_capacity, [&]() -> int32_t {
+    std::vector<Frame> views(frame_count);
+    for (uint32_t i = 0; i < frame_count; ++i) views[i] = ToFrame(frames[i]);
+    auto&& results = ObjectOf<T>(a).InferBatch(std::span<const Frame>(views));
+    if (std::size(results) != frame_count)
+      throw Error(MB_ERR_INTERNAL, "InferBatch returned " + std::to_string(std::size(results)) +
+                                       " detection lists for " + std::to_string(frame_count) +
+                                       " frames");
+    size_t i = 0;
+    for (const auto& list : results) {
+      counts[i] = CopyDetections(list, out + i * capacity_per_frame, capacity_per_frame);
+      ++i;
+    }
     return MB_OK;
   });
 }
@@ -171,6 +223,10 @@ const void* InstanceExtension(const mb_accelerator_t*, const char* id) {
     static const mb_ext_cycles_t kCycles = {&LastFrameCycles<T>, &ClockHz<T>};
     if (std::strcmp(id, MB_EXT_CYCLES) == 0) return &kCycles;
   }
+  if constexpr (HasBatch<T>) {
+    static const mb_ext_batch_t kBatch = {&MaxBatch<T>, &InferBatch<T>};
+    if (std::strcmp(id, MB_EXT_BATCH) == 0) return &kBatch;
+  }
   (void)id;
   return nullptr;
 }
@@ -182,9 +238,8 @@ mb_accelerator_t* Create(const char* config_json, const char* submission_dir, ch
   Guard(error, error_capacity, [&]() -> int32_t {
     auto* instance = new Instance<T>{};
     try {
-      instance->object =
-          new T(std::string(config_json ? config_json : "{}"),
-                std::filesystem::path(submission_dir ? submission_dir : "."));
+      instance->object = new T(std::string(config_json ? config_json : "{}"),
+                               std::filesystem::path(submission_dir ? submission_dir : "."));
     } catch (...) {
       delete instance;
       throw;
@@ -220,6 +275,6 @@ constexpr mb_accelerator_entry_t MakeEntry() {
 
 // Defines the exported `mb_accelerator_entry` for class `ClassName`. Use once,
 // at namespace scope, in one .cc file of the plugin.
-#define MASKBENCH_EXPORT_ACCELERATOR(ClassName)                      \
+#define MASKBENCH_EXPORT_ACCELERATOR(ClassName)                            \
   extern "C" MB_EXPORT const mb_accelerator_entry_t mb_accelerator_entry = \
       ::maskbench::abi::internal::MakeEntry<ClassName>();

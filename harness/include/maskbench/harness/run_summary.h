@@ -7,11 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "maskbench/core/status.h"
 #include "maskbench/datasets/manifest.h"
@@ -32,17 +31,24 @@ struct RunSummary {
   int64_t frames = 0;
   int64_t failing_frame = -1;
   std::string signal_name;
-  std::optional<scoring::LatencyStats> latency;        // measured, ns; empty with no frames
-  double headline_percentile = 90;                     // from the rules
-  std::optional<double> headline_latency_ms;           // measured at the headline percentile
-  std::optional<double> modeled_latency_ms;            // cycles / clock at the headline percentile
-  std::optional<scoring::LatencyStats> modeled;        // modeled, ns
+  std::optional<scoring::LatencyStats> latency;  // measured, ns; empty with no frames
+  double headline_percentile = 90;               // from the rules
+  std::optional<double> headline_latency_ms;     // measured at the headline percentile
+  std::optional<double> modeled_latency_ms;      // cycles / clock at the headline percentile
+  std::optional<scoring::LatencyStats> modeled;  // modeled, ns
   std::optional<double> overhead_p50_us, overhead_p99_us;
   // Accuracy over the frames run; empty when the run is not ok or there is no ground truth.
   std::optional<double> map50, ap, violation_recall, violation_precision;
-  std::optional<double> speedup;      // baseline / submission, same latency kind
-  std::optional<bool> gate_passed;    // empty without a reference value or with the gate off
+  std::optional<double> speedup;          // baseline / submission, same latency kind
+  std::optional<bool> gate_passed;        // empty without a reference value or with the gate off
   std::string latency_kind = "measured";  // the kind speedup uses (rules)
+  // Offline (design.md §4): throughput is the headline; latency stats are the
+  // amortised per-frame times, and there is no headline latency or speedup.
+  Scenario scenario = Scenario::kSingleStream;
+  std::optional<double> offline_frames_per_s;  // frames / summed batch time
+  int64_t offline_batches = 0;
+  uint32_t batch_size = 0;       // in effect
+  bool batch_extension = false;  // the plugin has maskbench.batch/1
 };
 
 // RunSettings from contest rules: limits, warm-up; class ids from the manifest.
@@ -52,7 +58,8 @@ RunSettings SettingsFromRules(const scoring::Rules& rules, const datasets::Manif
 std::vector<scoring::Detection> RunDetections(const RunRecord& record);
 
 // Ground truth of `split` ("" = all frames) restricted to `frame_ids`.
-Result<scoring::GroundTruth> GroundTruthForFrames(const datasets::Dataset& ds, const std::string& split,
+Result<scoring::GroundTruth> GroundTruthForFrames(const datasets::Dataset& ds,
+                                                  const std::string& split,
                                                   const std::vector<int64_t>& frame_ids);
 
 // Summarises `record`. `gt` may be null (no accuracy). `baseline_latency_ms`
