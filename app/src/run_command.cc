@@ -20,6 +20,7 @@
 #include "maskbench/harness/runner.h"
 #include "maskbench/harness/submission.h"
 #include "maskbench/reference/baseline_calibration.h"
+#include "maskbench/reference/calibrate.h"
 #include "maskbench/scoring/detections.h"
 #include "maskbench/scoring/rules.h"
 #include "maskbench/web_export/report.h"
@@ -120,36 +121,14 @@ std::optional<double> BaselineLatencyMs(const scoring::Rules& rules, const h::Fr
                    "maskbench: run: calibrating reference-baseline on this machine (%d frames, "
                    "once; stored in %s)\n",
                    n, path.c_str());
-    h::RunSettings settings;
-    settings.warmup_frames = 1;
-    settings.max_frames = n;
-    settings.frame_timeout_s = 600;
-    h::RunRecord rec = h::RunSubmission(*base, frames, settings);
-    if (!rec.ok()) {
-      std::fprintf(stderr, "maskbench: run: baseline calibration failed: %s: %s\n",
-                   h::RunStatusName(rec.status), rec.message.c_str());
+    Result<reference::BaselineCalibration> c = reference::CalibrateBaseline(*base, frames, ds, split, n, 1);
+    if (!c.ok()) {
+      std::fprintf(stderr, "maskbench: run: %s\n", c.status().message().c_str());
       return std::nullopt;
     }
-    reference::BaselineCalibration c;
-    c.machine_fingerprint = fingerprint;
-    c.submission = base->name;
-    Result<std::string> sha = Sha256File(base->dir / "refnet-int8.json");
-    c.model_sha256 = sha.ok() ? *sha : std::string(64, '0');
-    c.dataset_manifest_sha256 = ds.manifest_sha256;
-    c.split = split;
-    c.frame_ids = rec.frame_ids;
-    c.warmup_frames = 1;
-    c.latency_ns = rec.latency_ns;
-    uint64_t cycles = 0;
-    for (uint64_t v : rec.cycles) cycles += v;
-    c.modeled_cycles_per_frame = rec.cycles.empty() ? 0 : cycles / rec.cycles.size();
-    c.clock_hz = rec.clock_hz;
-    c.created_utc = web_export::NowUtcIso8601();
-    if (Status st = reference::SaveBaselineCalibration(path, c); !st.ok()) {
+    if (Status st = reference::SaveBaselineCalibration(path, *c); !st.ok())
       std::fprintf(stderr, "maskbench: run: %s\n", st.message().c_str());
-    }
-    reference::Summarize(&c);
-    cal = c;
+    cal = std::move(c);
   }
   if (rules.latency_kind == scoring::LatencyKind::kModeled) {
     if (cal->clock_hz == 0 || cal->modeled_cycles_per_frame == 0) return std::nullopt;
