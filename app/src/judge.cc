@@ -8,10 +8,9 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-
-#include <nlohmann/json.hpp>
 
 #include "maskbench/core/files.h"
 #include "maskbench/core/version.h"
@@ -52,8 +51,8 @@ class SubsetSource : public h::FrameSource {
 Result<std::string> ArtifactSha256(const fs::path& dir) {
   std::vector<fs::path> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file()) files.push_back(fs::relative(it->path(), dir));
   }
   if (ec) return Status::IOError(dir.string(), "cannot list: " + ec.message());
@@ -117,7 +116,8 @@ we::AuditResult ConsistencyAudit(const h::Submission& sub, const h::FrameSource&
   settings.max_frames = 0;
   h::RunRecord again = h::RunSubmission(sub, subset, settings);
   if (!again.ok()) {
-    a.detail = std::string("re-run ended with ") + h::RunStatusName(again.status) + ": " + again.message;
+    a.detail =
+        std::string("re-run ended with ") + h::RunStatusName(again.status) + ": " + again.message;
     return a;
   }
   int differing = 0;
@@ -152,7 +152,8 @@ we::AuditResult CachingAudit(const h::Submission& sub, const h::FrameSource& fra
   h::RunRecord r_fresh = h::RunSubmission(sub, fresh, settings);
   if (!r_same.ok() || !r_fresh.ok()) {
     const h::RunRecord& bad = r_same.ok() ? r_fresh : r_same;
-    a.detail = std::string("audit run ended with ") + h::RunStatusName(bad.status) + ": " + bad.message;
+    a.detail =
+        std::string("audit run ended with ") + h::RunStatusName(bad.status) + ": " + bad.message;
     return a;
   }
   const int64_t m_same = Median(r_same.latency_ns), m_fresh = Median(r_fresh.latency_ns);
@@ -168,7 +169,8 @@ void Log(const JudgeOptions& o, const std::string& line) {
   if (!o.quiet) std::fprintf(stderr, "maskbench judge: %s\n", line.c_str());
 }
 
-std::optional<double> Metric(const std::map<std::string, std::optional<double>>& m, const char* key) {
+std::optional<double> Metric(const std::map<std::string, std::optional<double>>& m,
+                             const char* key) {
   auto it = m.find(key);
   if (it == m.end()) return std::nullopt;
   return it->second;
@@ -194,7 +196,8 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
   const auto& splits = ds->manifest.splits;
   if (std::find(splits.begin(), splits.end(), split) == splits.end()) {
     if (!o.split.empty())
-      return Status::InvalidArgument(o.dataset.string(), "no split \"" + split + "\" in the manifest");
+      return Status::InvalidArgument(o.dataset.string(),
+                                     "no split \"" + split + "\" in the manifest");
     Log(o, "the data set has no split \"" + split + "\" (the rules' split): judging all frames");
     split.clear();
   }
@@ -297,39 +300,46 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
           baseline_latency_ms = Metric(r.metrics, we::metric::kHeadlineLatencyMs);
           baseline_modeled_ms = Metric(r.metrics, we::metric::kModeledLatencyMs);
         }
-        if (is_reference && r.status == "ok") reference_map50 = Metric(r.metrics, we::metric::kMap50);
+        if (is_reference && r.status == "ok")
+          reference_map50 = Metric(r.metrics, we::metric::kMap50);
       }
       line.reused = true;
-      Log(o, line.folder + ": already judged (run " + std::to_string(line.run_id) + ", " + line.status + ")");
+      Log(o, line.folder + ": already judged (run " + std::to_string(line.run_id) + ", " +
+                 line.status + ")");
       report.push_back(line);
       continue;
     }
 
-    Log(o, line.folder + ": running" + (ticket->attempts > 1 ? " (attempt " + std::to_string(ticket->attempts) + ")" : ""));
+    Log(o, line.folder + ": running" +
+               (ticket->attempts > 1 ? " (attempt " + std::to_string(ticket->attempts) + ")" : ""));
     h::RunSettings settings = base_settings;
     settings.max_frames = o.max_frames;
     h::RunRecord record = h::RunSubmission(*sub, frames, settings);
 
     Result<scoring::GroundTruth> gt = h::GroundTruthForFrames(*ds, split, record.frame_ids);
     if (!gt.ok()) return gt.status();
-    std::optional<double> baseline_for_kind =
-        rules.latency_kind == scoring::LatencyKind::kModeled ? baseline_modeled_ms : baseline_latency_ms;
+    std::optional<double> baseline_for_kind = rules.latency_kind == scoring::LatencyKind::kModeled
+                                                  ? baseline_modeled_ms
+                                                  : baseline_latency_ms;
     if (is_baseline) baseline_for_kind.reset();  // its own numbers, set below
-    Result<h::RunSummary> summary = h::SummarizeRun(record, &*gt, rules, baseline_for_kind, reference_map50);
+    Result<h::RunSummary> summary = h::SummarizeRun(record, &*gt, rules, baseline_for_kind,
+                                                    reference_map50, baseline_modeled_ms);
     if (!summary.ok()) return summary.status();
     if (is_baseline && record.ok()) {
       baseline_latency_ms = summary->headline_latency_ms;
       baseline_modeled_ms = summary->modeled_latency_ms;
       summary = h::SummarizeRun(record, &*gt, rules,
-                                rules.latency_kind == scoring::LatencyKind::kModeled ? baseline_modeled_ms
-                                                                                     : baseline_latency_ms,
-                                reference_map50);
+                                rules.latency_kind == scoring::LatencyKind::kModeled
+                                    ? baseline_modeled_ms
+                                    : baseline_latency_ms,
+                                reference_map50, baseline_modeled_ms);
       if (!summary.ok()) return summary.status();
     }
     if (is_reference && record.ok()) {
       reference_map50 = summary->map50;
       if (rules.gate.enabled && reference_map50)
-        summary->gate_passed = scoring::GatePassed(*summary->map50, *reference_map50, rules.gate.min_ratio);
+        summary->gate_passed =
+            scoring::GatePassed(*summary->map50, *reference_map50, rules.gate.min_ratio);
     }
 
     we::RunOutcome out;

@@ -98,46 +98,60 @@ void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const h::RunSum
                                    : s.scenario == h::Scenario::kOffline
                                        ? "n/a (speedup compares SingleStream latencies)"
                                        : "n/a (no reference baseline in this build to calibrate)");
+  if (s.modeled_speedup)
+    std::printf(
+        "modeled      speedup %s (the baseline's modeled latency / this one; cycles / clock)\n",
+        Num(s.modeled_speedup, "%.1fx").c_str());
   std::printf("gate         %s\n", s.gate_passed ? (*s.gate_passed ? "passed" : "FAILED")
                                                  : "n/a (no gate reference in this build)");
 }
 
-// The baseline's latency (kind of the rules) on this machine, from the stored
-// calibration; calibrates once (first 8 frames of `frames`, 1 warm-up) when the
-// build holds the reference baseline and no calibration of this machine exists.
-std::optional<double> BaselineLatencyMs(const scoring::Rules& rules, const h::FrameSource& frames,
-                                        const datasets::Dataset& ds, const std::string& split,
-                                        bool quiet) {
+// The baseline's latencies on this machine: measured (the rules' headline
+// percentile) and modeled (cycles / clock).
+struct BaselineLatencies {
+  std::optional<double> measured_ms, modeled_ms;
+  // The one the rules rank by.
+  std::optional<double> ForRules(const scoring::Rules& rules) const {
+    return rules.latency_kind == scoring::LatencyKind::kModeled ? modeled_ms : measured_ms;
+  }
+};
+
+// The baseline's latencies from the stored calibration; calibrates once (first
+// 8 frames of `frames`, 1 warm-up) when the build holds the reference baseline
+// and no calibration of this machine exists.
+BaselineLatencies BaselineLatencyMs(const scoring::Rules& rules, const h::FrameSource& frames,
+                                    const datasets::Dataset& ds, const std::string& split,
+                                    bool quiet) {
   const fs::path path = reference::DefaultBaselineCalibrationPath(ExeDir());
   const std::string fingerprint = reference::MachineFingerprint();
   Result<reference::BaselineCalibration> cal =
       reference::LoadBaselineCalibrationFor(path, fingerprint);
   if (!cal.ok()) {
     Result<h::Submission> base = h::LoadSubmission(ExeDir() / "submissions" / "reference-baseline");
-    if (!base.ok() || frames.size() < 2) return std::nullopt;
+    if (!base.ok() || frames.size() < 2) return {};
     const int n = static_cast<int>(std::min<size_t>(8, frames.size() - 1));
     if (!quiet)
       std::fprintf(stderr,
                    "maskbench: run: calibrating reference-baseline on this machine (%d frames, "
                    "once; stored in %s)\n",
                    n, path.c_str());
-    Result<reference::BaselineCalibration> c = reference::CalibrateBaseline(*base, frames, ds, split, n, 1);
+    Result<reference::BaselineCalibration> c =
+        reference::CalibrateBaseline(*base, frames, ds, split, n, 1);
     if (!c.ok()) {
       std::fprintf(stderr, "maskbench: run: %s\n", c.status().message().c_str());
-      return std::nullopt;
+      return {};
     }
     if (Status st = reference::SaveBaselineCalibration(path, *c); !st.ok())
       std::fprintf(stderr, "maskbench: run: %s\n", st.message().c_str());
     cal = std::move(c);
   }
-  if (rules.latency_kind == scoring::LatencyKind::kModeled) {
-    if (cal->clock_hz == 0 || cal->modeled_cycles_per_frame == 0) return std::nullopt;
-    return static_cast<double>(cal->modeled_cycles_per_frame) * 1e3 /
-           static_cast<double>(cal->clock_hz);
-  }
-  Result<int64_t> p = scoring::Percentile(cal->latency_ns, rules.headline_percentile);
-  if (!p.ok()) return std::nullopt;
-  return *p / 1e6;
+  BaselineLatencies out;
+  if (cal->clock_hz != 0 && cal->modeled_cycles_per_frame != 0)
+    out.modeled_ms = static_cast<double>(cal->modeled_cycles_per_frame) * 1e3 /
+                     static_cast<double>(cal->clock_hz);
+  if (Result<int64_t> p = scoring::Percentile(cal->latency_ns, rules.headline_percentile); p.ok())
+    out.measured_ms = *p / 1e6;
+  return out;
 }
 
 // The gate reference's mAP@0.5 on the same frames: cached beside the data set,
@@ -232,15 +246,16 @@ int RunCommand(const RunFlags& f) {
   // Speedup against the reference baseline calibrated on this machine (the
   // baseline itself: its own latency), the gate against the reference's mAP@0.5.
   const bool quiet = f.json || !isatty(STDERR_FILENO);
-  std::optional<double> baseline_ms, reference_map50;
+  std::optional<double> reference_map50;
+  BaselineLatencies baseline;
   if (record.ok()) {
     if (sub->name != "reference-baseline" && settings.scenario == h::Scenario::kSingleStream)
-      baseline_ms = BaselineLatencyMs(rules, frames, *ds, split, quiet);
+      baseline = BaselineLatencyMs(rules, frames, *ds, split, quiet);
     if (sub->name != rules.gate.reference && rules.gate.enabled)
       reference_map50 = ReferenceMap50(rules, frames, *ds, split, record.frame_ids, quiet);
   }
-  Result<h::RunSummary> summary =
-      h::SummarizeRun(record, &*gt, rules, baseline_ms, reference_map50);
+  Result<h::RunSummary> summary = h::SummarizeRun(record, &*gt, rules, baseline.ForRules(rules),
+                                                  reference_map50, baseline.modeled_ms);
   if (!summary.ok()) return Fail(summary.status());
   if (record.ok() && sub->name == "reference-baseline" &&
       settings.scenario == h::Scenario::kSingleStream) {
@@ -249,7 +264,7 @@ int RunCommand(const RunFlags& f) {
                               rules.latency_kind == scoring::LatencyKind::kModeled
                                   ? summary->modeled_latency_ms
                                   : summary->headline_latency_ms,
-                              reference_map50);
+                              reference_map50, summary->modeled_latency_ms);
     if (!summary.ok()) return Fail(summary.status());
   }
   if (record.ok() && sub->name == rules.gate.reference && rules.gate.enabled && summary->map50) {

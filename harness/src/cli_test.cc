@@ -118,6 +118,12 @@ TEST_F(CliTest, RunJsonAndOutFiles) {
   // baseline on this machine (once) and scores the gate's reference on the same frames.
   ASSERT_TRUE(j["speedup"].is_number()) << o.out;
   EXPECT_GT(j["speedup"].get<double>(), 0);
+  // echo reports cycles: its modeled speedup is the baseline's modeled latency
+  // (306,182,251 cycles at 200 MHz) over its own.
+  ASSERT_TRUE(j["modeled_speedup"].is_number()) << o.out;
+  EXPECT_NEAR(j["modeled_speedup"].get<double>(),
+              306182251 / 200e6 * 1e3 / j["modeled_latency_ms"].get<double>(),
+              1e-6 * j["modeled_speedup"].get<double>());
   EXPECT_TRUE(j["gate_passed"].is_boolean()) << o.out;
   EXPECT_TRUE(fs::exists(BuildDir() / "calibration" / "reference-baseline.json"));
   EXPECT_TRUE(j["overhead_us"]["p50"].is_number());

@@ -69,7 +69,8 @@ int64_t NearestRank(std::vector<int64_t> v, double p) {
 Result<RunSummary> SummarizeRun(const RunRecord& record, const scoring::GroundTruth* gt,
                                 const scoring::Rules& rules,
                                 std::optional<double> baseline_latency_ms,
-                                std::optional<double> reference_map50) {
+                                std::optional<double> reference_map50,
+                                std::optional<double> baseline_modeled_ms) {
   RunSummary s;
   s.status = record.status;
   s.message = record.message;
@@ -131,6 +132,10 @@ Result<RunSummary> SummarizeRun(const RunRecord& record, const scoring::GroundTr
       if (sp.ok()) s.speedup = *sp;
     }
   }
+  if (record.ok() && baseline_modeled_ms && s.modeled_latency_ms && !offline) {
+    Result<double> sp = scoring::Speedup(*baseline_modeled_ms, *s.modeled_latency_ms);
+    if (sp.ok()) s.modeled_speedup = *sp;
+  }
   if (rules.gate.enabled && reference_map50 && s.map50) {
     s.gate_passed = scoring::GatePassed(*s.map50, *reference_map50, rules.gate.min_ratio);
   }
@@ -166,6 +171,7 @@ nlohmann::ordered_json RunSummaryToJson(const RunSummary& s) {
       {"modeled_latency_ms", opt(s.modeled_latency_ms)},
       {"latency_kind", s.latency_kind},
       {"speedup", opt(s.speedup)},
+      {"modeled_speedup", opt(s.modeled_speedup)},
       {"overhead_us", overhead},
       {"accuracy", J{{"mAP50", opt(s.map50)},
                      {"AP", opt(s.ap)},

@@ -45,8 +45,8 @@ TEST(RunSummaryTest, PerfectDetectionsScoreOne) {
   EXPECT_DOUBLE_EQ(*s->map50, 1.0);
   EXPECT_DOUBLE_EQ(*s->violation_recall, 1.0);
   EXPECT_EQ(s->latency->p50_ns, 2'000'000);
-  EXPECT_DOUBLE_EQ(*s->headline_latency_ms, 4.0);   // p90 of {2, 4} ms, nearest rank
-  EXPECT_DOUBLE_EQ(*s->modeled_latency_ms, 3.0);    // 3e6 cycles at 1 GHz
+  EXPECT_DOUBLE_EQ(*s->headline_latency_ms, 4.0);  // p90 of {2, 4} ms, nearest rank
+  EXPECT_DOUBLE_EQ(*s->modeled_latency_ms, 3.0);   // 3e6 cycles at 1 GHz
   EXPECT_DOUBLE_EQ(*s->overhead_p50_us, 0.5);
   EXPECT_DOUBLE_EQ(*s->overhead_p99_us, 1.0);
   EXPECT_FALSE(s->speedup.has_value());
@@ -66,6 +66,26 @@ TEST(RunSummaryTest, SpeedupAndGateNeedTheirReferences) {
   EXPECT_EQ(j["speedup"], 10.0);
   EXPECT_EQ(j["latency_ms"]["p50"], 2.0);
   EXPECT_NEAR(j["accuracy"]["mAP50"].get<double>(), 1.0, 1e-12);
+}
+
+TEST(RunSummaryTest, ModeledSpeedupUnderMeasuredRules) {
+  // Default rules rank measured latency; a hardware model still gets its
+  // modeled speedup from the baseline's modeled latency.
+  const scoring::GroundTruth gt = TwoImages();
+  Result<RunSummary> s =
+      SummarizeRun(PerfectRecord(), &gt, scoring::DefaultRules(), 40.0, 0.9, 1530.0);
+  ASSERT_TRUE(s.ok());
+  EXPECT_DOUBLE_EQ(*s->speedup, 10.0);           // measured: 40 / 4
+  EXPECT_DOUBLE_EQ(*s->modeled_speedup, 510.0);  // modeled: 1530 / 3
+  EXPECT_EQ(RunSummaryToJson(*s)["modeled_speedup"], 510.0);
+  // No cycles, no modeled speedup.
+  RunRecord r = PerfectRecord();
+  r.clock_hz = 0;
+  r.cycles.clear();
+  s = SummarizeRun(r, &gt, scoring::DefaultRules(), 40.0, 0.9, 1530.0);
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->modeled_speedup.has_value());
+  EXPECT_TRUE(RunSummaryToJson(*s)["modeled_speedup"].is_null());
 }
 
 TEST(RunSummaryTest, FailedRunKeepsLatencyButNoAccuracy) {

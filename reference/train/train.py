@@ -98,14 +98,14 @@ def make_targets(boxes, labels, crop=INPUT_SIZE):
     return hm, reg, mask
 
 
-def focal_loss(logits, gt):
+def focal_loss(logits, gt, pos_weights=(1.0, 1.5, 3.0)):
     p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
     pos = gt.eq(1).float()
     neg = 1 - pos
     pos_loss = -(torch.log(p) * (1 - p) ** 2 * pos)
     neg_loss = -(torch.log(1 - p) * p ** 2 * (1 - gt) ** 4 * neg)
     # Rare classes count more (mask_weared_incorrect has ~81 train boxes).
-    w = torch.tensor([1.0, 1.5, 3.0]).view(1, 3, 1, 1)
+    w = torch.tensor(list(pos_weights)).view(1, 3, 1, 1)
     num_pos = pos.sum().clamp(min=1)
     return ((pos_loss * w).sum() + neg_loss.sum()) / num_pos
 
@@ -126,6 +126,10 @@ def main():
     ap.add_argument("--init", default=None, help="start from this checkpoint's weights (stage 2)")
     ap.add_argument("--warmup-epochs", type=float, default=1.0)
     ap.add_argument("--crop", type=int, default=INPUT_SIZE, help="training window (multiple of 32)")
+    ap.add_argument("--pos-weights", default="1,1.5,3",
+                    help="focal-loss weight of positive terms per class (with_mask,without_mask,incorrect)")
+    ap.add_argument("--oversample", default="0.5,2",
+                    help="extra sampling weight of a face-mask frame holding without_mask, incorrect")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -149,11 +153,14 @@ def main():
     say(f"args {vars(args)}")
     say(f"data: face-mask train {len(train)} val {len(val)}, synth {len(synth)}, synth-val {len(synth_val)} "
         f"(loaded in {time.time() - t0:.1f}s)")
+    pos_weights = tuple(float(v) for v in args.pos_weights.split(","))
+    over = tuple(float(v) for v in args.oversample.split(","))
+    assert len(pos_weights) == 3 and len(over) == 2, "--pos-weights takes 3 numbers, --oversample 2"
     # Oversample frames holding rare classes.
     pool, weights = [], []
     for f in train:
         pool.append(f)
-        weights.append(1.0 + 0.5 * float((f[3] == 1).any()) + 2.0 * float((f[3] == 2).any()))
+        weights.append(1.0 + over[0] * float((f[3] == 1).any()) + over[1] * float((f[3] == 2).any()))
     for f in synth:
         pool.append(f)
         weights.append(1.0)
@@ -195,7 +202,7 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             y = model(x)
-            l_hm = focal_loss(y[:, :NUM_CLASSES], hm)
+            l_hm = focal_loss(y[:, :NUM_CLASSES], hm, pos_weights)
             n = mask.sum().clamp(min=1)
             l_off = (torch.abs(y[:, 3:5] - reg[:, 0:2]) * mask).sum() / n
             l_size = (torch.abs(y[:, 5:7] - reg[:, 2:4]) * mask).sum() / n

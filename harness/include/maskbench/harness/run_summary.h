@@ -40,6 +40,7 @@ struct RunSummary {
   // Accuracy over the frames run; empty when the run is not ok or there is no ground truth.
   std::optional<double> map50, ap, violation_recall, violation_precision;
   std::optional<double> speedup;          // baseline / submission, same latency kind
+  std::optional<double> modeled_speedup;  // baseline modeled / submission modeled, when both report cycles
   std::optional<bool> gate_passed;        // empty without a reference value or with the gate off
   std::string latency_kind = "measured";  // the kind speedup uses (rules)
   // Offline (design.md §4): throughput is the headline; latency stats are the
@@ -63,11 +64,14 @@ Result<scoring::GroundTruth> GroundTruthForFrames(const datasets::Dataset& ds,
                                                   const std::vector<int64_t>& frame_ids);
 
 // Summarises `record`. `gt` may be null (no accuracy). `baseline_latency_ms`
-// (same kind as rules.latency_kind) gives the speedup; `reference_map50` the gate.
+// (same kind as rules.latency_kind) gives the speedup; `reference_map50` the gate;
+// `baseline_modeled_ms` (the baseline's modeled latency) the modeled speedup of a
+// submission that reports cycles, whatever kind the rules rank by.
 Result<RunSummary> SummarizeRun(const RunRecord& record, const scoring::GroundTruth* gt,
                                 const scoring::Rules& rules,
                                 std::optional<double> baseline_latency_ms = std::nullopt,
-                                std::optional<double> reference_map50 = std::nullopt);
+                                std::optional<double> reference_map50 = std::nullopt,
+                                std::optional<double> baseline_modeled_ms = std::nullopt);
 
 // The `run --json` document (cli.md) plus submission and context blocks.
 nlohmann::ordered_json RunSummaryToJson(const RunSummary& s);
