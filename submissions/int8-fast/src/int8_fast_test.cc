@@ -59,17 +59,22 @@ cv::Mat SyntheticFrame(uint64_t seed, int width = 640, int height = 480) {
   rng.fill(noise, cv::RNG::UNIFORM, 0, 40);
   img += noise;
   for (int i = 0; i < 12; ++i)
-    cv::line(img, {rng.uniform(0, width), rng.uniform(0, height)}, {rng.uniform(0, width), rng.uniform(0, height)},
-             cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), rng.uniform(1, 4));
+    cv::line(img, {rng.uniform(0, width), rng.uniform(0, height)},
+             {rng.uniform(0, width), rng.uniform(0, height)},
+             cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)),
+             rng.uniform(1, 4));
   const int faces = 3 + static_cast<int>(seed % 6);
   for (int i = 0; i < faces; ++i) {
     const int r = rng.uniform(8, 40);
     const cv::Point c(rng.uniform(r, width - r), rng.uniform(r, height - r));
-    cv::ellipse(img, c, {r, r * 5 / 4}, 0, 0, 360, cv::Scalar(rng.uniform(60, 140), rng.uniform(120, 180), rng.uniform(170, 240)), -1);
+    cv::ellipse(img, c, {r, r * 5 / 4}, 0, 0, 360,
+                cv::Scalar(rng.uniform(60, 140), rng.uniform(120, 180), rng.uniform(170, 240)), -1);
     cv::circle(img, c + cv::Point(-r / 3, -r / 4), std::max(1, r / 8), cv::Scalar(30, 30, 30), -1);
     cv::circle(img, c + cv::Point(r / 3, -r / 4), std::max(1, r / 8), cv::Scalar(30, 30, 30), -1);
     if (rng.uniform(0, 3) != 0)
-      cv::rectangle(img, {c.x - r, c.y}, {c.x + r, c.y + r}, cv::Scalar(rng.uniform(150, 255), rng.uniform(150, 255), rng.uniform(150, 255)), -1);
+      cv::rectangle(img, {c.x - r, c.y}, {c.x + r, c.y + r},
+                    cv::Scalar(rng.uniform(150, 255), rng.uniform(150, 255), rng.uniform(150, 255)),
+                    -1);
   }
   return img;
 }
@@ -83,13 +88,14 @@ std::vector<uint8_t> Input(const cv::Mat& bgr) {
 class Int8FastTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<ref::Int8Model> m = ref::LoadInt8Model(SourceDir() / "reference" / "model" / "refnet-int8.json");
+    Result<ref::Int8Model> m =
+        ref::LoadInt8Model(SourceDir() / "reference" / "model" / "refnet-int8.json");
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     model_ = std::move(m).value();
   }
   // Every tensor and the head of `engine` equal the executor's after both ran `rgb`.
-  void ExpectSame(const ref::Int8Executor& golden, const ref::Int8Output& gout, const Engine& engine,
-                  const std::string& what) {
+  void ExpectSame(const ref::Int8Executor& golden, const ref::Int8Output& gout,
+                  const Engine& engine, const std::string& what) {
     for (size_t t = 1; t < model_.tensors.size(); ++t) {
       if (static_cast<int>(t) == model_.output) continue;
       const std::vector<int8_t> got = engine.Tensor(static_cast<int>(t));
@@ -97,7 +103,8 @@ class Int8FastTest : public ::testing::Test {
       ASSERT_EQ(got.size(), want.size());
       size_t diff = 0;
       for (size_t i = 0; i < got.size(); ++i) diff += got[i] != want[i];
-      EXPECT_EQ(diff, 0u) << what << ": tensor " << model_.tensors[t].name << " differs in " << diff << " elements";
+      EXPECT_EQ(diff, 0u) << what << ": tensor " << model_.tensors[t].name << " differs in " << diff
+                          << " elements";
     }
     EXPECT_EQ(engine.HeadAccumulators(), gout.head) << what << ": int32 head differs";
     const std::vector<float> want = gout.Dequantize();
@@ -114,11 +121,13 @@ TEST_F(Int8FastTest, MatchesTheNaiveExecutorOnEveryTensorOfSyntheticFrames) {
     if (simd == Simd::kAvx2 && !__builtin_cpu_supports("avx2")) continue;
     for (int threads : {1, 2, 3}) {
       engines.push_back(std::make_unique<Engine>(&model_, EngineOptions{threads, simd}));
-      names.push_back(std::string(simd == Simd::kAvx2 ? "avx2" : "scalar") + " x" + std::to_string(threads));
+      names.push_back(std::string(simd == Simd::kAvx2 ? "avx2" : "scalar") + " x" +
+                      std::to_string(threads));
     }
   }
   for (uint64_t seed = 1; seed <= 4; ++seed) {
-    const std::vector<uint8_t> rgb = Input(SyntheticFrame(seed, seed == 4 ? 333 : 640, seed == 4 ? 517 : 480));
+    const std::vector<uint8_t> rgb =
+        Input(SyntheticFrame(seed, seed == 4 ? 333 : 640, seed == 4 ? 517 : 480));
     ref::Int8Output gout;
     golden.Run(rgb.data(), &gout);
     for (size_t e = 0; e < engines.size(); ++e) {
@@ -133,14 +142,16 @@ TEST_F(Int8FastTest, MatchesThePythonGoldenPattern) {
   for (int y = 0; y < ref::kInputSize; ++y)
     for (int x = 0; x < ref::kInputSize; ++x)
       for (int c = 0; c < 3; ++c)
-        rgb[(y * ref::kInputSize + x) * 3 + c] = static_cast<uint8_t>((7 * x + 13 * y + 71 * c + (x * y) % 11) % 256);
+        rgb[(y * ref::kInputSize + x) * 3 + c] =
+            static_cast<uint8_t>((7 * x + 13 * y + 71 * c + (x * y) % 11) % 256);
   Result<std::string> g = ReadFile(SourceDir() / "reference" / "model" / "golden.json");
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   Engine engine(&model_);
   engine.Run(rgb.data());
   const std::vector<int32_t> head = engine.HeadAccumulators();
-  EXPECT_EQ(Sha256Hex(std::string_view(reinterpret_cast<const char*>(head.data()), head.size() * 4)),
-            nlohmann::json::parse(*g).at("pattern_head_sha256").get<std::string>());
+  EXPECT_EQ(
+      Sha256Hex(std::string_view(reinterpret_cast<const char*>(head.data()), head.size() * 4)),
+      nlohmann::json::parse(*g).at("pattern_head_sha256").get<std::string>());
 }
 
 TEST_F(Int8FastTest, RunAllocatesNothingAndIsRepeatable) {
@@ -191,8 +202,12 @@ struct Plugin {
     if (handle != nullptr) dlclose(handle);
   }
   std::vector<mb_detection_t> Infer(const cv::Mat& img) {
-    mb_frame_t f{img.data, static_cast<uint32_t>(img.cols), static_cast<uint32_t>(img.rows),
-                 static_cast<uint32_t>(img.step), MB_PIXEL_FORMAT_BGR8, 0};
+    mb_frame_t f{img.data,
+                 static_cast<uint32_t>(img.cols),
+                 static_cast<uint32_t>(img.rows),
+                 static_cast<uint32_t>(img.step),
+                 MB_PIXEL_FORMAT_BGR8,
+                 0};
     std::vector<mb_detection_t> d(100);
     uint32_t n = 0;
     char buf[512] = {0};
@@ -205,10 +220,12 @@ struct Plugin {
 TEST_F(Int8FastTest, PluginAgreesWithReferenceBaselineThroughTheAbi) {
   const auto subs = BuildDir() / "submissions";
   Plugin fast(subs / "int8-fast" / "libint8-fast.so", "{\"score_threshold\": 0.05}");
-  Plugin base(subs / "reference-baseline" / "libreference-baseline.so", "{\"score_threshold\": 0.05}");
+  Plugin base(subs / "reference-baseline" / "libreference-baseline.so",
+              "{\"score_threshold\": 0.05}");
   ASSERT_TRUE(fast.error.empty()) << fast.error;
   ASSERT_TRUE(base.error.empty()) << base.error;
-  EXPECT_EQ(fast.instance->get_extension(fast.instance, MB_EXT_CYCLES), nullptr) << "int8-fast is measured";
+  EXPECT_EQ(fast.instance->get_extension(fast.instance, MB_EXT_CYCLES), nullptr)
+      << "int8-fast is measured";
   for (uint64_t seed : {21u, 22u}) {
     const cv::Mat img = SyntheticFrame(seed);
     const std::vector<mb_detection_t> a = fast.Infer(img), b = base.Infer(img);
@@ -220,6 +237,43 @@ TEST_F(Int8FastTest, PluginAgreesWithReferenceBaselineThroughTheAbi) {
       EXPECT_EQ(a[i].w, b[i].w);
       EXPECT_EQ(a[i].h, b[i].h);
       EXPECT_EQ(a[i].score, b[i].score);
+    }
+  }
+}
+
+// Offline: a batch spread over single-threaded lanes gives the same detections
+// as one frame at a time.
+TEST_F(Int8FastTest, PluginBatchEqualsOneFrameAtATime) {
+  Plugin fast(BuildDir() / "submissions" / "int8-fast" / "libint8-fast.so", "{\"threads\": 2}");
+  ASSERT_TRUE(fast.error.empty()) << fast.error;
+  const auto* batch =
+      static_cast<const mb_ext_batch_t*>(fast.instance->get_extension(fast.instance, MB_EXT_BATCH));
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->max_batch(fast.instance), 64u);
+  std::vector<cv::Mat> imgs;
+  std::vector<mb_frame_t> frames;
+  for (uint64_t seed : {31u, 32u, 33u}) imgs.push_back(SyntheticFrame(seed));
+  for (const cv::Mat& m : imgs)
+    frames.push_back({m.data, static_cast<uint32_t>(m.cols), static_cast<uint32_t>(m.rows),
+                      static_cast<uint32_t>(m.step), MB_PIXEL_FORMAT_BGR8, 0});
+  std::vector<mb_detection_t> dets(3 * 100);
+  uint32_t counts[3] = {0, 0, 0};
+  char buf[512] = {0};
+  ASSERT_EQ(batch->infer_batch(fast.instance, frames.data(), 3, dets.data(), 100, counts, buf,
+                               sizeof buf),
+            MB_OK)
+      << buf;
+  for (size_t f = 0; f < imgs.size(); ++f) {
+    const std::vector<mb_detection_t> one = fast.Infer(imgs[f]);
+    ASSERT_EQ(counts[f], one.size()) << "frame " << f;
+    for (size_t i = 0; i < one.size(); ++i) {
+      const mb_detection_t& b = dets[f * 100 + i];
+      EXPECT_EQ(b.x, one[i].x);
+      EXPECT_EQ(b.y, one[i].y);
+      EXPECT_EQ(b.w, one[i].w);
+      EXPECT_EQ(b.h, one[i].h);
+      EXPECT_EQ(b.class_id, one[i].class_id);
+      EXPECT_EQ(b.score, one[i].score);
     }
   }
 }
