@@ -9,20 +9,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
-#include <time.h>
 
 #define MB_TEST_HAS_EXTENSION
 #include "simple_plugin.h"
-
-static void sleep_us(long us) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_nsec += (us % 1000000) * 1000;
-  deadline.tv_sec += us / 1000000 + deadline.tv_nsec / 1000000000;
-  deadline.tv_nsec %= 1000000000;
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) != 0) {
-  }
-}
+#include "test_sleep.h"
 
 static void one_frame(const mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* out, uint32_t capacity,
                       uint32_t* count) {
@@ -42,7 +32,7 @@ static void one_frame(const mb_test_state_t* s, const mb_frame_t* frame, mb_dete
 static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
                              uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
   (void)error, (void)error_capacity;
-  sleep_us(mb_test_config_int(s->config, "us", 10000));
+  mb_test_sleep_us(mb_test_config_int(s->config, "us", 10000));
   one_frame(s, frame, detections, capacity, count);
   return MB_OK;
 }
@@ -57,7 +47,7 @@ static int32_t batch_infer(mb_accelerator_t* a, const mb_frame_t* frames, uint32
                            size_t error_capacity) {
   mb_test_state_t* s = (mb_test_state_t*)a->self;
   s->calls++;
-  sleep_us(mb_test_config_int(s->config, "us", 10000));
+  mb_test_sleep_us(mb_test_config_int(s->config, "us", 10000));
   for (uint32_t i = 0; i < frame_count; ++i) {
     const long seq = (long)frames[i].sequence;
     if (seq == mb_test_config_int(s->config, "crash_at", -1)) {
