@@ -52,8 +52,9 @@ int Demo(const fs::path& out, int64_t frames) {
 
   const fs::path subs = ExeDir() / "submissions";  // where the build puts every submission
   const fs::path db = out / "results.sqlite";
-  std::printf("[2/4] judge --submissions %s --dataset %s --db %s --split val%s\n", subs.c_str(),
-              data_dir.c_str(), db.c_str(),
+  const fs::path reports = out / "reports";
+  std::printf("[2/4] judge --submissions %s --dataset %s --db %s --split val --reports %s%s\n",
+              subs.c_str(), data_dir.c_str(), db.c_str(), reports.c_str(),
               frames > 0 ? (" --frames " + std::to_string(frames)).c_str() : "");
   std::fflush(stdout);
   JudgeOptions jo;
@@ -62,29 +63,32 @@ int Demo(const fs::path& out, int64_t frames) {
   jo.db = db;
   jo.split = "val";
   jo.max_frames = frames;
+  jo.reports = reports;
   Result<std::vector<JudgedSubmission>> judged = Judge(jo);
   if (!judged.ok()) return Fail(judged.status());
   for (const auto& l : *judged)
-    std::printf("      %-22s %s%s%s\n", l.folder.c_str(), l.status.c_str(), l.message.empty() ? "" : ": ",
-                l.message.c_str());
+    std::printf("      %-22s %s%s%s%s\n", l.folder.c_str(), l.status.c_str(), l.reused ? " (already judged)" : "",
+                l.message.empty() ? "" : ": ", l.message.c_str());
 
-  std::printf("[3/4] leaderboard --db %s --out %s --html %s\n", db.c_str(), (out / "leaderboard.json").c_str(),
-              (out / "web").c_str());
+  std::printf("[3/4] leaderboard --db %s --out %s --html %s\n", db.c_str(),
+              (out / "leaderboard.json").c_str(), (out / "web").c_str());
   auto store = web_export::Store::Open(db);
   if (!store.ok()) return Fail(store.status());
   auto doc = web_export::BuildLeaderboard(**store);
   if (!doc.ok()) return Fail(doc.status());
-  if (Status s = web_export::WriteLeaderboardJson(*doc, out / "leaderboard.json"); !s.ok()) return Fail(s);
+  if (Status s = web_export::WriteLeaderboardJson(*doc, out / "leaderboard.json"); !s.ok())
+    return Fail(s);
   if (Status s = web_export::WriteLeaderboardPage(*doc, out / "web"); !s.ok()) return Fail(s);
-  std::printf("      %-5s %-22s %8s %10s %10s %9s\n", "rank", "submission", "mAP50", "p90 ms", "modeled ms",
-              "speedup");
+  std::printf("      %-5s %-22s %8s %10s %10s %9s\n", "rank", "submission", "mAP50", "p90 ms",
+              "modeled ms", "speedup");
   for (const auto& e : (*doc)["entries"]) {
     std::string rank = e["rank"].is_number() ? std::to_string(e["rank"].get<int>()) : "-";
     std::string name = e.value("name", "");
-    std::printf("      %-5s %-22s %8s %10s %10s %9s  %s\n", rank.c_str(), name.c_str(),
-                Opt(e["accuracy"]["mAP50"], "%.4f").c_str(), Opt(e["latency_ms"]["p90"], "%.3f").c_str(),
-                Opt(e["modeled_latency_ms"], "%.3f").c_str(), Opt(e["speedup"], "%.1fx").c_str(),
-                e["unranked_reason"].is_string() ? e["unranked_reason"].get<std::string>().c_str() : "");
+    std::printf(
+        "      %-5s %-22s %8s %10s %10s %9s  %s\n", rank.c_str(), name.c_str(),
+        Opt(e["accuracy"]["mAP50"], "%.4f").c_str(), Opt(e["latency_ms"]["p90"], "%.3f").c_str(),
+        Opt(e["modeled_latency_ms"], "%.3f").c_str(), Opt(e["speedup"], "%.1fx").c_str(),
+        e["unranked_reason"].is_string() ? e["unranked_reason"].get<std::string>().c_str() : "");
   }
 
   std::printf("[4/4] done\n");
@@ -92,6 +96,8 @@ int Demo(const fs::path& out, int64_t frames) {
   std::printf("      results database  %s\n", fs::absolute(db).c_str());
   std::printf("      leaderboard.json  %s\n", fs::absolute(out / "leaderboard.json").c_str());
   std::printf("      index.html        %s\n", fs::absolute(out / "web" / "index.html").c_str());
+  std::printf("      reports           %s/<submission>/report.html (runs made by this demo)\n",
+              fs::absolute(reports).c_str());
   return 0;
 }
 
@@ -101,11 +107,13 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   auto out = std::make_shared<std::string>("maskbench-demo");
   auto frames = std::make_shared<int64_t>(0);
   auto* cmd = app.add_subcommand(
-      "demo", "The main job on the embedded default data: synthesize, judge every built submission, "
-              "export the leaderboard");
+      "demo",
+      "The main job on the embedded default data: synthesize, judge every built submission, "
+      "export the leaderboard");
   cmd->add_option("--out", *out, "Folder for the data set, results and leaderboard")
       ->default_val("maskbench-demo");
-  cmd->add_option("--frames", *frames, "Measure at most N frames per submission (default: the whole val split)");
+  cmd->add_option("--frames", *frames,
+                  "Measure at most N frames per submission (default: the whole val split)");
   cmd->callback([out, frames, exit_code] { *exit_code = Demo(*out, *frames); });
 }
 

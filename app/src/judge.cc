@@ -24,6 +24,7 @@
 #include "maskbench/scoring/rules.h"
 #include "maskbench/web_export/leaderboard.h"
 #include "maskbench/web_export/pr_curves.h"
+#include "maskbench/web_export/report.h"
 #include "maskbench/web_export/store.h"
 
 namespace maskbench::app {
@@ -376,8 +377,7 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
     put(we::metric::kHeadlineLatencyMs, summary->headline_latency_ms);
     put(we::metric::kModeledLatencyMs, summary->modeled_latency_ms);
     put(we::metric::kSpeedup, summary->speedup);
-    if (summary->modeled_latency_ms && baseline_modeled_ms && *summary->modeled_latency_ms > 0)
-      out.metrics["modeled_speedup"] = *baseline_modeled_ms / *summary->modeled_latency_ms;
+    put("modeled_speedup", summary->modeled_speedup);
     if (summary->gate_passed) out.metrics[we::metric::kGatePassed] = *summary->gate_passed ? 1 : 0;
     if (summary->overhead_p50_us) out.metrics["overhead_p50_us"] = *summary->overhead_p50_us;
 
@@ -399,6 +399,20 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
     }
     line.status = out.status;
     line.message = out.message;
+    if (!o.reports.empty()) {
+      web_export::ReportInput in;
+      in.name = sub->name;
+      in.team = sub->team;
+      in.version = sub->version;
+      in.record = &record;
+      in.summary = h::RunSummaryToJson(*summary);
+      in.summary["status"] = out.status;  // a flagged timing is invalid_output here too
+      in.gt = &*gt;
+      in.frames = &frames;
+      const fs::path dir = o.reports / line.folder;
+      if (Status st = web_export::WriteSubmissionReport(dir, in); !st.ok()) return st;
+      line.report = (dir / "report.html").string();
+    }
     Log(o, line.folder + ": " + line.status + (line.message.empty() ? "" : ": " + line.message));
     report.push_back(line);
   }

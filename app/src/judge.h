@@ -39,16 +39,21 @@ struct JudgeOptions {
   int audit_frames = 8;               // frames re-run by each audit. Default: 8.
   bool audits = true;                 // run the audits. Default: true.
   bool quiet = false;                 // no progress lines on stderr
+  // Where to write a per-submission report (web_export::WriteSubmissionReport)
+  // of every run made by this call, as DIR/<folder>/report.html; "" = none.
+  // Reused runs (already stored) get none: their frames are not in memory.
+  std::filesystem::path reports;
 };
 
 // One line of the judge's report.
 struct JudgedSubmission {
-  std::string folder;   // the sub-folder name
-  std::string name;     // submission name
-  std::string status;   // run status, or "skipped: <why>" for a folder that is not a submission
+  std::string folder;  // the sub-folder name
+  std::string name;    // submission name
+  std::string status;  // run status, or "skipped: <why>" for a folder that is not a submission
   std::string message;
   bool reused = false;  // an identical complete run was already stored
   int64_t run_id = 0;
+  std::string report;  // the report written for this run (options.reports), else ""
 };
 
 // Judges every submission; fails only when the judge itself cannot work (bad

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -47,13 +48,15 @@ int Exec(const std::vector<std::string>& argv, std::string* out = nullptr) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-// Everything of the store but timings: submission -> "status|frames|detections|metric names|audits".
+// Everything of the store but timings: submission -> "status|frames|detections|metric
+// names|audits".
 std::map<std::string, std::string> Snapshot(const fs::path& db) {
   std::map<std::string, std::string> snap;
   sqlite3* h = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   const char* sql =
-      "SELECT s.name, r.status, r.id FROM runs r JOIN submissions s ON s.id = r.submission_id ORDER BY s.name";
+      "SELECT s.name, r.status, r.id FROM runs r JOIN submissions s ON s.id = r.submission_id "
+      "ORDER BY s.name";
   sqlite3_stmt* st = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
   while (sqlite3_step(st) == SQLITE_ROW) {
@@ -73,13 +76,20 @@ std::map<std::string, std::string> Snapshot(const fs::path& db) {
       sqlite3_finalize(s2);
       return v;
     };
-    line << "|frames " << scalar("SELECT COUNT(*) FROM frame_results WHERE run_id = " + std::to_string(run));
-    line << "|dets " << scalar("SELECT detections FROM frame_results WHERE run_id = " + std::to_string(run) +
-                               " ORDER BY frame_index");
-    line << "|metrics " << scalar("SELECT name FROM metrics WHERE run_id = " + std::to_string(run) + " ORDER BY name");
-    line << "|mAP " << scalar("SELECT value FROM metrics WHERE name = 'mAP50' AND run_id = " + std::to_string(run));
-    line << "|audits " << scalar("SELECT name || '=' || passed FROM audits WHERE run_id = " + std::to_string(run) +
-                                 " ORDER BY name");
+    line << "|frames "
+         << scalar("SELECT COUNT(*) FROM frame_results WHERE run_id = " + std::to_string(run));
+    line << "|dets "
+         << scalar("SELECT detections FROM frame_results WHERE run_id = " + std::to_string(run) +
+                   " ORDER BY frame_index");
+    line << "|metrics "
+         << scalar("SELECT name FROM metrics WHERE run_id = " + std::to_string(run) +
+                   " ORDER BY name");
+    line << "|mAP "
+         << scalar("SELECT value FROM metrics WHERE name = 'mAP50' AND run_id = " +
+                   std::to_string(run));
+    line << "|audits "
+         << scalar("SELECT name || '=' || passed FROM audits WHERE run_id = " +
+                   std::to_string(run) + " ORDER BY name");
     EXPECT_EQ(snap.count(name), 0u) << "two runs of " << name;
     snap[name] = line.str();
   }
@@ -100,7 +110,8 @@ class JudgeTest : public ::testing::Test {
     o.height = 240;
     ASSERT_TRUE(datasets::SynthesizeDataset(root_ / "ds", o).ok());
     const fs::path testing = BuildDir() / "submissions" / "testing";
-    for (const char* name : {"echo", "noop", "sleep-10ms", "segfault", "hang", "wrong-abi", "nan-boxes"}) {
+    for (const char* name :
+         {"echo", "noop", "sleep-10ms", "segfault", "hang", "wrong-abi", "nan-boxes"}) {
       ASSERT_TRUE(fs::exists(testing / name)) << testing / name;
       fs::create_directory_symlink(testing / name, root_ / "subs" / name);
     }
@@ -118,9 +129,19 @@ class JudgeTest : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
   std::vector<std::string> JudgeArgs(const fs::path& db) {
-    return {(BuildDir() / "maskbench").string(), "judge", "--submissions", (root_ / "subs").string(),
-            "--dataset", (root_ / "ds").string(), "--db", db.string(), "--rules", (root_ / "rules.json").string(),
-            "--audit-frames", "3", "--no-pin"};
+    return {(BuildDir() / "maskbench").string(),
+            "judge",
+            "--submissions",
+            (root_ / "subs").string(),
+            "--dataset",
+            (root_ / "ds").string(),
+            "--db",
+            db.string(),
+            "--rules",
+            (root_ / "rules.json").string(),
+            "--audit-frames",
+            "3",
+            "--no-pin"};
   }
   static fs::path root_;
 };
@@ -130,9 +151,22 @@ TEST_F(JudgeTest, JudgesEverySubmissionWithItsStatusAndRanksTheGoodOnes) {
   const fs::path db = root_ / "full.sqlite";
   std::vector<std::string> args = JudgeArgs(db);
   args.push_back("--json");
+  std::vector<std::string> with_reports = args;
+  with_reports.insert(with_reports.end(), {"--reports", (root_ / "reports").string()});
   std::string out;
-  ASSERT_EQ(Exec(args, &out), 0) << out;
+  ASSERT_EQ(Exec(with_reports, &out), 0) << out;
   nlohmann::json report = nlohmann::json::parse(out);
+  // --reports: one report per run made, failed runs included.
+  for (const char* folder : {"echo", "segfault"}) {
+    const fs::path page = root_ / "reports" / folder / "report.html";
+    EXPECT_TRUE(fs::exists(page)) << page;
+    for (const auto& s : report["submissions"])
+      if (s["folder"] == folder) EXPECT_EQ(s["report"], page.string());
+  }
+  std::ifstream echo_page(root_ / "reports" / "echo" / "report.html");
+  const std::string echo_html((std::istreambuf_iterator<char>(echo_page)),
+                              std::istreambuf_iterator<char>());
+  EXPECT_NE(echo_html.find("echo"), std::string::npos);
   std::map<std::string, std::string> status;
   for (const auto& s : report["submissions"]) status[s["folder"]] = s["status"];
   EXPECT_EQ(status.size(), 7u) << out;  // not-a-submission is not one
@@ -147,10 +181,15 @@ TEST_F(JudgeTest, JudgesEverySubmissionWithItsStatusAndRanksTheGoodOnes) {
   // A second judge finds everything complete and runs nothing again.
   ASSERT_EQ(Exec(args, &out), 0);
   report = nlohmann::json::parse(out);
-  for (const auto& s : report["submissions"]) EXPECT_TRUE(s["reused"].get<bool>()) << s.dump();
+  for (const auto& s : report["submissions"]) {
+    EXPECT_TRUE(s["reused"].get<bool>()) << s.dump();
+    EXPECT_TRUE(s["report"].is_null()) << "no --reports, and nothing was run";
+  }
 
   const fs::path lb = root_ / "lb.json";
-  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out", lb.string()}), 0);
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
+                  lb.string()}),
+            0);
   nlohmann::json doc = nlohmann::json::parse(std::ifstream(lb));
   std::map<std::string, nlohmann::json> entries;
   for (const auto& e : doc["entries"]) entries[e["name"]] = e;
@@ -191,7 +230,8 @@ TEST_F(JudgeTest, KilledMidRunThenResumedGivesTheSameResults) {
   kill(pid, SIGKILL);
   int wstatus = 0;
   waitpid(pid, &wstatus, 0);
-  ASSERT_TRUE(WIFSIGNALED(wstatus)) << "judge finished before the kill; the test needs a slower judge";
+  ASSERT_TRUE(WIFSIGNALED(wstatus))
+      << "judge finished before the kill; the test needs a slower judge";
 
   ASSERT_EQ(Exec(args), 0);
   const auto resumed = Snapshot(db);
