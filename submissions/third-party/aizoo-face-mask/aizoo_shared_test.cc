@@ -94,7 +94,8 @@ TEST_F(AizooSharedTest, ReferenceBeatsTheThirdPartyDetectorOnEveryClassItHas) {
   }
 }
 
-TEST_F(AizooSharedTest, MissingModelFilesFailInitNamingTheFile) {
+// Needs no shared data: runs everywhere.
+TEST(AizooPluginTest, MissingModelFilesFailInitNamingTheFile) {
   auto frames = harness::MakeSyntheticFrames(2, 64, 48);
   auto sub = harness::LoadSubmission(BuildDir() / "submissions" / "third-party" / "aizoo-face-mask");
   ASSERT_TRUE(sub.ok());
