@@ -2,8 +2,6 @@
 // frames (every tensor and the int32 head), cycle counts deterministic and
 // independent of pixel values, the cycle accounting consistent with the
 // hardware's limits, and the plugin reporting them through maskbench.cycles/1.
-#include "systolic_model.h"
-
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -11,51 +9,26 @@
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 
+#include "example_test_util.h"
 #include "maskbench/accelerator.h"
 #include "maskbench/reference/int8_executor.h"
 #include "maskbench/reference/postprocess.h"
+#include "systolic_model.h"
 
 namespace maskbench::systolic {
 namespace {
 
 namespace ref = maskbench::reference;
 
-std::filesystem::path SourceDir() {
-  const char* s = std::getenv("MASKBENCH_SOURCE_DIR");
-  return s ? std::filesystem::path(s) : std::filesystem::path(".");
-}
-std::filesystem::path BuildDir() {
-  const char* s = std::getenv("MASKBENCH_BUILD_DIR");
-  return s ? std::filesystem::path(s) : std::filesystem::path(".");
-}
-
-// A synthetic street-like frame drawn with OpenCV; deterministic per seed.
-cv::Mat SyntheticFrame(uint64_t seed, int width = 640, int height = 480) {
-  cv::RNG rng(seed);
-  cv::Mat img(height, width, CV_8UC3);
-  rng.fill(img, cv::RNG::UNIFORM, 30, 200);
-  cv::GaussianBlur(img, img, {0, 0}, 3 + static_cast<double>(seed % 4));
-  const int faces = 2 + static_cast<int>(seed % 5);
-  for (int i = 0; i < faces; ++i) {
-    const int r = rng.uniform(8, 40);
-    const cv::Point c(rng.uniform(r, width - r), rng.uniform(r, height - r));
-    cv::ellipse(img, c, {r, r * 5 / 4}, 0, 0, 360, cv::Scalar(rng.uniform(60, 140), rng.uniform(120, 180), rng.uniform(170, 240)), -1);
-    if (rng.uniform(0, 2) != 0)
-      cv::rectangle(img, {c.x - r, c.y}, {c.x + r, c.y + r}, cv::Scalar(230, 230, 230), -1);
-  }
-  return img;
-}
-
-std::vector<uint8_t> Input(const cv::Mat& bgr) {
-  std::vector<uint8_t> rgb;
-  ref::ResizeToInput(bgr.data, bgr.cols, bgr.rows, bgr.step, /*bgr=*/true, &rgb);
-  return rgb;
-}
+using example_test::BuildDir;
+using example_test::Input;
+using example_test::SourceDir;
+using example_test::SyntheticFrame;
 
 class SystolicTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<ref::Int8Model> m = ref::LoadInt8Model(SourceDir() / "reference" / "model" / "refnet-int8.json");
+    Result<ref::Int8Model> m = example_test::LoadReferenceModel();
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     model_ = std::move(m).value();
   }
@@ -116,15 +89,16 @@ TEST_F(SystolicTest, CycleAccountingRespectsTheHardware) {
     const ref::Int8Tensor& ti = model_.tensors[l.inputs[0]];
     // Never faster than 256 MACs per cycle; every pass pays its fill/drain.
     EXPECT_GE(s.array_cycles * 256, s.macs) << s.name;
-    const int64_t expect_passes = int64_t{s.spatial_tiles} * ((l.out_channels + 15) / 16) * l.kernel * l.kernel *
-                                  ((l.in_channels + 15) / 16);
+    const int64_t expect_passes = int64_t{s.spatial_tiles} * ((l.out_channels + 15) / 16) *
+                                  l.kernel * l.kernel * ((l.in_channels + 15) / 16);
     EXPECT_EQ(s.passes, expect_passes) << s.name;
     EXPECT_GE(s.array_cycles, s.passes * hw.fill_drain_cycles) << s.name;
     // A tile's pixels fit the accumulators; input, output and weights all cross DRAM.
     EXPECT_LE(s.tile_rows * to.width, hw.accumulator_entries) << s.name;
     const int64_t in_bytes = int64_t{ti.channels} * ti.height * ti.width;
     const int64_t out_bytes = int64_t{to.channels} * to.height * to.width * (l.requantize ? 1 : 4);
-    EXPECT_GE(s.dram_bytes, in_bytes + out_bytes + static_cast<int64_t>(l.weights.size())) << s.name;
+    EXPECT_GE(s.dram_bytes, in_bytes + out_bytes + static_cast<int64_t>(l.weights.size()))
+        << s.name;
     EXPECT_GE(s.total_cycles, s.array_cycles + hw.layer_setup_cycles) << s.name;
   }
   EXPECT_EQ(total, npu.cycles());
@@ -166,9 +140,12 @@ TEST_F(SystolicTest, FasterThanTheBaselineModel) {
   ref::Int8Executor golden(&model_);
   ref::Int8Output out;
   golden.Run(rgb.data(), &out);
-  const double npu_s = static_cast<double>(npu.cycles()) / static_cast<double>(npu.hardware().clock_hz);
-  const double base_s = static_cast<double>(out.cycles) / static_cast<double>(golden.cycle_model().clock_hz);
-  EXPECT_GT(base_s / npu_s, 100.0) << "a 256-MAC array at 4x the clock should be far ahead of 1 MAC/cycle";
+  const double npu_s =
+      static_cast<double>(npu.cycles()) / static_cast<double>(npu.hardware().clock_hz);
+  const double base_s =
+      static_cast<double>(out.cycles) / static_cast<double>(golden.cycle_model().clock_hz);
+  EXPECT_GT(base_s / npu_s, 100.0)
+      << "a 256-MAC array at 4x the clock should be far ahead of 1 MAC/cycle";
 }
 
 // The plugin through the real ABI: cycles + clock, detections equal reference-baseline's.
@@ -192,8 +169,12 @@ struct Plugin {
     if (handle != nullptr) dlclose(handle);
   }
   std::vector<mb_detection_t> Infer(const cv::Mat& img) {
-    const mb_frame_t f{img.data, static_cast<uint32_t>(img.cols), static_cast<uint32_t>(img.rows),
-                       static_cast<uint32_t>(img.step), MB_PIXEL_FORMAT_BGR8, 0};
+    const mb_frame_t f{img.data,
+                       static_cast<uint32_t>(img.cols),
+                       static_cast<uint32_t>(img.rows),
+                       static_cast<uint32_t>(img.step),
+                       MB_PIXEL_FORMAT_BGR8,
+                       0};
     std::vector<mb_detection_t> d(100);
     uint32_t n = 0;
     char buf[512] = {0};
@@ -209,7 +190,8 @@ TEST_F(SystolicTest, PluginReportsCyclesAndMatchesReferenceBaseline) {
   Plugin base(subs / "reference-baseline" / "libreference-baseline.so");
   ASSERT_TRUE(npu.error.empty()) << npu.error;
   ASSERT_TRUE(base.error.empty()) << base.error;
-  const auto* cyc = static_cast<const mb_ext_cycles_t*>(npu.instance->get_extension(npu.instance, MB_EXT_CYCLES));
+  const auto* cyc =
+      static_cast<const mb_ext_cycles_t*>(npu.instance->get_extension(npu.instance, MB_EXT_CYCLES));
   ASSERT_NE(cyc, nullptr);
   EXPECT_EQ(cyc->clock_hz(npu.instance), 800'000'000u);
   const cv::Mat img = SyntheticFrame(9);
@@ -238,7 +220,8 @@ TEST_F(SystolicTest, LayerTableHasEveryLayerAndTheTotal) {
   const std::vector<uint8_t> rgb = Input(SyntheticFrame(10));
   npu.Run(rgb.data());
   const std::string table = LayerTable(npu.layers(), npu.hardware());
-  for (const ref::Int8Layer& l : model_.layers) EXPECT_NE(table.find("| " + l.name + " |"), std::string::npos) << l.name;
+  for (const ref::Int8Layer& l : model_.layers)
+    EXPECT_NE(table.find("| " + l.name + " |"), std::string::npos) << l.name;
   EXPECT_NE(table.find("| " + std::to_string(npu.cycles()) + " |"), std::string::npos) << table;
 }
 
