@@ -62,26 +62,7 @@ class ResultsReader {
   }
 
   Status ReadBbox(double* bbox) {
-    const char* start = r_.pos();
-    int n = 0;
-    bool ok = r_.Eat('[');
-    if (ok && !r_.Eat(']')) {
-      for (;;) {
-        double v;
-        if (!r_.ReadNumber(&v)) {
-          ok = false;
-          break;
-        }
-        if (n < 4) bbox[n] = v;
-        ++n;
-        if (r_.Eat(',')) continue;
-        if (r_.Eat(']')) break;
-        ok = false;
-        break;
-      }
-    }
-    if (ok && n == 4) return Status::Ok();
-    r_.set_pos(start);
+    if (r_.ReadNumberArray(bbox, 4)) return Status::Ok();
     if (!r_.SkipValue()) return Syntax("bad value of bbox");
     return Bad("bbox must be 4 numbers");
   }

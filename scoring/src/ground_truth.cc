@@ -201,26 +201,7 @@ class GtReader {
         return Id(rec_name(), "category_id", &a.box.category_id);
       }
       if (key == "bbox") {
-        const char* start = r_.pos();
-        int n = 0;
-        bool ok = r_.Eat('[');
-        if (ok && !r_.Eat(']')) {
-          for (;;) {
-            double v;
-            if (!r_.ReadNumber(&v)) {
-              ok = false;
-              break;
-            }
-            if (n < 4) a.box.bbox[n] = v;
-            ++n;
-            if (r_.Eat(',')) continue;
-            if (r_.Eat(']')) break;
-            ok = false;
-            break;
-          }
-        }
-        if (!ok || n != 4) {
-          r_.set_pos(start);
+        if (!r_.ReadNumberArray(a.box.bbox, 4)) {
           MB_RETURN_IF_ERROR(Skip(rec_name()));
           return Bad(rec_name(), "bbox must be 4 numbers");
         }

@@ -168,6 +168,30 @@ bool JsonReader::ReadNumber(double* out) {
   return true;
 }
 
+bool JsonReader::ReadNumberArray(double* out, int n) {
+  const char* start = p_;
+  int count = 0;
+  bool ok = Eat('[');
+  if (ok && !Eat(']')) {
+    for (;;) {
+      double v;
+      if (!ReadNumber(&v)) {
+        ok = false;
+        break;
+      }
+      if (count < n) out[count] = v;
+      ++count;
+      if (Eat(',')) continue;
+      if (Eat(']')) break;
+      ok = false;
+      break;
+    }
+  }
+  if (ok && count == n) return true;
+  p_ = start;
+  return false;
+}
+
 bool JsonReader::SkipValue(int depth) {
   if (depth > 512) return false;
   char c = Peek();

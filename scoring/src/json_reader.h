@@ -42,6 +42,9 @@ class JsonReader {
   bool ReadString(std::string* out);
   // A JSON number, or the non-standard NaN / Infinity / -Infinity (so callers can report them).
   bool ReadNumber(double* out);
+  // An array of exactly `n` numbers into out[0..n). On false the position is
+  // unchanged (the caller may skip the value and report it).
+  bool ReadNumberArray(double* out, int n);
   // Skips any value.
   bool SkipValue(int depth = 0);
   // Reads `"key" :` of an object member.

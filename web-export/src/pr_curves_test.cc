@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"  // scoring/src
+
 namespace maskbench::web_export {
 namespace {
 
@@ -19,26 +21,16 @@ scoring::GroundTruth TinyGroundTruth() {
   return *gt;
 }
 
-scoring::Detection Det(int64_t image, int64_t cls, double x, double y, double w, double h,
-                       double score) {
-  scoring::Detection d;
-  d.image_id = image;
-  d.category_id = cls;
-  d.bbox[0] = x;
-  d.bbox[1] = y;
-  d.bbox[2] = w;
-  d.bbox[3] = h;
-  d.score = score;
-  return d;
-}
+// Detections built in code: the scoring tests' helper.
+using scoring::testing::D;
 
 TEST(PrCurvesTest, PointsFollowTheScoreOrder) {
   scoring::GroundTruth gt = TinyGroundTruth();
   std::vector<scoring::Detection> dets = {
-      Det(1, 0, 10, 10, 20, 20, 0.9),    // true positive
-      Det(1, 0, 200, 200, 10, 10, 0.8),  // false positive
-      Det(2, 0, 50, 50, 30, 30, 0.7),    // true positive
-      Det(2, 1, 100, 10, 20, 25, 0.6),   // true positive, other class
+      D(1, 0, 10, 10, 20, 20, 0.9),    // true positive
+      D(1, 0, 200, 200, 10, 10, 0.8),  // false positive
+      D(2, 0, 50, 50, 30, 30, 0.7),    // true positive
+      D(2, 1, 100, 10, 20, 25, 0.6),   // true positive, other class
   };
   auto curves = ComputePrCurves(gt, dets);
   ASSERT_TRUE(curves.ok()) << curves.status().message();
@@ -62,8 +54,8 @@ TEST(PrCurvesTest, PointsFollowTheScoreOrder) {
 TEST(PrCurvesTest, ThresholdsAreCappedAndKeepTheLowestScore) {
   scoring::GroundTruth gt = TinyGroundTruth();
   std::vector<scoring::Detection> dets;
-  for (int i = 0; i < 100; ++i) dets.push_back(Det(1, 0, 300, 300, 5, 5, 0.99 - i * 0.005));
-  dets.push_back(Det(1, 0, 10, 10, 20, 20, 0.001));  // the only hit, lowest score
+  for (int i = 0; i < 100; ++i) dets.push_back(D(1, 0, 300, 300, 5, 5, 0.99 - i * 0.005));
+  dets.push_back(D(1, 0, 10, 10, 20, 20, 0.001));  // the only hit, lowest score
   auto curves = ComputePrCurves(gt, dets, 5);
   ASSERT_TRUE(curves.ok());
   ASSERT_EQ(curves->size(), 1u);
