@@ -34,6 +34,24 @@ std::optional<RunStatus> ParseRunStatus(std::string_view name) {
   return std::nullopt;
 }
 
+const char* SealPolicyName(SealPolicy policy) {
+  switch (policy) {
+    case SealPolicy::kRequire:
+      return "require";
+    case SealPolicy::kBestEffort:
+      return "best-effort";
+    case SealPolicy::kOff:
+      return "off";
+  }
+  return "off";
+}
+
+std::optional<SealPolicy> ParseSealPolicy(std::string_view name) {
+  for (SealPolicy p : {SealPolicy::kRequire, SealPolicy::kBestEffort, SealPolicy::kOff})
+    if (name == SealPolicyName(p)) return p;
+  return std::nullopt;
+}
+
 const char* ScenarioName(Scenario scenario) {
   return scenario == Scenario::kOffline ? "offline" : "single-stream";
 }
@@ -55,6 +73,19 @@ std::optional<double> OfflineFramesPerSecond(const RunRecord& r) {
   return static_cast<double>(frames) * 1e9 / static_cast<double>(ns);
 }
 
+nlohmann::json SealReportToJson(const SealReport& s) {
+  return nlohmann::json{{"level", s.level},
+                        {"reason", s.reason},
+                        {"uid", s.uid},
+                        {"namespaces", s.namespaces},
+                        {"seccomp", s.seccomp},
+                        {"no_new_privs", s.no_new_privs},
+                        {"no_capabilities", s.no_capabilities},
+                        {"threads_checked", s.threads_checked},
+                        {"landlock_abi", s.landlock_abi},
+                        {"startup_ns", s.startup_ns}};
+}
+
 nlohmann::json RunSettingsToJson(const RunSettings& s) {
   return nlohmann::json{
       {"warmup_frames", s.warmup_frames},
@@ -67,7 +98,11 @@ nlohmann::json RunSettingsToJson(const RunSettings& s) {
       {"box_tolerance_px", s.box_tolerance_px},
       {"class_ids", s.class_ids},
       {"in_process", s.in_process},
-      {"sandbox", s.sandbox},
+      {"seal", SealPolicyName(s.seal)},
+      {"max_threads", s.max_threads},
+      {"stderr_cap_bytes", s.stderr_cap_bytes},
+      {"overhead_correction_ns", s.overhead_correction_ns},
+      {"max_submission_bytes", s.max_submission_bytes},
       {"config", s.config_json},
       {"scenario", ScenarioName(s.scenario)},
       {"batch_size", s.batch_size},
@@ -98,12 +133,15 @@ nlohmann::json RunRecordToJson(const RunRecord& r) {
         {"team", r.description.team},
         {"version", r.description.version}}},
       {"timing_flagged", r.timing_flagged},
+      {"clock_disagreements", r.clock_disagreements},
+      {"latency_source", r.latency_source},
       {"warmup_done", r.warmup_done},
       {"requested", RunSettingsToJson(r.requested)},
       {"in_effect", RunSettingsToJson(r.in_effect)},
       {"frame_ids", r.frame_ids},
       {"latency_ns", r.latency_ns},
       {"round_trip_ns", r.round_trip_ns},
+      {"child_latency_ns", r.child_latency_ns},
       {"detections", std::move(dets)},
       {"clock_hz", r.clock_hz},
       {"cycles", r.cycles},
@@ -113,6 +151,10 @@ nlohmann::json RunRecordToJson(const RunRecord& r) {
       {"batch_ns", r.batch_ns},
       {"batch_round_trip_ns", r.batch_round_trip_ns},
       {"batch_frames", r.batch_frames},
+      {"batch_child_ns", r.batch_child_ns},
+      {"seal", SealReportToJson(r.seal)},
+      {"stderr_log", r.stderr_log},
+      {"stderr_bytes", r.stderr_bytes},
   };
   if (auto fps = OfflineFramesPerSecond(r)) j["offline_frames_per_s"] = *fps;
   return j;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,7 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "child_process.h"
+#include "maskbench/core/text.h"
 #include "plugin_host.h"
+#include "seal.h"
 #include "shm_protocol.h"
 
 namespace maskbench::harness {
@@ -105,6 +109,8 @@ int64_t ApplySettings(RunRecord& r, const FrameSource& frames) {
   if (e.class_ids.empty()) e.class_ids = {0, 1, 2};
   if (e.config_json.empty()) e.config_json = "{}";
   if (e.max_detections == 0) e.max_detections = 1;
+  if (e.max_threads == 0) e.max_threads = 1;
+  if (e.overhead_correction_ns < 0) e.overhead_correction_ns = 0;
   if (e.scenario == Scenario::kOffline) {
     if (e.batch_size == 0) e.batch_size = kDefaultBatch;
     e.batch_size = std::min(e.batch_size, kMaxBatchSlots);
@@ -120,16 +126,45 @@ FrameRef FrameForCall(const FrameSource& frames, int64_t call, int warmup) {
   return frames.Get(static_cast<size_t>(call - warmup));
 }
 
-void StoreFrame(RunRecord& r, const FrameRef& f, int64_t rt, int64_t infer_ns,
+// The source's own check of a frame (e.g. a cache checksum) before it is used.
+bool CheckFrame(RunRecord& r, const FrameSource& frames, int64_t call, int warmup) {
+  const size_t n = frames.size();
+  const size_t i =
+      call < warmup ? static_cast<size_t>(call) % n : static_cast<size_t>(call - warmup);
+  Status st = frames.Check(i);
+  if (st.ok()) return true;
+  Fail(r, RunStatus::kHarnessError, "frame source: " + st.message(), -1, warmup);
+  return false;
+}
+
+// The ranked latency of a parent round trip.
+int64_t Ranked(const RunSettings& e, int64_t round_trip_ns) {
+  return std::max<int64_t>(0, round_trip_ns - e.overhead_correction_ns);
+}
+
+// The child's time far below the parent's (a cross-check; the parent's counts).
+bool Disagrees(int64_t child_ns, int64_t round_trip_ns) {
+  return child_ns < round_trip_ns / 2 && round_trip_ns - child_ns > 1'000'000;
+}
+
+void StoreFrame(RunRecord& r, const FrameRef& f, int64_t latency, int64_t rt, int64_t child_ns,
                 const mb_detection_t* d, uint32_t count, bool has_cycles, uint64_t cycles) {
   r.frame_ids.push_back(f.frame_id);
-  r.latency_ns.push_back(infer_ns);
+  r.latency_ns.push_back(latency);
   r.round_trip_ns.push_back(rt);
+  r.child_latency_ns.push_back(child_ns);
   std::vector<Detection> out(count);
   for (uint32_t i = 0; i < count; ++i)
     out[i] = Detection{d[i].x, d[i].y, d[i].w, d[i].h, d[i].class_id, d[i].score};
   r.detections.push_back(std::move(out));
   if (r.clock_hz != 0) r.cycles.push_back(has_cycles ? cycles : 0);
+}
+
+// After the last frame: a tenth of the frames or more with a disagreeing
+// child clock flags the run's timing (it stays ok: the parent's clock ranks).
+void FlagDisagreements(RunRecord& r) {
+  const int64_t n = r.frames();
+  if (r.clock_disagreements >= 3 && r.clock_disagreements * 10 >= n) r.timing_flagged = true;
 }
 
 // Copies a frame's rows into `dst` (stride f.stride).
@@ -152,8 +187,8 @@ std::string BatchText(int64_t call, int64_t n, int warmup) {
 
 // What one batch call answered; filled by a BatchCall.
 struct BatchAnswer {
-  int64_t infer_ns = 0;                        // the runner's timed call
-  int64_t round_trip_ns = 0;                   // request -> answer
+  int64_t child_ns = 0;                        // the runner's own timing of the call
+  int64_t round_trip_ns = 0;                   // request -> answer, parent clock
   const mb_detection_t* detections = nullptr;  // frame i at i * capacity
   const uint32_t* counts = nullptr;
 };
@@ -176,12 +211,14 @@ void RunOfflineBatches(RunRecord& r, const FrameSource& frames, int64_t measured
     const int64_t end =
         std::min(call < warmup ? static_cast<int64_t>(warmup) : total, call + batch);
     const int64_t n = end - call;
+    for (int64_t i = 0; i < n; ++i)
+      if (!CheckFrame(r, frames, call + i, warmup)) return;
     BatchAnswer answer;
     if (!run_batch(call, n, &answer)) return;
-    if (answer.infer_ns < 0 || answer.infer_ns > answer.round_trip_ns) {
+    if (answer.child_ns < 0 || answer.child_ns > answer.round_trip_ns) {
       r.timing_flagged = true;
       Fail(r, RunStatus::kInvalidOutput,
-           BatchText(call, n, warmup) + ": the runner's time " + std::to_string(answer.infer_ns) +
+           BatchText(call, n, warmup) + ": the runner's time " + std::to_string(answer.child_ns) +
                " ns exceeds the round trip " + std::to_string(answer.round_trip_ns) +
                " ns (shared memory tampered with?)",
            call, warmup);
@@ -208,18 +245,22 @@ void RunOfflineBatches(RunRecord& r, const FrameSource& frames, int64_t measured
     if (call < warmup) {
       r.warmup_done += n;
     } else {
+      const int64_t ranked = Ranked(e, answer.round_trip_ns);
       for (int64_t i = 0; i < n; ++i) {
         const FrameRef f = FrameForCall(frames, call + i, warmup);
-        StoreFrame(r, f, answer.round_trip_ns / n, answer.infer_ns / n,
+        StoreFrame(r, f, ranked / n, answer.round_trip_ns / n, answer.child_ns / n,
                    answer.detections + i * e.max_detections,
                    std::min(answer.counts[i], e.max_detections), false, 0);
       }
-      r.batch_ns.push_back(answer.infer_ns);
+      if (Disagrees(answer.child_ns, answer.round_trip_ns)) r.clock_disagreements += n;
+      r.batch_ns.push_back(ranked);
       r.batch_round_trip_ns.push_back(answer.round_trip_ns);
+      r.batch_child_ns.push_back(answer.child_ns);
       r.batch_frames.push_back(n);
     }
     call = end;
   }
+  FlagDisagreements(r);
 }
 
 // ---- In-process mode -------------------------------------------------------
@@ -228,17 +269,23 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
                   const fs::path& dir) {
   RunSettings& e = r.in_effect;
   e.memory_limit_bytes = 0;  // not enforced in this process
-  e.sandbox = false;
+  e.seal = SealPolicy::kOff;
+  e.overhead_correction_ns = 0;
+  r.latency_source = "in_process";
+  r.seal.level = "off";
+  r.seal.reason = "in-process mode: the plugin runs inside the harness";
   const int64_t measured = ApplySettings(r, frames);
   const int warmup = e.warmup_frames;
   internal::PluginHost host;
   internal::HostOutcome o = host.Load(plugin.string());
   r.plugin_abi =
       host.version().major || host.version().minor ? internal::VersionString(host.version()) : "";
-  r.description = {host.name(), host.team(), host.plugin_version()};
+  r.description = {SanitizeText(host.name(), {.max_bytes = 255}),
+                   SanitizeText(host.team(), {.max_bytes = 255}),
+                   SanitizeText(host.plugin_version(), {.max_bytes = 255})};
   if (o.result == internal::kChildOk) o = host.Create(e.config_json, dir.string());
   if (o.result != internal::kChildOk) {
-    Fail(r, StatusOfChildResult(o.result), o.message, -1, warmup);
+    Fail(r, StatusOfChildResult(o.result), SanitizeText(o.message), -1, warmup);
     return;
   }
   r.clock_hz = host.has_cycles() ? host.clock_hz() : 0;
@@ -267,12 +314,13 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
           uint32_t failed = internal::kNoIndex;
           const int64_t t0 = NowNs();
           o = host.InferBatch(views.data(), static_cast<uint32_t>(n), out.data(), e.max_detections,
-                              counts.data(), &answer->infer_ns, error, sizeof error, &failed);
+                              counts.data(), &answer->child_ns, error, sizeof error, &failed);
           answer->round_trip_ns = NowNs() - t0;
+          answer->child_ns = std::min(answer->child_ns, answer->round_trip_ns);
           if (o.result != internal::kChildOk) {
             const int64_t at = failed < n ? call + failed : call;
-            Fail(r, StatusOfChildResult(o.result), BatchText(call, n, warmup) + ": " + o.message,
-                 at, warmup);
+            Fail(r, StatusOfChildResult(o.result),
+                 BatchText(call, n, warmup) + ": " + SanitizeText(o.message), at, warmup);
             return false;
           }
           if (NowNs() - start > static_cast<int64_t>(e.total_timeout_s * 1e9)) {
@@ -291,6 +339,7 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
   const std::vector<int> classes = e.class_ids;
   std::vector<mb_detection_t> buffer(e.max_detections);
   for (int64_t call = 0; call < warmup + measured; ++call) {
+    if (!CheckFrame(r, frames, call, warmup)) return;
     const FrameRef f = FrameForCall(frames, call, warmup);
     const mb_frame_t frame{f.data,
                            static_cast<uint32_t>(f.width),
@@ -305,7 +354,8 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
     const int64_t t1 = NowNs();
     const Position at{call, warmup};
     if (o.result != internal::kChildOk) {
-      Fail(r, StatusOfChildResult(o.result), at.text() + ": " + o.message, call, warmup);
+      Fail(r, StatusOfChildResult(o.result), at.text() + ": " + SanitizeText(o.message), call,
+           warmup);
       return;
     }
     std::string problem =
@@ -320,7 +370,8 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
     if (call < warmup) {
       ++r.warmup_done;
     } else {
-      StoreFrame(r, f, t1 - t0, infer_ns, buffer.data(), count, has_cycles, cycles);
+      StoreFrame(r, f, t1 - t0, t1 - t0, std::min(infer_ns, t1 - t0), buffer.data(), count,
+                 has_cycles, cycles);
     }
     if (t1 - start > static_cast<int64_t>(e.total_timeout_s * 1e9)) {
       Fail(r, RunStatus::kTimeout,
@@ -359,78 +410,6 @@ class SharedMemory {
   size_t bytes_ = 0;
 };
 
-class Child {
- public:
-  ~Child() { Kill(); }
-  Status Spawn(const fs::path& runner, int shm_fd) {
-    const std::string path = runner.string();
-    const std::string fd_text = std::to_string(internal::kChildShmFd);
-    char* argv[] = {const_cast<char*>("maskbench-runner"), const_cast<char*>("--shm-fd"),
-                    const_cast<char*>(fd_text.c_str()), nullptr};
-    const pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) return Status::IOError("fork", strerror(errno));
-    if (pid == 0) {
-      // Only async-signal-safe calls from here to exec.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(126);
-      setpgid(0, 0);
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);  // the runner starts with no signal blocked
-      if (shm_fd == internal::kChildShmFd) {
-        fcntl(shm_fd, F_SETFD, 0);  // dup2 onto itself would keep FD_CLOEXEC
-      } else if (dup2(shm_fd, internal::kChildShmFd) < 0) {
-        _exit(126);
-      }
-      dup2(STDERR_FILENO, STDOUT_FILENO);  // a plugin's prints never reach our stdout
-      close_range(internal::kChildShmFd + 1, ~0U, 0);
-      execv(path.c_str(), argv);
-      _exit(127);
-    }
-    pid_ = pid;
-    return Status::Ok();
-  }
-  pid_t pid() const { return pid_; }
-  // Non-blocking: true (and the wait status) when the child has ended.
-  bool Ended(int* wait_status) {
-    if (pid_ <= 0) {
-      *wait_status = wait_status_;
-      return true;
-    }
-    pid_t r = waitpid(pid_, wait_status, WNOHANG);
-    if (r == pid_) {
-      wait_status_ = *wait_status;
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-  // Waits up to timeout_ns for the child to end by itself; then kills it.
-  void Reap(int64_t timeout_ns, int* wait_status) {
-    const int64_t until = NowNs() + timeout_ns;
-    while (!Ended(wait_status)) {
-      if (NowNs() > until) {
-        Kill();
-        *wait_status = wait_status_;
-        return;
-      }
-      usleep(1000);
-    }
-  }
-  void Kill() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &wait_status_, 0);
-      pid_ = -1;
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int wait_status_ = 0;
-};
-
 // Keeps the calling thread off the runner's CPU while it waits (restoring the
 // original affinity on destruction), so the two spinning sides do not share a
 // core. Only this harness thread moves; the runner and plugin keep every CPU.
@@ -459,8 +438,8 @@ class AwayFromRunner {
 
 enum class Wait { kAnswered, kChildEnded, kTimedOut };
 
-Wait WaitForResponse(internal::ShmControl* ctl, uint32_t seq, int64_t deadline, Child& child,
-                     int* wait_status) {
+Wait WaitForResponse(internal::ShmControl* ctl, uint32_t seq, int64_t deadline,
+                     internal::ChildProcess& child, int* wait_status) {
   const int64_t spin_until = NowNs() + kParentSpinNs;
   const int cpu = sched_getcpu();
   ctl->parent_cpu.store(cpu, std::memory_order_relaxed);
@@ -495,25 +474,39 @@ void Publish(internal::ShmControl* ctl, uint32_t seq) {
     internal::FutexWakeAll(&ctl->request_seq);
 }
 
+// "socket (41)" for a system call number.
+std::string SyscallText(int32_t nr) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+  std::string out =
+      (name != nullptr ? std::string(name) : "unknown") + " (" + std::to_string(nr) + ")";
+  free(name);
+  return out;
+}
+
 // Status for a child that ended while we waited on `what`.
-void ChildEnded(RunRecord& r, int wait_status, const std::string& what, int64_t call, int warmup) {
-  if (WIFSIGNALED(wait_status)) {
-    const int sig = WTERMSIG(wait_status);
+void ChildEnded(RunRecord& r, const internal::ChildProcess& child, int wait_status,
+                int32_t violation_syscall, const std::string& what, int64_t call, int warmup) {
+  const internal::ChildProcess::End end = child.Decode(wait_status);
+  if (end.signal != 0) {
+    const int sig = end.signal;
     r.signal = sig;
     r.signal_name = SignalName(sig);
-    if (sig == SIGSYS && r.in_effect.sandbox) {
+    if (sig == SIGSYS && r.seal.level != "off") {
       Fail(r, RunStatus::kSandboxViolation,
-           what +
-               ": killed by the sandbox (SIGSYS): the plugin made a forbidden system call "
-               "(writing a file, a socket, starting a process, ...)",
+           what + ": stopped by the seal (SIGSYS): the plugin made a forbidden system call" +
+               (violation_syscall >= 0 ? ": " + SyscallText(violation_syscall) : std::string()) +
+               " (docs/runner.md lists what a plugin may call)",
+           call, warmup);
+    } else if (sig == SIGXCPU) {
+      Fail(r, RunStatus::kTimeout, what + ": the runner exceeded its CPU time limit (SIGXCPU)",
            call, warmup);
     } else {
       Fail(r, RunStatus::kCrashed,
            what + ": the plugin crashed with " + r.signal_name + " (" + strsignal(sig) + ")", call,
            warmup);
     }
-  } else if (WIFEXITED(wait_status)) {
-    const int code = WEXITSTATUS(wait_status);
+  } else if (end.exit_code >= 0) {
+    const int code = end.exit_code;
     Fail(r, RunStatus::kCrashed,
          what + ": the runner process exited with code " + std::to_string(code) +
              (code == 127 ? " (could not start maskbench-runner)" : " (the plugin called exit?)"),
@@ -523,16 +516,46 @@ void ChildEnded(RunRecord& r, int wait_status, const std::string& what, int64_t 
   }
 }
 
-void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin,
-                 const fs::path& dir) {
+// The sealed child's paths, for reading its messages in the judge's terms.
+struct PathMap {
+  std::string child_dir, host_dir;  // the submission folder inside and outside
+  std::string Host(std::string text) const {
+    if (child_dir.empty() || child_dir == host_dir) return text;
+    for (size_t at = text.find(child_dir); at != std::string::npos;
+         at = text.find(child_dir, at + host_dir.size()))
+      text.replace(at, child_dir.size(), host_dir);
+    return text;
+  }
+};
+
+// Reads the child's error text once, sanitized, with its paths as the judge sees them.
+std::string ChildError(internal::ShmControl* ctl, const PathMap& paths) {
+  ctl->error[sizeof ctl->error - 1] = '\0';
+  return SanitizeText(paths.Host(std::string(ctl->error, strnlen(ctl->error, sizeof ctl->error))));
+}
+
+// Checks the seal from outside; on failure ends the run as a sandbox violation.
+bool SealHolds(RunRecord& r, const internal::SealPlan& plan, const internal::ChildProcess& child,
+               const std::string& when) {
+  if (plan.level == internal::SealLevel::kOff) return true;
+  const int64_t startup = r.seal.startup_ns;
+  const int landlock = r.seal.landlock_abi;
+  internal::SealObservation o = internal::ObserveSeal(child.runner_pid(), plan, 2);
+  r.seal = o.report;
+  r.seal.startup_ns = startup;
+  r.seal.landlock_abi = landlock;
+  if (o.ok) return true;
+  Fail(r, RunStatus::kSandboxViolation, when + ": the seal check failed: " + o.problem, -1,
+       r.in_effect.warmup_frames);
+  return false;
+}
+
+void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& plugin,
+                     const fs::path& dir, const fs::path& runner, internal::ChildProcess& child,
+                     internal::ShmControl** ctl_out, SharedMemory& shm) {
   RunSettings& e = r.in_effect;
   const int64_t measured = ApplySettings(r, frames);
   const int warmup = e.warmup_frames;
-  Result<fs::path> runner = FindRunnerExecutable();
-  if (!runner.ok()) {
-    Fail(r, RunStatus::kHarnessError, runner.status().message(), -1, warmup);
-    return;
-  }
   if (e.config_json.size() >= internal::kConfigCapacity) {
     Fail(r, RunStatus::kHarnessError,
          "the configuration JSON is " + std::to_string(e.config_json.size()) +
@@ -540,8 +563,42 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
          -1, warmup);
     return;
   }
-  if (plugin.string().size() >= internal::kPathCapacity ||
-      dir.string().size() >= internal::kPathCapacity) {
+  // The seal this machine can make, and the files the child sees.
+  const internal::SealPlan plan = internal::PlanSeal(e.seal);
+  r.seal.level = internal::SealLevelName(plan.level);
+  r.seal.reason = plan.reason;
+  r.seal.uid = plan.uid;
+  if (e.seal == SealPolicy::kRequire && plan.level != internal::SealLevel::kFull) {
+    Fail(r, RunStatus::kHarnessError,
+         "the full seal cannot be made on this machine: " + plan.reason, -1, warmup);
+    return;
+  }
+  const int64_t start = NowNs();
+  internal::Stage stage;
+  std::string child_plugin = plugin.string(), child_dir = dir.string();
+  if (plan.level != internal::SealLevel::kOff) {
+    Result<internal::Stage> staged =
+        internal::Stage::Create(dir, plugin, runner, e.max_submission_bytes);
+    if (!staged.ok()) {
+      Fail(r, RunStatus::kLoadFailed, "cannot seal the submission: " + staged.status().message(),
+           -1, warmup);
+      return;
+    }
+    stage = std::move(*staged);
+    const fs::path sealed_dir = plan.level == internal::SealLevel::kFull
+                                    ? fs::path(internal::kSealedSubmissionDir)
+                                    : stage.submission_dir();
+    child_dir = sealed_dir.string();
+    child_plugin = (sealed_dir / stage.plugin_relative()).string();
+  }
+  // The host folder the child's folder stands for: the plugin's path less its
+  // place inside the staged folder.
+  fs::path host_dir = plugin;
+  for (auto it = stage.plugin_relative().begin(); it != stage.plugin_relative().end(); ++it)
+    host_dir = host_dir.parent_path();
+  const PathMap paths{child_dir, host_dir.string()};
+  if (child_plugin.size() >= internal::kPathCapacity ||
+      child_dir.size() >= internal::kPathCapacity) {
     Fail(r, RunStatus::kHarnessError, "plugin path too long", -1, warmup);
     return;
   }
@@ -568,12 +625,12 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   const size_t counts_offset = table_offset + sizeof(internal::FrameTableEntry) * slots;
   const size_t pixels_offset = internal::RoundUpToPage(counts_offset + sizeof(uint32_t) * slots);
   const size_t total = pixels_offset + slot_bytes * slots;
-  SharedMemory shm;
   if (Status s = shm.Create(total); !s.ok()) {
     Fail(r, RunStatus::kHarnessError, s.message(), -1, warmup);
     return;
   }
   auto* ctl = new (shm.base()) internal::ShmControl();
+  *ctl_out = ctl;
   ctl->child_cpu.store(-1);
   ctl->parent_cpu.store(-1);
   ctl->magic = internal::kShmMagic;
@@ -588,29 +645,60 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   ctl->frame_table_offset = table_offset;
   ctl->counts_offset = counts_offset;
   ctl->memory_limit_bytes = e.memory_limit_bytes;
-  ctl->sandbox = e.sandbox ? 1 : 0;
-  internal::CopyText(ctl->plugin_path, sizeof ctl->plugin_path, plugin.c_str());
-  internal::CopyText(ctl->submission_dir, sizeof ctl->submission_dir, dir.c_str());
+  ctl->max_threads = e.max_threads;
+  {
+    cpu_set_t set;
+    const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    ctl->cpu_seconds = static_cast<uint64_t>(e.total_timeout_s * std::max(1, cpus)) + 10;
+  }
+  ctl->seal_level = static_cast<uint32_t>(plan.level);
+  ctl->violation_syscall = -1;
+  internal::CopyText(ctl->plugin_path, sizeof ctl->plugin_path, child_plugin.c_str());
+  internal::CopyText(ctl->submission_dir, sizeof ctl->submission_dir, child_dir.c_str());
   std::memcpy(ctl->config, e.config_json.data(), e.config_json.size());
   ctl->config[e.config_json.size()] = '\0';
   ctl->config_bytes = static_cast<uint32_t>(e.config_json.size());
-  ctl->command = internal::kCmdInit;
+  ctl->command = internal::kCmdHello;
   auto* shm_dets = reinterpret_cast<const mb_detection_t*>(shm.base() + control_bytes);
   uint8_t* shm_pixels = reinterpret_cast<uint8_t*>(shm.base() + pixels_offset);
 
-  const int64_t start = NowNs();
   const int64_t total_deadline = start + static_cast<int64_t>(e.total_timeout_s * 1e9);
-  Child child;
-  if (Status s = child.Spawn(*runner, shm.fd()); !s.ok()) {
+  if (Status s = child.Spawn(plan, &stage, runner.string(), shm.fd(), e.stderr_cap_bytes);
+      !s.ok()) {
     Fail(r, RunStatus::kHarnessError, s.message(), -1, warmup);
     return;
   }
-  int wait_status = 0;
-  uint32_t seq = 1;
-  Publish(ctl, seq);
   const int64_t init_deadline =
       std::min(total_deadline, start + static_cast<int64_t>(e.init_timeout_s * 1e9));
+  int wait_status = 0;
+  uint32_t seq = 1;
+  // Hello: answered once the runner has sealed itself.
+  Publish(ctl, seq);
   Wait w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status);
+  if (w == Wait::kTimedOut) {
+    child.Kill();
+    Fail(r, RunStatus::kHarnessError,
+         "the sealed runner did not start within " + Seconds(e.init_timeout_s), -1, warmup);
+    return;
+  }
+  if (w == Wait::kChildEnded) {
+    child.stderr_log().Finish(200);
+    Fail(r, RunStatus::kHarnessError,
+         "the sealed runner did not start: " + SanitizeText(child.stderr_log().text()), -1, warmup);
+    return;
+  }
+  if (ctl->result != internal::kChildOk) {
+    Fail(r, RunStatus::kHarnessError, ChildError(ctl, paths), -1, warmup);
+    child.Reap(1'000'000'000, &wait_status);
+    return;
+  }
+  r.seal.startup_ns = NowNs() - start;
+  r.seal.landlock_abi = ctl->landlock_abi;
+
+  ctl->command = internal::kCmdInit;
+  ++seq;
+  Publish(ctl, seq);
+  w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status);
   if (w == Wait::kTimedOut) {
     child.Kill();
     Fail(r, RunStatus::kTimeout,
@@ -618,22 +706,26 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
     return;
   }
   if (w == Wait::kChildEnded) {
-    ChildEnded(r, wait_status, "init", -1, warmup);
+    ChildEnded(r, child, wait_status, ctl->violation_syscall, "init", -1, warmup);
     return;
   }
   if (ctl->abi_major || ctl->abi_minor || ctl->abi_revision)
     r.plugin_abi = std::to_string(ctl->abi_major) + "." + std::to_string(ctl->abi_minor) + "." +
                    std::to_string(ctl->abi_revision);
-  ctl->name[sizeof ctl->name - 1] = ctl->team[sizeof ctl->team - 1] =
-      ctl->version[sizeof ctl->version - 1] = '\0';
-  r.description = {ctl->name, ctl->team, ctl->version};
+  auto text = [](const char* field, size_t capacity) {
+    return SanitizeText(std::string_view(field, strnlen(field, capacity)), {.max_bytes = 255});
+  };
+  r.description = {text(ctl->name, sizeof ctl->name), text(ctl->team, sizeof ctl->team),
+                   text(ctl->version, sizeof ctl->version)};
   if (ctl->result != internal::kChildOk) {
-    ctl->error[sizeof ctl->error - 1] = '\0';
-    Fail(r, StatusOfChildResult(ctl->result), ctl->error, -1, warmup);
+    Fail(r, StatusOfChildResult(ctl->result), ChildError(ctl, paths), -1, warmup);
     child.Reap(1'000'000'000, &wait_status);
     return;
   }
-  e.sandbox = ctl->sandboxed != 0;
+  if (!SealHolds(r, plan, child, "after create()")) {
+    child.Kill();
+    return;
+  }
   r.clock_hz = ctl->cycles_supported ? ctl->clock_hz : 0;
   r.batch_extension = ctl->batch_supported != 0;
   r.max_batch = r.batch_extension ? ctl->max_batch : 0;
@@ -648,71 +740,68 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
     const auto* shm_counts = reinterpret_cast<const uint32_t*>(shm.base() + counts_offset);
     std::vector<mb_detection_t> out(static_cast<size_t>(e.batch_size) * e.max_detections);
     std::vector<uint32_t> counts(e.batch_size);
-    const bool finished = [&] {
-      RunOfflineBatches(
-          r, frames, measured, e.batch_size, [&](int64_t call, int64_t n, BatchAnswer* answer) {
-            const std::string what = BatchText(call, n, warmup);
-            for (int64_t i = 0; i < n; ++i) {
-              const FrameRef f = FrameForCall(frames, call + i, warmup);
-              CopyFrame(shm_pixels + i * slot_bytes, f);
-              table[i] = internal::FrameTableEntry{
-                  static_cast<uint32_t>(f.width),        static_cast<uint32_t>(f.height),
-                  static_cast<uint32_t>(f.stride),       f.pixel_format,
-                  static_cast<uint64_t>(i) * slot_bytes, static_cast<uint64_t>(call + i)};
-            }
-            ctl->command = internal::kCmdInferBatch;
-            ctl->frame_count = static_cast<uint32_t>(n);
-            ++seq;
-            away.Check(ctl);
-            const int64_t t0 = NowNs();
-            const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns * n);
-            Publish(ctl, seq);
-            w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
-            answer->round_trip_ns = NowNs() - t0;
-            if (w == Wait::kTimedOut) {
-              child.Kill();
-              const bool total_hit =
-                  deadline == total_deadline && t0 + frame_timeout_ns * n > total_deadline;
-              Fail(r, RunStatus::kTimeout,
-                   what + (total_hit ? ": the run exceeded the total timeout of " +
-                                           Seconds(e.total_timeout_s)
-                                     : ": no answer within " + std::to_string(n) +
-                                           " x the frame timeout of " + Seconds(e.frame_timeout_s)),
-                   call, warmup);
-              return false;
-            }
-            if (w == Wait::kChildEnded) {
-              ChildEnded(r, wait_status, what, call, warmup);
-              return false;
-            }
-            // Read the answer once; the child's memory is not trusted.
-            const uint32_t result = ctl->result;
-            const uint32_t failed = ctl->failed_index;
-            answer->infer_ns = ctl->infer_ns;
-            if (result != internal::kChildOk) {
-              ctl->error[sizeof ctl->error - 1] = '\0';
-              Fail(r, StatusOfChildResult(result), what + ": " + ctl->error,
-                   failed < n ? call + failed : call, warmup);
-              return false;
-            }
-            std::memcpy(counts.data(), shm_counts, sizeof(uint32_t) * n);
-            for (int64_t i = 0; i < n; ++i) {
-              const uint32_t kept = std::min(counts[i], e.max_detections);
-              std::memcpy(out.data() + i * e.max_detections, shm_dets + i * e.max_detections,
-                          kept * sizeof(mb_detection_t));
-            }
-            answer->detections = out.data();
-            answer->counts = counts.data();
-            return true;
-          });
-      return r.ok();
-    }();
-    if (!finished) return;
+    RunOfflineBatches(
+        r, frames, measured, e.batch_size, [&](int64_t call, int64_t n, BatchAnswer* answer) {
+          const std::string what = BatchText(call, n, warmup);
+          for (int64_t i = 0; i < n; ++i) {
+            const FrameRef f = FrameForCall(frames, call + i, warmup);
+            CopyFrame(shm_pixels + i * slot_bytes, f);
+            table[i] = internal::FrameTableEntry{
+                static_cast<uint32_t>(f.width),        static_cast<uint32_t>(f.height),
+                static_cast<uint32_t>(f.stride),       f.pixel_format,
+                static_cast<uint64_t>(i) * slot_bytes, static_cast<uint64_t>(call + i)};
+          }
+          ctl->command = internal::kCmdInferBatch;
+          ctl->frame_count = static_cast<uint32_t>(n);
+          ++seq;
+          away.Check(ctl);
+          const int64_t t0 = NowNs();
+          const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns * n);
+          Publish(ctl, seq);
+          w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
+          answer->round_trip_ns = NowNs() - t0;
+          if (w == Wait::kTimedOut) {
+            child.Kill();
+            const bool total_hit =
+                deadline == total_deadline && t0 + frame_timeout_ns * n > total_deadline;
+            Fail(r, RunStatus::kTimeout,
+                 what + (total_hit ? ": the run exceeded the total timeout of " +
+                                         Seconds(e.total_timeout_s)
+                                   : ": no answer within " + std::to_string(n) +
+                                         " x the frame timeout of " + Seconds(e.frame_timeout_s)),
+                 call, warmup);
+            return false;
+          }
+          if (w == Wait::kChildEnded) {
+            ChildEnded(r, child, wait_status, ctl->violation_syscall, what, call, warmup);
+            return false;
+          }
+          // Read the answer once; the child's memory is not trusted.
+          const uint32_t result = ctl->result;
+          const uint32_t failed = ctl->failed_index;
+          answer->child_ns = ctl->infer_ns;
+          if (result != internal::kChildOk) {
+            Fail(r, StatusOfChildResult(result), what + ": " + ChildError(ctl, paths),
+                 failed < n ? call + failed : call, warmup);
+            return false;
+          }
+          std::memcpy(counts.data(), shm_counts, sizeof(uint32_t) * n);
+          for (int64_t i = 0; i < n; ++i) {
+            const uint32_t kept = std::min(counts[i], e.max_detections);
+            std::memcpy(out.data() + i * e.max_detections, shm_dets + i * e.max_detections,
+                        kept * sizeof(mb_detection_t));
+          }
+          answer->detections = out.data();
+          answer->counts = counts.data();
+          return true;
+        });
+    if (!r.ok()) return;
   } else {
     const std::vector<int> classes = e.class_ids;
     std::vector<mb_detection_t> dets(e.max_detections);
     for (int64_t call = 0; call < warmup + measured; ++call) {
       const Position at{call, warmup};
+      if (!CheckFrame(r, frames, call, warmup)) return;
       const FrameRef f = FrameForCall(frames, call, warmup);
       // Copy the frame into the slot (outside the timed round trip, like decoding).
       CopyFrame(shm_pixels, f);
@@ -741,18 +830,18 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
         return;
       }
       if (w == Wait::kChildEnded) {
-        ChildEnded(r, wait_status, at.text(), call, warmup);
+        ChildEnded(r, child, wait_status, ctl->violation_syscall, at.text(), call, warmup);
         return;
       }
       // Read the answer once; the child's memory is not trusted.
       const uint32_t result = ctl->result;
       const uint32_t count = ctl->count;
-      const int64_t infer_ns = ctl->infer_ns;
+      const int64_t child_ns = ctl->infer_ns;
       const bool has_cycles = ctl->has_cycles != 0;
       const uint64_t cycles = ctl->cycles;
       if (result != internal::kChildOk) {
-        ctl->error[sizeof ctl->error - 1] = '\0';
-        Fail(r, StatusOfChildResult(result), at.text() + ": " + ctl->error, call, warmup);
+        Fail(r, StatusOfChildResult(result), at.text() + ": " + ChildError(ctl, paths), call,
+             warmup);
         return;
       }
       const uint32_t n = std::min(count, e.max_detections);
@@ -764,11 +853,12 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
         Fail(r, RunStatus::kInvalidOutput, at.text() + ": " + problem, call, warmup);
         return;
       }
-      if (infer_ns < 0 || infer_ns > t1 - t0) {
+      const int64_t rt = t1 - t0;
+      if (child_ns < 0 || child_ns > rt) {
         r.timing_flagged = true;
         Fail(r, RunStatus::kInvalidOutput,
-             at.text() + ": the runner's time " + std::to_string(infer_ns) +
-                 " ns exceeds the round trip " + std::to_string(t1 - t0) +
+             at.text() + ": the runner's time " + std::to_string(child_ns) +
+                 " ns exceeds the round trip " + std::to_string(rt) +
                  " ns (shared memory tampered with?)",
              call, warmup);
         return;
@@ -776,9 +866,15 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
       if (call < warmup) {
         ++r.warmup_done;
       } else {
-        StoreFrame(r, f, t1 - t0, infer_ns, dets.data(), n, has_cycles, cycles);
+        if (Disagrees(child_ns, rt)) ++r.clock_disagreements;
+        StoreFrame(r, f, Ranked(e, rt), rt, child_ns, dets.data(), n, has_cycles, cycles);
       }
     }
+    FlagDisagreements(r);
+  }
+  if (!SealHolds(r, plan, child, "after the last frame")) {
+    child.Kill();
+    return;
   }
   // Orderly shutdown: destroy() in the child, then exit.
   ctl->command = internal::kCmdQuit;
@@ -788,11 +884,32 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   if (w == Wait::kAnswered) {
     child.Reap(2'000'000'000, &wait_status);
   } else if (w == Wait::kChildEnded) {
-    ChildEnded(r, wait_status, "destroy()", -1, warmup);
+    ChildEnded(r, child, wait_status, ctl->violation_syscall, "destroy()", -1, warmup);
   } else {
     child.Kill();
     Fail(r, RunStatus::kTimeout, "destroy(): no answer within 5 s", -1, warmup);
   }
+}
+
+void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin,
+                 const fs::path& dir) {
+  Result<fs::path> runner = FindRunnerExecutable();
+  if (!runner.ok()) {
+    ApplySettings(r, frames);
+    Fail(r, RunStatus::kHarnessError, runner.status().message(), -1, r.in_effect.warmup_frames);
+    return;
+  }
+  r.latency_source =
+      r.in_effect.overhead_correction_ns > 0 ? "parent_round_trip_minus_noop" : "parent_round_trip";
+  SharedMemory shm;
+  internal::ChildProcess child;
+  internal::ShmControl* ctl = nullptr;
+  RunIsolatedWith(r, frames, plugin, dir, *runner, child, &ctl, shm);
+  child.Kill();
+  child.stderr_log().Finish(500);
+  r.stderr_bytes = child.stderr_log().bytes();
+  r.stderr_log = SanitizeText(child.stderr_log().text(),
+                              {.max_bytes = r.in_effect.stderr_cap_bytes, .multiline = true});
 }
 
 }  // namespace

@@ -127,11 +127,51 @@ int main(int argc, char** argv) {
 
   // Sleeps and timers in the child wake on time (default slack is 50 us).
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-  rlimit no_core{0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
-  if (ctl->memory_limit_bytes != 0) {
-    rlimit as{ctl->memory_limit_bytes, ctl->memory_limit_bytes};
-    setrlimit(RLIMIT_AS, &as);
+  ctl->violation_syscall = -1;
+  ctl->landlock_abi = 0;
+  // The seal, before any submission code runs (dlopen runs its constructors):
+  // limits, Landlock, then the seccomp allowlist on every thread (TSYNC).
+  std::string seal_error;
+  const uint32_t level = ctl->seal_level;
+  if (level != 0) {
+    mbi::ChildLimits limits;
+    limits.memory_bytes = ctl->memory_limit_bytes;
+    limits.max_threads = ctl->max_threads;
+    limits.cpu_seconds = ctl->cpu_seconds;
+    seal_error = mbi::ApplyLimits(limits);
+    if (seal_error.empty()) {
+      ctl->submission_dir[mbi::kPathCapacity - 1] = '\0';
+      char self[mbi::kPathCapacity] = "";
+      const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+      if (n > 0) self[n] = '\0';
+      std::vector<std::string> paths = {"/usr",
+                                        "/bin",
+                                        "/sbin",
+                                        "/lib",
+                                        "/lib32",
+                                        "/lib64",
+                                        "/libx32",
+                                        "/etc/ld.so.cache",
+                                        "/etc/alternatives",
+                                        "/dev/null",
+                                        "/dev/zero",
+                                        "/dev/urandom",
+                                        "/dev/random",
+                                        ctl->submission_dir,
+                                        self};
+      if (level == 2) paths.push_back("/proc");  // the sandbox's own: its pid namespace only
+      int abi = 0;
+      seal_error = mbi::InstallLandlock(paths, &abi);
+      ctl->landlock_abi = abi;
+    }
+    if (seal_error.empty()) seal_error = mbi::InstallAllowlist(getpid(), &ctl->violation_syscall);
+  } else {
+    rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    if (ctl->memory_limit_bytes != 0) {
+      rlimit as{ctl->memory_limit_bytes, ctl->memory_limit_bytes};
+      setrlimit(RLIMIT_AS, &as);
+    }
   }
 
   mbi::PluginHost host;
@@ -139,6 +179,7 @@ int main(int argc, char** argv) {
   int64_t answered_at = 0;
   int64_t spin_ns = kMinSpinNs;
   bool created = false;
+  bool hello_done = false;
   char error[mbi::kErrorCapacity];
   // The frames of a batch request (allocated before the sandbox, never resized).
   std::vector<mb_frame_t> batch_frames(std::max<uint32_t>(1, ctl->batch_slots));
@@ -146,7 +187,16 @@ int main(int argc, char** argv) {
     const uint32_t seq = WaitForRequest(ctl, last, answered_at, &spin_ns);
     last = seq;
     const uint32_t command = ctl->command;
-    if (command == mbi::kCmdInit && !created) {
+    if (command == mbi::kCmdHello && !hello_done) {
+      hello_done = true;
+      if (!seal_error.empty()) {
+        SetResult(ctl, {mbi::kChildBadRequest, 0, "cannot seal the runner: " + seal_error});
+        Answer(ctl, seq);
+        _exit(0);
+      }
+      SetResult(ctl, {});
+      Answer(ctl, seq);
+    } else if (command == mbi::kCmdInit && hello_done && !created) {
       ctl->config[mbi::kConfigCapacity - 1] = '\0';
       ctl->plugin_path[mbi::kPathCapacity - 1] = '\0';
       ctl->submission_dir[mbi::kPathCapacity - 1] = '\0';
@@ -165,14 +215,12 @@ int main(int argc, char** argv) {
       ctl->clock_hz = host.clock_hz();
       ctl->batch_supported = host.has_batch() ? 1 : 0;
       ctl->max_batch = host.max_batch();
-      ctl->sandboxed = 0;
-      if (o.result == mbi::kChildOk && ctl->sandbox != 0) {
-        std::string why = mbi::InstallSandbox();
+      // create() has read its files: from here on, nothing is opened.
+      if (o.result == mbi::kChildOk && level != 0) {
+        std::string why = mbi::InstallNoOpenFilter();
         if (!why.empty()) {
           o.result = mbi::kChildBadRequest;
-          o.message = "cannot install the sandbox: " + why;
-        } else {
-          ctl->sandboxed = 1;
+          o.message = "cannot seal the runner after create(): " + why;
         }
       }
       created = o.result == mbi::kChildOk;

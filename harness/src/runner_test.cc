@@ -53,7 +53,7 @@ TEST_F(RunnerTest, NoopRunsEveryFrameIsolated) {
   EXPECT_EQ(r.frames(), 6);
   EXPECT_EQ(r.warmup_done, 2);
   EXPECT_EQ(r.plugin_abi, "1.0.0");
-  EXPECT_TRUE(r.in_effect.sandbox);
+  EXPECT_EQ(r.seal.level, "full") << r.seal.reason;
   ASSERT_EQ(r.round_trip_ns.size(), 6u);
   for (size_t i = 0; i < 6; ++i) {
     EXPECT_GE(r.latency_ns[i], 0);
@@ -102,7 +102,7 @@ TEST_F(RunnerTest, InProcessGivesTheSameDetections) {
   ASSERT_TRUE(isolated.ok()) << isolated.message;
   ASSERT_TRUE(local.ok()) << local.message;
   EXPECT_EQ(local.mode, "in-process");
-  EXPECT_FALSE(local.in_effect.sandbox);
+  EXPECT_EQ(local.in_effect.seal, SealPolicy::kOff);
   EXPECT_EQ(local.in_effect.memory_limit_bytes, 0u);
   ASSERT_EQ(local.detections.size(), isolated.detections.size());
   for (size_t i = 0; i < local.detections.size(); ++i) {
@@ -239,10 +239,10 @@ TEST_F(RunnerTest, WritingAFileIsKilledBySandbox) {
   EXPECT_EQ(r.failing_call, 0);
   EXPECT_FALSE(fs::exists(target));
   // Without the sandbox the same plugin writes the file (documented behaviour).
-  settings_.sandbox = false;
+  settings_.seal = SealPolicy::kOff;
   r = Run("writes-file", config);
   EXPECT_EQ(r.status, RunStatus::kOk) << r.message;
-  EXPECT_FALSE(r.in_effect.sandbox);
+  EXPECT_EQ(r.seal.level, "off");
   EXPECT_TRUE(fs::exists(target));
   fs::remove(target);
 }
@@ -255,7 +255,7 @@ TEST_F(RunnerTest, ReadingAFileAfterCreateIsRefusedBySandbox) {
   ASSERT_EQ(r.status, RunStatus::kOk) << r.message;
   ASSERT_GT(r.frames(), 0);
   for (const auto& dets : r.detections) EXPECT_TRUE(dets.empty());  // open() refused: nothing read
-  settings_.sandbox = false;
+  settings_.seal = SealPolicy::kOff;
   r = Run("reads-file", config);
   ASSERT_EQ(r.status, RunStatus::kOk) << r.message;
   ASSERT_GT(r.frames(), 0);

@@ -30,7 +30,7 @@
 namespace maskbench::harness::internal {
 
 inline constexpr uint32_t kShmMagic = 0x4d42524eu;  // "MBRN"
-inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kProtocolVersion = 3;
 inline constexpr size_t kPageSize = 4096;
 inline constexpr size_t kErrorCapacity = 2048;
 inline constexpr size_t kPathCapacity = 4096;
@@ -44,7 +44,8 @@ enum Command : uint32_t {
   kCmdInit = 1,
   kCmdInfer = 2,
   kCmdQuit = 3,
-  kCmdInferBatch = 4
+  kCmdInferBatch = 4,
+  kCmdHello = 5,  // first request: answered once the runner has sealed itself
 };
 
 // What the child says about the last command.
@@ -101,14 +102,18 @@ struct alignas(64) ShmControl {
   uint32_t abi_major, abi_minor, abi_revision;
   uint32_t cycles_supported;
   uint64_t clock_hz;
-  uint32_t sandboxed;        // 1 when the seccomp filter is installed
   uint32_t batch_supported;  // 1 when the plugin has maskbench.batch/1
   uint32_t max_batch;        // its max_batch(), 0 without it
   char name[kTextCapacity], team[kTextCapacity], version[kTextCapacity];
+  // The child's word about its seal (the parent checks from outside instead):
+  int32_t landlock_abi;       // Landlock ABI applied, <= 0 = none
+  int32_t violation_syscall;  // the forbidden call the SIGSYS handler caught, -1 = none
 
-  // Init block (parent -> child).
-  uint64_t memory_limit_bytes;  // 0 = none
-  uint32_t sandbox;             // install seccomp after create
+  // Init block (parent -> child), written before the child starts.
+  uint64_t memory_limit_bytes;  // RLIMIT_AS, 0 = none
+  uint64_t max_threads;         // RLIMIT_NPROC, 0 = none
+  uint64_t cpu_seconds;         // RLIMIT_CPU, 0 = none
+  uint32_t seal_level;          // SealLevel: 0 off, 1 reduced, 2 full
   char plugin_path[kPathCapacity];
   char submission_dir[kPathCapacity];
   uint32_t config_bytes;

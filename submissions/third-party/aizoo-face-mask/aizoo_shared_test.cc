@@ -51,7 +51,8 @@ class AizooSharedTest : public ::testing::Test {
   }
   void SetUp() override {
     if (dir_ == nullptr)
-      GTEST_SKIP() << "../shared not found (face-mask images and models/aizoo-face-mask): set MASKBENCH_SHARED_DIR";
+      GTEST_SKIP() << "../shared not found (face-mask images and models/aizoo-face-mask): set "
+                      "MASKBENCH_SHARED_DIR";
   }
   // Per-class VOC AP50 of a submission on face-mask val, run isolated.
   scoring::VocResult Evaluate(const std::string& submission, const std::string& config) {
@@ -60,7 +61,9 @@ class AizooSharedTest : public ::testing::Test {
     auto cache = datasets::FrameCache::Open(*ds, "val");
     EXPECT_TRUE(cache.ok());
     harness::FrameCacheSource frames(std::move(*cache));
-    auto sub = harness::LoadSubmission(BuildDir() / "submissions" / submission);
+    auto sub = harness::LoadSubmission(fs::path(submission).is_absolute()
+                                           ? fs::path(submission)
+                                           : BuildDir() / "submissions" / submission);
     EXPECT_TRUE(sub.ok()) << sub.status().message();
     harness::RunSettings settings;
     settings.warmup_frames = 1;
@@ -79,8 +82,17 @@ class AizooSharedTest : public ::testing::Test {
 fs::path* AizooSharedTest::dir_ = nullptr;
 
 TEST_F(AizooSharedTest, ReferenceBeatsTheThirdPartyDetectorOnEveryClassItHas) {
-  const std::string model_dir = (Shared() / "models" / "aizoo-face-mask").string();
-  const scoring::VocResult aizoo = Evaluate("third-party/aizoo-face-mask", R"({"model_dir": ")" + model_dir + R"("})");
+  // The sealed runner sees only the submission's own folder, so the Caffe files
+  // go into a copy of it (made here, never in the repository).
+  const fs::path built = BuildDir() / "submissions" / "third-party" / "aizoo-face-mask";
+  const fs::path folder = *dir_ / "aizoo-face-mask";
+  fs::create_directories(folder);
+  for (const char* f : {"libaizoo-face-mask.so", "submission.json"})
+    fs::copy_file(built / f, folder / f, fs::copy_options::overwrite_existing);
+  for (const char* f : {"face_mask_detection.prototxt", "face_mask_detection.caffemodel"})
+    fs::copy_file(Shared() / "models" / "aizoo-face-mask" / f, folder / f,
+                  fs::copy_options::overwrite_existing);
+  const scoring::VocResult aizoo = Evaluate(folder.string(), "{}");
   const scoring::VocResult ref = Evaluate("reference-fp32", "{}");
   ASSERT_EQ(aizoo.per_class.size(), 3u);
   ASSERT_EQ(ref.per_class.size(), 3u);
@@ -88,8 +100,8 @@ TEST_F(AizooSharedTest, ReferenceBeatsTheThirdPartyDetectorOnEveryClassItHas) {
   EXPECT_GT(aizoo.per_class[0].ap, 0.2) << "aizoo with_mask";
   EXPECT_EQ(aizoo.per_class[2].precision, 0) << "it has no mask_weared_incorrect class";
   for (int c : {0, 1}) {
-    std::printf("%s: reference-fp32 AP50 %.4f, aizoo-face-mask AP50 %.4f\n", ref.per_class[c].name.c_str(),
-                ref.per_class[c].ap, aizoo.per_class[c].ap);
+    std::printf("%s: reference-fp32 AP50 %.4f, aizoo-face-mask AP50 %.4f\n",
+                ref.per_class[c].name.c_str(), ref.per_class[c].ap, aizoo.per_class[c].ap);
     EXPECT_GT(ref.per_class[c].ap, aizoo.per_class[c].ap) << ref.per_class[c].name;
   }
 }
@@ -97,13 +109,15 @@ TEST_F(AizooSharedTest, ReferenceBeatsTheThirdPartyDetectorOnEveryClassItHas) {
 // Needs no shared data: runs everywhere.
 TEST(AizooPluginTest, MissingModelFilesFailInitNamingTheFile) {
   auto frames = harness::MakeSyntheticFrames(2, 64, 48);
-  auto sub = harness::LoadSubmission(BuildDir() / "submissions" / "third-party" / "aizoo-face-mask");
+  auto sub =
+      harness::LoadSubmission(BuildDir() / "submissions" / "third-party" / "aizoo-face-mask");
   ASSERT_TRUE(sub.ok());
   harness::RunSettings settings;
   settings.config_json = R"({"model_dir": "/nonexistent/aizoo"})";
   harness::RunRecord r = harness::RunSubmission(*sub, *frames, settings);
   EXPECT_EQ(r.status, harness::RunStatus::kInitFailed);
-  EXPECT_NE(r.message.find("/nonexistent/aizoo/face_mask_detection.prototxt not found"), std::string::npos)
+  EXPECT_NE(r.message.find("/nonexistent/aizoo/face_mask_detection.prototxt not found"),
+            std::string::npos)
       << r.message;
 }
 

@@ -32,6 +32,13 @@ class FrameSource {
   virtual size_t size() const = 0;
   // Frame `i` (< size()).
   virtual FrameRef Get(size_t i) const = 0;
+  // Checks frame `i` before a run uses it (e.g. its pixels against a stored
+  // checksum); the runner ends the run with harness_error when it fails.
+  // Default: always ok.
+  virtual Status Check(size_t i) const {
+    (void)i;
+    return Status::Ok();
+  }
 };
 
 // Frames held in memory (owned copies).

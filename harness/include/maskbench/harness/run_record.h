@@ -30,7 +30,7 @@ enum class RunStatus {
   kLoadFailed,        // "load_failed": not loadable, or no mb_accelerator_entry symbol
   kInferFailed,       // "infer_failed": infer() returned an error code or threw
   kMemoryLimit,       // "memory_limit": an allocation failed under the memory limit
-  kSandboxViolation,  // "sandbox_violation": killed by seccomp (e.g. tried to write a file)
+  kSandboxViolation,  // "sandbox_violation": a forbidden system call, or a broken seal
   kHarnessError,      // "harness_error": the harness itself could not run (no runner, no shm)
 };
 
@@ -54,6 +54,17 @@ enum class Scenario {
 };
 const char* ScenarioName(Scenario scenario);
 std::optional<Scenario> ParseScenario(std::string_view name);
+
+// How the child that runs a submission is sealed (docs/runner.md, "The seal").
+// The names (SealPolicyName) are stable.
+enum class SealPolicy {
+  kRequire,     // "require": the full seal, or no run (harness_error)
+  kBestEffort,  // "best-effort": the full seal where this machine can make it, else the
+                // reduced one (no namespaces), recorded with the reason
+  kOff,         // "off": no seal (debugging and the tests that show what the seal stops)
+};
+const char* SealPolicyName(SealPolicy policy);
+std::optional<SealPolicy> ParseSealPolicy(std::string_view name);
 
 // What a run is asked to do. Every field documents its effect and default.
 struct RunSettings {
@@ -79,8 +90,19 @@ struct RunSettings {
   // Run the plugin inside this process (debugging/profiling only; no isolation,
   // limits or timeouts enforced). Default: false.
   bool in_process = false;
-  // Install the seccomp filter in the child after create(). Default: true.
-  bool sandbox = true;
+  // How the child is sealed. Default: best-effort.
+  SealPolicy seal = SealPolicy::kBestEffort;
+  // RLIMIT_NPROC of a sealed child: the threads it may have. Default: 256.
+  uint32_t max_threads = 256;
+  // Bytes of the child's stderr kept in the record; the rest is only counted.
+  // Default: 64 KiB.
+  uint64_t stderr_cap_bytes = 64 << 10;
+  // Subtracted from each parent round trip to give latency_ns (e.g. the noop
+  // plugin's median round trip, measured by the caller); 0 = the raw round
+  // trip. Default: 0.
+  int64_t overhead_correction_ns = 0;
+  // The largest submission folder a seal copies. Default: 4 GiB.
+  uint64_t max_submission_bytes = 4ull << 30;
   // The configuration JSON passed to create(). Default: "{}".
   std::string config_json = "{}";
   // SingleStream (default) or Offline.
@@ -91,9 +113,25 @@ struct RunSettings {
   uint32_t batch_size = 0;
 };
 
-// The plugin's self-description (maskbench.describe/1), empty when absent.
+// The plugin's self-description (maskbench.describe/1), empty when absent;
+// sanitized (core/text.h) like all text that comes from a plugin.
 struct PluginDescription {
   std::string name, team, version;
+};
+
+// What sealed the child, as the parent checked it from outside (never the
+// child's word, except landlock_abi).
+struct SealReport {
+  std::string level = "off";     // "full", "reduced" or "off"
+  std::string reason;            // why not full; empty when full
+  int64_t uid = -1;              // the child's uid as the judge sees it
+  bool namespaces = false;       // user, mnt, pid, net, ipc and uts all differ from the judge's
+  bool seccomp = false;          // every thread in seccomp filter mode with both harness filters
+  bool no_new_privs = false;     // every thread
+  bool no_capabilities = false;  // every thread: no effective, permitted or ambient capability
+  int64_t threads_checked = 0;   // threads seen at the last check
+  int landlock_abi = 0;          // the Landlock ABI the runner applied (its own word), <= 0 none
+  int64_t startup_ns = 0;        // copying the files + starting the sealed runner, before loading
 };
 
 struct RunRecord {
@@ -109,12 +147,20 @@ struct RunRecord {
   std::string signal_name;     // e.g. "SIGSEGV"
   std::string plugin_abi;      // "1.0.0", empty when not read
   PluginDescription description;
-  bool timing_flagged = false;  // a runner-reported time exceeded its round trip
-  int64_t warmup_done = 0;      // warm-up calls completed
+  // The child's clock disagreed with the parent's: it reported a time above
+  // the round trip (impossible: invalid_output), or far below it on more than a
+  // tenth of the frames (clock_disagreements).
+  bool timing_flagged = false;
+  int64_t clock_disagreements = 0;  // frames where the child's time < round trip / 2 - 1 ms
+  int64_t warmup_done = 0;          // warm-up calls completed
+  // Where latency_ns comes from: "parent_round_trip", "parent_round_trip_minus_noop"
+  // (overhead_correction_ns subtracted) or "in_process" (the same process times the call).
+  std::string latency_source;
   // Per measured frame, in order; all the same length (frames completed).
-  std::vector<int64_t> frame_ids;      // the source's frame ids (COCO image_id)
-  std::vector<int64_t> latency_ns;     // the timed infer call (runner clock)
-  std::vector<int64_t> round_trip_ns;  // the parent's request -> answer
+  std::vector<int64_t> frame_ids;         // the source's frame ids (COCO image_id)
+  std::vector<int64_t> latency_ns;        // the ranked latency, parent clock (latency_source)
+  std::vector<int64_t> round_trip_ns;     // the parent's raw request -> answer
+  std::vector<int64_t> child_latency_ns;  // the runner's own timing of the call (cross-check)
   std::vector<std::vector<Detection>> detections;
   // Modeled cycles per measured frame, when the plugin has maskbench.cycles/1.
   std::vector<uint64_t> cycles;
@@ -125,9 +171,13 @@ struct RunRecord {
   // Offline only: one entry per measured batch (warm-up batches excluded). In
   // Offline, latency_ns and round_trip_ns per frame are the batch's time divided
   // by its frame count (amortised), so every per-frame array stays aligned.
-  std::vector<int64_t> batch_ns;             // the timed infer_batch (or infer loop), runner clock
-  std::vector<int64_t> batch_round_trip_ns;  // the parent's request -> answer
+  std::vector<int64_t> batch_ns;             // the batch's ranked time (as latency_ns)
+  std::vector<int64_t> batch_round_trip_ns;  // the parent's raw request -> answer
   std::vector<int64_t> batch_frames;         // frames in the batch
+  std::vector<int64_t> batch_child_ns;       // the runner's own timing of the batch call
+  SealReport seal;
+  std::string stderr_log;     // the child's stderr (sanitized), first stderr_cap_bytes
+  uint64_t stderr_bytes = 0;  // bytes the child wrote to stderr and stdout in all
 
   bool ok() const { return status == RunStatus::kOk; }
   int64_t frames() const { return static_cast<int64_t>(latency_ns.size()); }
@@ -137,6 +187,8 @@ struct RunRecord {
 // nullopt for SingleStream records or with no measured batch.
 std::optional<double> OfflineFramesPerSecond(const RunRecord& r);
 
+// The seal report as JSON (all fields).
+nlohmann::json SealReportToJson(const SealReport& s);
 // The settings as JSON (all fields).
 nlohmann::json RunSettingsToJson(const RunSettings& s);
 // The whole record as JSON, per-frame arrays included (schema in docs/runner.md).
