@@ -3,6 +3,7 @@
 #include "maskbench/datasets/frame_cache.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,9 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'M', 'B', 'F', 'R', 'A', 'M', 'E', 'S'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kHeaderFixedBytes = 192;
-constexpr size_t kEntryBytes = 32;
+constexpr size_t kEntryBytes = 80;
 constexpr size_t kFrameAlign = 64;
 constexpr size_t kDataAlign = 4096;
 
@@ -54,6 +55,9 @@ struct Entry {
   uint32_t stride;  // bytes per row (width * 3)
   uint32_t flags;   // 0
   int64_t frame_id;
+  uint64_t source_bytes;      // the source file's size when the cache was built
+  int64_t source_mtime_ns;    // and its modification time
+  uint8_t pixels_sha256[32];  // of the frame's stride * height pixel bytes
 };
 static_assert(sizeof(Entry) == kEntryBytes, "entry layout");
 
@@ -70,6 +74,24 @@ uint64_t Checksum(const Header& h, const Entry* table, size_t n) {
   copy.checksum = 0;
   uint64_t sum = Fnv1a(reinterpret_cast<const uint8_t*>(&copy), sizeof copy);
   return Fnv1a(reinterpret_cast<const uint8_t*>(table), n * sizeof(Entry), sum);
+}
+
+// SHA-256 of a frame's pixel bytes.
+void PixelsSha256(const uint8_t* p, size_t n, uint8_t out[32]) {
+  unsigned int len = 32;
+  EVP_Digest(p, n, out, &len, EVP_sha256(), nullptr);
+}
+
+// The size and modification time of a source file (0, 0 when it cannot be read).
+void SourceStat(const std::string& path, uint64_t* bytes, int64_t* mtime_ns) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    *bytes = 0;
+    *mtime_ns = 0;
+    return;
+  }
+  *bytes = static_cast<uint64_t>(st.st_size);
+  *mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 size_t AlignUp(size_t v, size_t a) { return (v + a - 1) / a * a; }
@@ -119,6 +141,8 @@ Layout MakeLayout(const Dataset& ds, const std::string& split,
     e.height = static_cast<uint32_t>(f->height);
     e.stride = static_cast<uint32_t>(f->width) * 3;
     e.frame_id = f->id;
+    if (f->media >= 0 && f->media < static_cast<int>(ds.manifest.media.size()))
+      SourceStat(ds.MediaPath(*f).string(), &e.source_bytes, &e.source_mtime_ns);
     l.table.push_back(e);
     off = AlignUp(off + static_cast<size_t>(e.stride) * e.height, kFrameAlign);
   }
@@ -142,16 +166,23 @@ std::string Mismatch(const uint8_t* base, size_t bytes, const Layout& expect) {
   if (h.header_bytes != expect.header.header_bytes) return "header size differs";
   const Entry* table = reinterpret_cast<const Entry*>(base + sizeof(Header));
   if (Checksum(h, table, h.frame_count) != h.checksum) return "header checksum mismatch";
-  if (!expect.table.empty() &&
-      std::memcmp(table, expect.table.data(), expect.table.size() * sizeof(Entry)) != 0)
-    return "frame table differs";
+  for (size_t i = 0; i < expect.table.size(); ++i) {
+    const Entry& a = table[i];
+    const Entry& b = expect.table[i];
+    if (a.offset != b.offset || a.width != b.width || a.height != b.height ||
+        a.stride != b.stride || a.frame_id != b.frame_id)
+      return "frame table differs";
+    // The source changed (or went) since the build: rebuild, which checks its hash.
+    if (a.source_bytes != b.source_bytes || a.source_mtime_ns != b.source_mtime_ns)
+      return "frame id " + std::to_string(a.frame_id) + ": its source file changed";
+  }
   return {};
 }
 
 class FrameCacheImpl : public FrameCache {
  public:
   FrameCacheImpl(std::vector<Entry> table, bool decoded)
-      : table_(std::move(table)), decoded_(decoded) {}
+      : table_(std::move(table)), decoded_(decoded), verified_(table_.size()) {}
   ~FrameCacheImpl() override {
     if (map_ != nullptr) munmap(map_, map_bytes_);
   }
@@ -170,6 +201,22 @@ class FrameCacheImpl : public FrameCache {
   }
   bool decoded() const override { return decoded_; }
   std::string cache_path() const override { return path_; }
+  Status Verify(size_t i) const override {
+    MB_CHECK_MSG(i < table_.size(),
+                 "frame " + std::to_string(i) + " of " + std::to_string(table_.size()));
+    if (verified_[i].load(std::memory_order_acquire)) return Status::Ok();
+    const Entry& e = table_[i];
+    uint8_t sha[32];
+    PixelsSha256(base_ + e.offset, static_cast<size_t>(e.stride) * e.height, sha);
+    if (std::memcmp(sha, e.pixels_sha256, 32) != 0)
+      return Status::Corruption(
+          path_.empty() ? std::string("frame cache (in memory)") : path_,
+          "frame " + std::to_string(i) + " (id " + std::to_string(e.frame_id) +
+              "): the pixels do not match their checksum (the cache was changed after it was "
+              "built; delete it to rebuild)");
+    verified_[i].store(1, std::memory_order_release);
+    return Status::Ok();
+  }
 
   void UseMemory(std::vector<uint8_t> bytes) {
     owned_ = std::move(bytes);
@@ -185,12 +232,19 @@ class FrameCacheImpl : public FrameCache {
  private:
   std::vector<Entry> table_;
   bool decoded_;
+  mutable std::vector<std::atomic<uint8_t>> verified_;  // frames whose checksum held
   const uint8_t* base_ = nullptr;
   std::vector<uint8_t> owned_;
   void* map_ = nullptr;
   size_t map_bytes_ = 0;
   std::string path_;
 };
+
+Status SourceChanged(const std::string& path, const Frame& f) {
+  return Status::Corruption(path, "does not match its SHA-256 in the manifest (frame id " +
+                                      std::to_string(f.id) +
+                                      "): the file changed after import; re-import or restore it");
+}
 
 Status CheckDecoded(const cv::Mat& m, const Frame& f, const std::string& where) {
   if (m.cols != f.width || m.rows != f.height)
@@ -210,7 +264,7 @@ void CopyInto(const cv::Mat& m, uint8_t* dst, size_t stride) {
 
 // Decodes every frame into `base` (laid out as `layout`). Images in parallel,
 // each video sequentially. The error reported is the one of the first frame in order.
-Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, const Layout& layout,
+Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, Layout& layout,
                  uint8_t* base, int threads) {
   std::vector<size_t> images;
   std::map<int, std::vector<size_t>> videos;  // media index -> positions
@@ -226,26 +280,53 @@ Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, con
   }
   std::vector<Status> errors(frames.size());
   std::atomic<size_t> next{0};
+  // Copies a decoded frame into place and records its pixels' checksum.
+  auto Store = [&](const cv::Mat& m, size_t i) {
+    Entry& e = layout.table[i];
+    CopyInto(m, base + e.offset, e.stride);
+    PixelsSha256(base + e.offset, static_cast<size_t>(e.stride) * e.height, e.pixels_sha256);
+  };
   auto image_worker = [&] {
     for (size_t k = next++; k < images.size(); k = next++) {
       size_t i = images[k];
       const Frame& f = *frames[i];
+      const Media& media = ds.manifest.media[f.media];
       std::string path = ds.MediaPath(f).string();
-      cv::Mat m = cv::imread(path, cv::IMREAD_COLOR);
+      Result<std::string> bytes = ReadFile(path);
+      if (!bytes.ok()) {
+        errors[i] = bytes.status();
+        continue;
+      }
+      if (!media.sha256.empty() && Sha256Hex(*bytes) != media.sha256) {
+        errors[i] = SourceChanged(path, f);
+        continue;
+      }
+      cv::Mat m = cv::imdecode(
+          cv::Mat(1, static_cast<int>(bytes->size()), CV_8UC1, const_cast<char*>(bytes->data())),
+          cv::IMREAD_COLOR);
       if (m.empty()) {
         errors[i] = Status::Corruption(
             path, "cannot be decoded as an image (frame id " + std::to_string(f.id) + ")");
         continue;
       }
       errors[i] = CheckDecoded(m, f, path);
-      if (errors[i].ok()) CopyInto(m, base + layout.table[i].offset, layout.table[i].stride);
+      if (errors[i].ok()) Store(m, i);
     }
   };
-  auto video_worker = [&](int media, std::vector<size_t> positions) {
-    std::string path = ds.MediaPath(ds.manifest.media[media]).string();
+  auto video_worker = [&](int media_index, std::vector<size_t> positions) {
+    std::string path = ds.MediaPath(ds.manifest.media[media_index]).string();
     std::stable_sort(positions.begin(), positions.end(), [&](size_t a, size_t b) {
       return frames[a]->frame_index < frames[b]->frame_index;
     });
+    const Media& media = ds.manifest.media[media_index];
+    if (!media.sha256.empty()) {
+      Result<std::string> sha = Sha256File(path);
+      if (!sha.ok() || *sha != media.sha256) {
+        errors[positions.front()] =
+            sha.ok() ? SourceChanged(path, *frames[positions.front()]) : sha.status();
+        return;
+      }
+    }
     cv::VideoCapture cap(path);
     if (!cap.isOpened()) {
       errors[positions.front()] = Status::Corruption(path, "cannot be opened as a video");
@@ -260,6 +341,7 @@ Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, con
           frames[last]->frame_index == f.frame_index) {  // the same picture twice
         std::memcpy(base + layout.table[i].offset, base + layout.table[last].offset,
                     static_cast<size_t>(layout.table[i].stride) * f.height);
+        std::memcpy(layout.table[i].pixels_sha256, layout.table[last].pixels_sha256, 32);
         continue;
       }
       while (cur < f.frame_index && cap.grab()) ++cur;
@@ -273,7 +355,7 @@ Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, con
       ++cur;
       errors[i] = CheckDecoded(m, f, path + " frame " + std::to_string(f.frame_index));
       if (!errors[i].ok()) return;
-      CopyInto(m, base + layout.table[i].offset, layout.table[i].stride);
+      Store(m, i);
       last = i;
     }
   };
@@ -289,6 +371,7 @@ Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, con
   for (auto& t : pool) t.join();
   for (const Status& s : errors)
     if (!s.ok()) return s;
+  layout.header.checksum = Checksum(layout.header, layout.table.data(), layout.table.size());
   return Status::Ok();
 }
 
@@ -354,7 +437,11 @@ Result<std::unique_ptr<FrameCache>> FrameCache::Open(const Dataset& ds, const st
   size_t bytes = 0;
   if (void* map = MapFile(path, &bytes)) {
     if (Mismatch(static_cast<const uint8_t*>(map), bytes, layout).empty()) {
-      auto cache = std::make_unique<FrameCacheImpl>(layout.table, false);
+      // The stored table: it carries the checksums of the stored pixels.
+      const auto* stored =
+          reinterpret_cast<const Entry*>(static_cast<const uint8_t*>(map) + sizeof(Header));
+      auto cache = std::make_unique<FrameCacheImpl>(
+          std::vector<Entry>(stored, stored + layout.table.size()), false);
       cache->UseMapping(map, bytes, path);
       return std::unique_ptr<FrameCache>(std::move(cache));
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -150,7 +151,7 @@ TEST_F(FrameCacheTest, DamagedCacheFileIsRebuilt) {
   cv::Mat expect = cv::imread(ds.MediaPath(ds.manifest.frames[2]).string(), cv::IMREAD_COLOR);
   // A flipped byte in the frame table (frame 2's width), a bad magic, then a truncated file.
   for (int damage = 0; damage < 3; ++damage) {
-    if (damage == 0) Overwrite(path, 192 + 2 * 32 + 8, "\x7f");
+    if (damage == 0) Overwrite(path, 192 + 2 * 80 + 8, "\x7f");
     if (damage == 1) Overwrite(path, 0, "XX");
     if (damage == 2) fs::resize_file(path, fs::file_size(path) - 100);
     auto c = FrameCache::Open(ds, "");
@@ -167,6 +168,7 @@ TEST_F(FrameCacheTest, UndecodableImageNamesTheFile) {
   Dataset ds = Synth("ds", 3);
   std::string victim = ds.MediaPath(ds.manifest.frames[1]).string();
   ASSERT_TRUE(WriteFileAtomic(victim, "this is not a JPEG").ok());
+  ds.manifest.media[ds.manifest.frames[1].media].sha256 = Sha256Hex("this is not a JPEG");
   auto c = FrameCache::Open(ds, "");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), Status::Code::kCorruption);
@@ -175,6 +177,70 @@ TEST_F(FrameCacheTest, UndecodableImageNamesTheFile) {
   EXPECT_FALSE(fs::exists(FrameCachePath(ds, "")));
   for (const auto& e : fs::directory_iterator(ds.dir / ".cache"))
     ADD_FAILURE() << "left behind: " << e.path();
+}
+
+TEST_F(FrameCacheTest, ASourceChangedAfterImportIsAnErrorNamingIt) {
+  Dataset ds = Synth("ds", 3);
+  ASSERT_TRUE(FrameCache::Open(ds, "").ok());  // cached while intact
+  const std::string victim = ds.MediaPath(ds.manifest.frames[1]).string();
+  // Truncated after import: the cache sees the change and the rebuild checks the hash.
+  fs::resize_file(victim, fs::file_size(victim) / 2);
+  auto c = FrameCache::Open(ds, "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(c.status().message().find(victim), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("SHA-256"), std::string::npos) << c.status().message();
+  // Gone altogether.
+  fs::remove(victim);
+  c = FrameCache::Open(ds, "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(victim), std::string::npos) << c.status().message();
+}
+
+TEST_F(FrameCacheTest, ATouchedButIdenticalSourceRebuildsCleanly) {
+  Dataset ds = Synth("ds", 2);
+  ASSERT_TRUE(FrameCache::Open(ds, "").ok());
+  const fs::path victim = ds.MediaPath(ds.manifest.frames[0]);
+  fs::last_write_time(victim, fs::last_write_time(victim) + std::chrono::seconds(5));
+  auto c = FrameCache::Open(ds, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE((*c)->decoded());
+  auto again = FrameCache::Open(ds, "");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE((*again)->decoded());
+}
+
+TEST_F(FrameCacheTest, PoisonedPixelsFailVerifyNamingTheFrame) {
+  Dataset ds = Synth("ds", 3);
+  std::string path;
+  {
+    auto c = FrameCache::Open(ds, "");
+    ASSERT_TRUE(c.ok());
+    path = (*c)->cache_path();
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE((*c)->Verify(i).ok());
+  }
+  // Zero 100 pixels of frame 1 (its header and table stay valid).
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    // The first frame starts at header_bytes (offset 12 in the header).
+    uint32_t header_bytes = 0;
+    f.seekg(12);
+    f.read(reinterpret_cast<char*>(&header_bytes), 4);
+    const size_t frame_bytes = 640 * 3 * 480;
+    const size_t frame1 = (header_bytes + frame_bytes + 63) / 64 * 64;
+    f.seekp(static_cast<std::streamoff>(frame1 + 1000));
+    const std::string zeros(300, '\0');
+    f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  auto poisoned = FrameCache::Open(ds, "");
+  ASSERT_TRUE(poisoned.ok());
+  EXPECT_FALSE((*poisoned)->decoded());  // the header still matches: mapped as is
+  EXPECT_TRUE((*poisoned)->Verify(0).ok());
+  Status bad = (*poisoned)->Verify(1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.code(), Status::Code::kCorruption);
+  EXPECT_NE(bad.message().find(path), std::string::npos) << bad.message();
+  EXPECT_NE(bad.message().find("frame 1 (id"), std::string::npos) << bad.message();
 }
 
 TEST_F(FrameCacheTest, SizeDifferentFromTheManifestIsAnError) {

@@ -3,12 +3,15 @@
 // The first Open() of a (data set, split) decodes every frame (images with
 // cv::imread, videos with cv::VideoCapture in order) into one flat file
 // `<ds>/.cache/frames-<manifest sha256 prefix>-<split>.bin` and maps it; later
-// Opens map that file without decoding. The cache file is written atomically
-// and carries a header with the manifest hash, so a changed manifest never
-// reads stale pixels. All frames are 8-bit BGR, interleaved.
+// Opens map that file without decoding. Building checks every source file
+// against its SHA-256 in the manifest; the cache file is written atomically,
+// carries a header with the manifest hash (a changed manifest never reads
+// stale pixels), each source's size and modification time (a changed source
+// rebuilds, and so is checked again) and a SHA-256 of each frame's pixels
+// (Verify). All frames are 8-bit BGR, interleaved.
 //
-// Thread-safety: after Open, Get() and size() are safe from any thread (read
-// only). The mapping lives as long as the FrameCache object.
+// Thread-safety: after Open, Get(), Verify() and size() are safe from any
+// thread. The mapping lives as long as the FrameCache object.
 #pragma once
 
 #include <cstddef>
@@ -27,7 +30,7 @@ struct FrameView {
   const uint8_t* data = nullptr;  // BGR, row-major
   int width = 0;
   int height = 0;
-  size_t stride = 0;  // bytes per row
+  size_t stride = 0;     // bytes per row
   int64_t frame_id = 0;  // Frame::id in the manifest
 };
 
@@ -56,6 +59,10 @@ class FrameCache {
   virtual ~FrameCache() = default;
   virtual size_t size() const = 0;
   virtual FrameView Get(size_t i) const = 0;
+  // Checks frame i's pixels against the SHA-256 recorded when they were decoded
+  // (once per frame and object; later calls are free). Corruption names the
+  // cache file and the frame when they differ.
+  virtual Status Verify(size_t i) const = 0;
   // True when this Open decoded the frames (no usable cache file existed).
   virtual bool decoded() const = 0;
   // The mapped cache file; empty when the frames live in memory (in_memory, or

@@ -21,9 +21,9 @@ struct FrameRef {
   const uint8_t* data = nullptr;
   int width = 0;
   int height = 0;
-  size_t stride = 0;             // bytes per row, >= 3 * width
-  uint32_t pixel_format = 1;     // MB_PIXEL_FORMAT_BGR8 (1) or MB_PIXEL_FORMAT_RGB8 (2)
-  int64_t frame_id = 0;          // the COCO image_id of the frame
+  size_t stride = 0;          // bytes per row, >= 3 * width
+  uint32_t pixel_format = 1;  // MB_PIXEL_FORMAT_BGR8 (1) or MB_PIXEL_FORMAT_RGB8 (2)
+  int64_t frame_id = 0;       // the COCO image_id of the frame
 };
 
 class FrameSource {
@@ -66,9 +66,12 @@ std::unique_ptr<MemoryFrameSource> MakeSyntheticFrames(size_t count, int width, 
 // The frames of a datasets::FrameCache, in cache order, ids from the cache.
 class FrameCacheSource : public FrameSource {
  public:
-  explicit FrameCacheSource(std::unique_ptr<datasets::FrameCache> cache) : cache_(std::move(cache)) {}
+  explicit FrameCacheSource(std::unique_ptr<datasets::FrameCache> cache)
+      : cache_(std::move(cache)) {}
   size_t size() const override { return cache_->size(); }
   FrameRef Get(size_t i) const override;
+  // The cache's per-frame pixel checksum (FrameCache::Verify).
+  Status Check(size_t i) const override { return cache_->Verify(i); }
 
  private:
   std::unique_ptr<datasets::FrameCache> cache_;
