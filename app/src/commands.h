@@ -9,8 +9,14 @@
 #include <string>
 
 #include "maskbench/core/status.h"
+#include "maskbench/harness/run_record.h"
 
 namespace maskbench::app {
+
+// One line about how a run was sealed, e.g. "full: namespaces, uid 65534,
+// seccomp on 3 threads, Landlock ABI 7; start-up 11.5 ms" or
+// "REDUCED: <why>: the plugin is not in its own namespaces".
+std::string SealText(const harness::SealReport& seal);
 
 // Prints "maskbench: <message>" to stderr and returns 1.
 int Fail(const Status& s);

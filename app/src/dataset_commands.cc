@@ -28,12 +28,15 @@ struct ImportFlags {
 
 void AddCommonImportFlags(CLI::App* cmd, ImportFlags* f, bool with_splits, bool classes_required) {
   if (with_splits)
-    cmd->add_option("--split", f->splits,
-                    "NAME=FILE: FILE lists image names (no extension) of split NAME, one a line; repeatable");
-  auto* c = cmd->add_option("--classes", f->classes, "File with one class name a line (ids 0..n-1 in order)");
+    cmd->add_option(
+        "--split", f->splits,
+        "NAME=FILE: FILE lists image names (no extension) of split NAME, one a line; repeatable");
+  auto* c = cmd->add_option("--classes", f->classes,
+                            "File with one class name a line (ids 0..n-1 in order)");
   if (classes_required) c->required();
   cmd->add_option("--out", f->out, "Data set directory to write (manifest.json)")->required();
-  cmd->add_option("--name", f->name, "Data set name in the manifest (default: the --out folder name)");
+  cmd->add_option("--name", f->name,
+                  "Data set name in the manifest (default: the --out folder name)");
   cmd->add_flag("--json", f->json, "Print a JSON summary on stdout");
 }
 
@@ -52,8 +55,8 @@ Result<ds::ImportOptions> MakeOptions(const ImportFlags& f) {
 int ReportImport(const std::string& kind, const Result<ds::ImportReport>& r, const ImportFlags& f) {
   if (!r.ok()) return Fail(r.status());
   if (r->clipped_boxes > 0)
-    std::fprintf(stderr, "maskbench: import %s: clipped %lld boxes that ended past the frame\n", kind.c_str(),
-                 static_cast<long long>(r->clipped_boxes));
+    std::fprintf(stderr, "maskbench: import %s: clipped %lld boxes that ended past the frame\n",
+                 kind.c_str(), static_cast<long long>(r->clipped_boxes));
   if (f.json) {
     nlohmann::ordered_json j = {{"frames", r->frames},
                                 {"boxes", r->boxes},
@@ -70,7 +73,8 @@ int ReportImport(const std::string& kind, const Result<ds::ImportReport>& r, con
 }
 
 void AddImport(CLI::App& dataset, int* exit_code) {
-  CLI::App* import = dataset.add_subcommand("import", "Build a data set from VOC, COCO, YOLO or video labels");
+  CLI::App* import =
+      dataset.add_subcommand("import", "Build a data set from VOC, COCO, YOLO or video labels");
   import->require_subcommand(1);
 
   {
@@ -83,7 +87,10 @@ void AddImport(CLI::App& dataset, int* exit_code) {
     AddCommonImportFlags(cmd, f.get(), true, false);
     cmd->callback([=] {
       auto o = MakeOptions(*f);
-      if (!o.ok()) { *exit_code = Fail(o.status()); return; }
+      if (!o.ok()) {
+        *exit_code = Fail(o.status());
+        return;
+      }
       *exit_code = ReportImport("voc", ds::ImportVoc(*images, *ann, *o), *f);
     });
   }
@@ -97,7 +104,10 @@ void AddImport(CLI::App& dataset, int* exit_code) {
     AddCommonImportFlags(cmd, f.get(), true, false);
     cmd->callback([=] {
       auto o = MakeOptions(*f);
-      if (!o.ok()) { *exit_code = Fail(o.status()); return; }
+      if (!o.ok()) {
+        *exit_code = Fail(o.status());
+        return;
+      }
       *exit_code = ReportImport("coco", ds::ImportCoco(*gt, *images, *o), *f);
     });
   }
@@ -111,12 +121,16 @@ void AddImport(CLI::App& dataset, int* exit_code) {
     AddCommonImportFlags(cmd, f.get(), true, true);
     cmd->callback([=] {
       auto o = MakeOptions(*f);
-      if (!o.ok()) { *exit_code = Fail(o.status()); return; }
+      if (!o.ok()) {
+        *exit_code = Fail(o.status());
+        return;
+      }
       *exit_code = ReportImport("yolo", ds::ImportYolo(*images, *labels, *o), *f);
     });
   }
   {
-    auto* cmd = import->add_subcommand("video", "A video plus a CSV frame,class,x,y,w,h[,difficult]");
+    auto* cmd =
+        import->add_subcommand("video", "A video plus a CSV frame,class,x,y,w,h[,difficult]");
     auto f = std::make_shared<ImportFlags>();
     auto video = std::make_shared<std::string>();
     auto ann = std::make_shared<std::string>();
@@ -125,14 +139,18 @@ void AddImport(CLI::App& dataset, int* exit_code) {
     AddCommonImportFlags(cmd, f.get(), false, false);
     cmd->callback([=] {
       auto o = MakeOptions(*f);
-      if (!o.ok()) { *exit_code = Fail(o.status()); return; }
+      if (!o.ok()) {
+        *exit_code = Fail(o.status());
+        return;
+      }
       *exit_code = ReportImport("video", ds::ImportVideo(*video, *ann, *o), *f);
     });
   }
 }
 
 void AddVerify(CLI::App& dataset, int* exit_code) {
-  auto* cmd = dataset.add_subcommand("verify", "Recompute every hash, decode every frame, check every box");
+  auto* cmd =
+      dataset.add_subcommand("verify", "Recompute every hash, decode every frame, check every box");
   auto dir = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto max_problems = std::make_shared<size_t>(100);
@@ -142,7 +160,10 @@ void AddVerify(CLI::App& dataset, int* exit_code) {
   cmd->add_flag("--json", *json, "Print the report as JSON on stdout");
   cmd->callback([=] {
     auto d = ds::LoadDataset(*dir);
-    if (!d.ok()) { *exit_code = Fail(d.status()); return; }
+    if (!d.ok()) {
+      *exit_code = Fail(d.status());
+      return;
+    }
     ds::VerifyOptions o;
     o.max_problems = *max_problems;
     o.progress = true;
@@ -161,8 +182,9 @@ void AddVerify(CLI::App& dataset, int* exit_code) {
     if (!s.ok()) {
       for (const auto& p : r.problems) std::fprintf(stderr, "maskbench: %s\n", p.c_str());
       if (r.problem_count > static_cast<int64_t>(r.problems.size()))
-        std::fprintf(stderr, "maskbench: … and %lld more problems\n",
-                     static_cast<long long>(r.problem_count - static_cast<int64_t>(r.problems.size())));
+        std::fprintf(
+            stderr, "maskbench: … and %lld more problems\n",
+            static_cast<long long>(r.problem_count - static_cast<int64_t>(r.problems.size())));
       std::fprintf(stderr, "maskbench: verify %s: FAILED, %lld problems\n", dir->c_str(),
                    static_cast<long long>(r.problem_count));
       *exit_code = 1;
@@ -177,7 +199,8 @@ void AddVerify(CLI::App& dataset, int* exit_code) {
 }
 
 void AddStats(CLI::App& dataset, int* exit_code) {
-  auto* cmd = dataset.add_subcommand("stats", "Images, boxes, per-class counts and box sizes, per split");
+  auto* cmd =
+      dataset.add_subcommand("stats", "Images, boxes, per-class counts and box sizes, per split");
   auto dir = std::make_shared<std::string>();
   auto split = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
@@ -186,9 +209,15 @@ void AddStats(CLI::App& dataset, int* exit_code) {
   cmd->add_flag("--json", *json, "Print one JSON document on stdout");
   cmd->callback([=] {
     auto d = ds::LoadDataset(*dir);
-    if (!d.ok()) { *exit_code = Fail(d.status()); return; }
+    if (!d.ok()) {
+      *exit_code = Fail(d.status());
+      return;
+    }
     auto st = ds::ComputeStats(*d, *split);
-    if (!st.ok()) { *exit_code = Fail(st.status()); return; }
+    if (!st.ok()) {
+      *exit_code = Fail(st.status());
+      return;
+    }
     std::string text = *json ? ds::StatsToJson(*st) : ds::StatsToText(*st);
     std::fwrite(text.data(), 1, text.size(), stdout);
     *exit_code = 0;
@@ -205,11 +234,20 @@ void AddExportCoco(CLI::App& dataset, int* exit_code) {
   cmd->add_option("--out", *out, "The COCO JSON file to write")->required();
   cmd->callback([=] {
     auto d = ds::LoadDataset(*dir);
-    if (!d.ok()) { *exit_code = Fail(d.status()); return; }
+    if (!d.ok()) {
+      *exit_code = Fail(d.status());
+      return;
+    }
     auto text = ds::ExportCocoJson(*d, *split);
-    if (!text.ok()) { *exit_code = Fail(text.status()); return; }
+    if (!text.ok()) {
+      *exit_code = Fail(text.status());
+      return;
+    }
     Status s = WriteFileAtomic(*out, *text);
-    if (!s.ok()) { *exit_code = Fail(s); return; }
+    if (!s.ok()) {
+      *exit_code = Fail(s);
+      return;
+    }
     std::fprintf(stderr, "wrote %s\n", out->c_str());
     *exit_code = 0;
   });

@@ -67,8 +67,9 @@ int Demo(const fs::path& out, int64_t frames) {
   Result<std::vector<JudgedSubmission>> judged = Judge(jo);
   if (!judged.ok()) return Fail(judged.status());
   for (const auto& l : *judged)
-    std::printf("      %-22s %s%s%s%s\n", l.folder.c_str(), l.status.c_str(), l.reused ? " (already judged)" : "",
-                l.message.empty() ? "" : ": ", l.message.c_str());
+    std::printf("      %-22s %s%s%s%s\n", l.folder.c_str(), l.status.c_str(),
+                l.reused ? " (already judged)" : "", l.message.empty() ? "" : ": ",
+                l.message.c_str());
 
   std::printf("[3/4] leaderboard --db %s --out %s --html %s\n", db.c_str(),
               (out / "leaderboard.json").c_str(), (out / "web").c_str());

@@ -36,7 +36,8 @@ int Shell(const std::string& command, std::string* out) {
 TEST(DemoTest, RunsTheMainJobAndWritesEveryOutput) {
   const fs::path out = fs::temp_directory_path() / ("mb-demo-test-" + std::to_string(getpid()));
   fs::remove_all(out);
-  const std::string cmd = (BuildDir() / "maskbench").string() + " demo --out " + out.string() + " --frames 2";
+  const std::string cmd =
+      (BuildDir() / "maskbench").string() + " demo --out " + out.string() + " --frames 2";
   std::string text;
   ASSERT_EQ(Shell(cmd, &text), 0) << text;
   EXPECT_NE(text.find("[4/4] done"), std::string::npos) << text;

@@ -1,6 +1,7 @@
 #include "judge.h"
 
 #include <sched.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <random>
 
+#include "commands.h"
 #include "maskbench/core/files.h"
 #include "maskbench/core/version.h"
 #include "maskbench/datasets/frame_cache.h"
@@ -97,73 +99,105 @@ int64_t Median(std::vector<int64_t> v) {
   return v[(v.size() - 1) / 2];
 }
 
-// Consistency audit: a seeded random subset of the frames, run again in a new
-// child, must give the same detections as in the scored run.
-we::AuditResult ConsistencyAudit(const h::Submission& sub, const h::FrameSource& frames,
-                                 const h::RunRecord& scored, h::RunSettings settings, int k,
-                                 uint64_t seed) {
-  we::AuditResult a{"consistency", false, ""};
+// The audit run: a seeded random sequence of `k` fresh frames of the split with
+// about k/2 of them repeated later (never right after their first showing),
+// run with the rules' own settings, warm-up included, so that nothing tells it
+// from a scored run. Two audits read it:
+// - consistency: every frame's detections equal the scored run's for that
+//   frame, and a repeat's equal its first showing's;
+// - caching: repeats are not markedly faster than their own first showings
+//   (median repeat < 0.5 x median first showing, and at least 0.2 ms apart).
+// The seed and the sequence length are in the details, so the audit can be
+// reproduced exactly.
+std::vector<we::AuditResult> Audits(const h::Submission& sub, const h::FrameSource& frames,
+                                    const h::RunRecord& scored, const h::RunSettings& settings,
+                                    int k, uint64_t seed) {
+  we::AuditResult consistency{"consistency", false, ""}, caching{"caching", false, ""};
   const size_t n = scored.detections.size();
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i) order[i] = i;
   std::mt19937_64 rng(seed);
-  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng() % i]);  // Fisher-Yates
-  order.resize(std::min<size_t>(n, static_cast<size_t>(k)));
-  std::sort(order.begin(), order.end());
-  // The scored run's frame i is source frame i (runs start at frame 0 after warm-up frames
-  // taken from the start of the source).
-  SubsetSource subset(frames, order);
-  settings.warmup_frames = 1;
-  settings.max_frames = 0;
-  h::RunRecord again = h::RunSubmission(sub, subset, settings);
-  if (!again.ok()) {
-    a.detail =
-        std::string("re-run ended with ") + h::RunStatusName(again.status) + ": " + again.message;
-    return a;
+  std::vector<size_t> pool(n);
+  for (size_t i = 0; i < n; ++i) pool[i] = i;
+  for (size_t i = n; i > 1; --i) std::swap(pool[i - 1], pool[rng() % i]);  // Fisher-Yates
+  const size_t fresh = std::min<size_t>(n, static_cast<size_t>(std::max(2, k)));
+  pool.resize(fresh);
+  // The sequence: fresh frames in the shuffled order, then each of the first
+  // half inserted again at a random place at least two after its first showing.
+  std::vector<size_t> order = pool;
+  const size_t repeats = std::max<size_t>(1, fresh / 2);
+  for (size_t r = 0; r < repeats && r < fresh; ++r) {
+    const size_t frame = pool[r];
+    const size_t first =
+        static_cast<size_t>(std::find(order.begin(), order.end(), frame) - order.begin());
+    const size_t lo = first + 2;
+    const size_t at = lo >= order.size() ? order.size() : lo + rng() % (order.size() - lo + 1);
+    order.insert(order.begin() + static_cast<std::ptrdiff_t>(at), frame);
   }
+  char tag[96];
+  std::snprintf(tag, sizeof tag, "seed %016llx, %zu frames + %zu repeats in random order",
+                static_cast<unsigned long long>(seed), fresh, order.size() - fresh);
+  SubsetSource subset(frames, order);
+  h::RunSettings s = settings;
+  s.max_frames = 0;
+  h::RunRecord again = h::RunSubmission(sub, subset, s);
+  if (!again.ok()) {
+    const std::string why = std::string("audit run (") + tag + ") ended with " +
+                            h::RunStatusName(again.status) + ": " + again.message;
+    consistency.detail = caching.detail = why;
+    return {consistency, caching};
+  }
+  // Consistency: against the scored run, and each repeat against its first showing.
   int differing = 0;
-  std::string first;
+  std::string first_diff;
+  std::map<size_t, size_t> first_seen;  // source frame -> position in `order`
+  std::vector<int64_t> first_ns, repeat_ns;
   for (size_t i = 0; i < order.size(); ++i) {
-    if (!SameDetections(again.detections[i], scored.detections[order[i]])) {
-      if (differing++ == 0) first = "frame " + std::to_string(order[i]);
+    const size_t frame = order[i];
+    auto seen = first_seen.find(frame);
+    const bool repeat = seen != first_seen.end();
+    const auto& reference = repeat ? again.detections[seen->second] : scored.detections[frame];
+    if (!SameDetections(again.detections[i], reference) && differing++ == 0)
+      first_diff = "frame " + std::to_string(frame) + (repeat ? " (repeated)" : "");
+    if (repeat) {
+      first_ns.push_back(again.latency_ns[seen->second]);
+      repeat_ns.push_back(again.latency_ns[i]);
+    } else {
+      first_seen[frame] = i;
     }
   }
-  a.passed = differing == 0;
-  a.detail = a.passed ? std::to_string(order.size()) + " frames re-run, identical detections"
-                      : std::to_string(differing) + " of " + std::to_string(order.size()) +
-                            " re-run frames differ (first: " + first + ")";
-  return a;
+  consistency.passed = differing == 0;
+  consistency.detail =
+      consistency.passed
+          ? std::to_string(order.size()) + " frames re-run, identical detections (" + tag + ")"
+          : std::to_string(differing) + " of " + std::to_string(order.size()) +
+                " re-run frames differ (first: " + first_diff + "; " + tag + ")";
+  const int64_t m_first = Median(first_ns), m_repeat = Median(repeat_ns);
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "median %.3f ms on repeated frames vs %.3f ms on their first "
+                "showings (%s)",
+                m_repeat / 1e6, m_first / 1e6, tag);
+  caching.passed = !(m_repeat * 2 < m_first && m_first - m_repeat > 200'000);
+  caching.detail = buf;
+  return {consistency, caching};
 }
 
-// Caching audit: the same frame fed k times must not be markedly faster than k
-// fresh frames (median repeated < 0.5 x median fresh, and at least 0.2 ms apart).
-we::AuditResult CachingAudit(const h::Submission& sub, const h::FrameSource& frames,
-                             h::RunSettings settings, int k) {
-  we::AuditResult a{"caching", false, ""};
-  const size_t n = std::min<size_t>(frames.size(), static_cast<size_t>(k));
-  std::vector<size_t> fresh_idx, same_idx;
-  for (size_t i = 0; i < n; ++i) {
-    fresh_idx.push_back(i);
-    same_idx.push_back(0);
+// The noop plugin's median round trip: the harness's own cost per frame, which
+// every measured latency includes (0 when the build has no noop plugin).
+std::optional<double> NoopRoundTripUs(const h::RunSettings& base) {
+  Result<h::Submission> noop = h::LoadSubmission(ExeDir() / "submissions" / "testing" / "noop");
+  if (!noop.ok()) return std::nullopt;
+  auto frames = h::MakeSyntheticFrames(8, 640, 480);
+  h::RunSettings s = base;
+  s.warmup_frames = 50;
+  s.max_frames = 0;
+  h::MemoryFrameSource many;
+  for (int i = 0; i < 400; ++i) {
+    const h::FrameRef f = frames->Get(static_cast<size_t>(i % 8));
+    many.Add(f.data, f.width, f.height, i);
   }
-  settings.warmup_frames = 1;
-  settings.max_frames = 0;
-  SubsetSource same(frames, same_idx), fresh(frames, fresh_idx);
-  h::RunRecord r_same = h::RunSubmission(sub, same, settings);
-  h::RunRecord r_fresh = h::RunSubmission(sub, fresh, settings);
-  if (!r_same.ok() || !r_fresh.ok()) {
-    const h::RunRecord& bad = r_same.ok() ? r_fresh : r_same;
-    a.detail =
-        std::string("audit run ended with ") + h::RunStatusName(bad.status) + ": " + bad.message;
-    return a;
-  }
-  const int64_t m_same = Median(r_same.latency_ns), m_fresh = Median(r_fresh.latency_ns);
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "median %.3f ms on one repeated frame vs %.3f ms on fresh frames",
-                m_same / 1e6, m_fresh / 1e6);
-  a.passed = !(m_same * 2 < m_fresh && m_fresh - m_same > 200'000);
-  a.detail = buf;
-  return a;
+  h::RunRecord r = h::RunSubmission(*noop, many, s);
+  if (!r.ok() || r.round_trip_ns.empty()) return std::nullopt;
+  return Median(r.round_trip_ns) / 1e3;
 }
 
 void Log(const JudgeOptions& o, const std::string& line) {
@@ -204,6 +238,13 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
   }
   if (!fs::is_directory(o.submissions))
     return Status::NotFound(o.submissions.string(), "not a folder of submissions");
+  const h::SealSupport seal = h::ProbeSeal();
+  if (!seal.full && !o.allow_unsealed)
+    return Status::Unsupported(
+        "judge", "the full seal cannot be made on this machine (" + seal.reason +
+                     "): refusing to run untrusted submissions without it (--allow-unsealed "
+                     "judges anyway; every run is then recorded with seal \"reduced\")");
+  if (!seal.full) Log(o, "judging UNSEALED (reduced seal): " + seal.reason);
 
   Log(o, "decoding frames (cached after the first run)");
   auto cache = datasets::FrameCache::Open(*ds, split);
@@ -253,7 +294,18 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
 
   std::vector<JudgedSubmission> report;
   std::optional<double> baseline_latency_ms, baseline_modeled_ms, reference_map50;
-  const h::RunSettings base_settings = h::SettingsFromRules(rules, ds->manifest);
+  h::RunSettings base_settings = h::SettingsFromRules(rules, ds->manifest);
+  base_settings.seal = o.allow_unsealed ? h::SealPolicy::kBestEffort : h::SealPolicy::kRequire;
+  uint64_t audit_seed = o.audit_seed;
+  if (audit_seed == 0 && getrandom(&audit_seed, sizeof audit_seed, 0) != sizeof audit_seed)
+    audit_seed = static_cast<uint64_t>(std::random_device{}()) << 32 | std::random_device{}();
+  const std::optional<double> noop_us = NoopRoundTripUs(base_settings);
+  if (noop_us)
+    Log(o, "harness cost per frame (noop plugin, 640x480, median round trip): " +
+               std::to_string(*noop_us) + " us, included in every measured latency");
+  // Every submission's files, hashed now and again after its run and at the
+  // end: a change means something outside the seal touched them.
+  std::map<std::string, std::string> artifacts;
 
   for (const fs::path& folder : folders) {
     JudgedSubmission line;
@@ -273,6 +325,7 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
     line.name = sub->name;
     Result<std::string> artifact = ArtifactSha256(sub->dir);
     if (!artifact.ok()) return artifact.status();
+    artifacts[line.folder] = *artifact;
     we::SubmissionInfo info{sub->name, sub->team, sub->version, *artifact, "", sub->latency_kind};
     Result<int64_t> sub_id = db.UpsertSubmission(info);
     if (!sub_id.ok()) return sub_id.status();
@@ -386,10 +439,23 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
       if (curves.ok()) out.pr_curves = std::move(*curves);
     }
     if (o.audits && out.status == "ok") {
-      const uint64_t seed = std::stoull(artifact->substr(0, 15), nullptr, 16);
+      // Secret per judge (so a submission cannot know the audit's order in
+      // advance), distinct per submission, recorded in the details.
+      const uint64_t seed = audit_seed ^ std::stoull(artifact->substr(0, 15), nullptr, 16);
       Log(o, line.folder + ": audits");
-      out.audits.push_back(ConsistencyAudit(*sub, frames, record, settings, o.audit_frames, seed));
-      out.audits.push_back(CachingAudit(*sub, frames, settings, o.audit_frames));
+      for (we::AuditResult& a : Audits(*sub, frames, record, settings, o.audit_frames, seed))
+        out.audits.push_back(std::move(a));
+    }
+    out.seal_json = h::SealReportToJson(record.seal).dump();
+    if (noop_us) out.metrics["noop_round_trip_us"] = *noop_us;
+    if (Result<std::string> after = ArtifactSha256(sub->dir); !after.ok() || *after != *artifact) {
+      out.status = "harness_error";
+      out.message = "the submission's files changed while it ran (" + artifact->substr(0, 12) +
+                    " before, " + (after.ok() ? after->substr(0, 12) : after.status().message()) +
+                    " after): not scored";
+      out.metrics.clear();
+      out.audits.clear();
+      out.pr_curves.clear();
     }
     Status committed = db.CommitRun(ticket->run_id, out);
     if (!committed.ok()) return committed;
@@ -415,6 +481,18 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
     }
     Log(o, line.folder + ": " + line.status + (line.message.empty() ? "" : ": " + line.message));
     report.push_back(line);
+  }
+  // Nothing a run did may have reached another submission's files.
+  for (JudgedSubmission& line : report) {
+    auto it = artifacts.find(line.folder);
+    if (it == artifacts.end()) continue;
+    Result<std::string> now = ArtifactSha256(o.submissions / line.folder);
+    if (!now.ok() || *now != it->second) {
+      line.message += (line.message.empty() ? "" : "; ") +
+                      std::string("WARNING: its files changed during the judge");
+      Log(o, line.folder + ": WARNING: its files changed during the judge (hash " +
+                 it->second.substr(0, 12) + " at its run)");
+    }
   }
   return report;
 }

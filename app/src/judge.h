@@ -39,6 +39,12 @@ struct JudgeOptions {
   int audit_frames = 8;               // frames re-run by each audit. Default: 8.
   bool audits = true;                 // run the audits. Default: true.
   bool quiet = false;                 // no progress lines on stderr
+  // Judge even where the full seal cannot be made (runs are then recorded with
+  // seal "reduced"). Default: false: such a machine refuses to judge.
+  bool allow_unsealed = false;
+  // The audits' secret seed; 0 = a random one per judge (recorded in each
+  // audit's detail). Default: 0.
+  uint64_t audit_seed = 0;
   // Where to write a per-submission report (web_export::WriteSubmissionReport)
   // of every run made by this call, as DIR/<folder>/report.html; "" = none.
   // Reused runs (already stored) get none: their frames are not in memory.

@@ -28,6 +28,11 @@ void AddJudgeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--audit-frames", o->audit_frames, "Frames re-run by each audit (default: 8)");
   cmd->add_option("--reports", o->reports,
                   "Also write a report per submission run now: DIR/<folder>/report.html (+ PNGs)");
+  cmd->add_flag("--allow-unsealed", o->allow_unsealed,
+                "Judge even where the full seal (namespaces) cannot be made; runs are recorded "
+                "as sealed \"reduced\"");
+  cmd->add_option("--audit-seed", o->audit_seed,
+                  "The audits' seed (default: random per judge; recorded in each audit)");
   cmd->add_flag("--json", *json, "Print the report as one JSON document on stdout");
   cmd->callback([o, json, no_pin, exit_code] {
     if (*no_pin) o->cpu = -1;

@@ -198,6 +198,12 @@ TEST_F(JudgeTest, JudgesEverySubmissionWithItsStatusAndRanksTheGoodOnes) {
     EXPECT_TRUE(entries[good]["rank"].is_number()) << entries[good].dump();
     EXPECT_EQ(entries[good]["audits"].size(), 2u);
   }
+  // Every run was sealed, and the page's JSON says so.
+  for (const auto& [name, e] : entries)
+    EXPECT_EQ(e["seal"]["level"], "full") << name << ": " << e["seal"].dump();
+  // The audits say how to reproduce them.
+  EXPECT_NE(entries["echo"]["audits"][0]["detail"].get<std::string>().find("seed "),
+            std::string::npos);
   // Ranked by latency, lower first: sleep-10ms is last of the three.
   EXPECT_GT(entries["sleep-10ms"]["rank"].get<int>(), entries["noop"]["rank"].get<int>());
   for (const char* bad : {"segfault", "hang", "wrong-abi", "nan-boxes"}) {
@@ -237,6 +243,42 @@ TEST_F(JudgeTest, KilledMidRunThenResumedGivesTheSameResults) {
   const auto resumed = Snapshot(db);
   EXPECT_EQ(resumed.size(), 7u);
   EXPECT_EQ(resumed, Snapshot(reference_db));
+}
+
+TEST_F(JudgeTest, RefusesToJudgeUnsealedUnlessAllowedAndRecordsTheReducedSeal) {
+  // No bubblewrap: the full seal cannot be made.
+  const fs::path db = root_ / "unsealed.sqlite";
+  std::vector<std::string> args = JudgeArgs(db);
+  args.insert(args.begin(), {"env", "MASKBENCH_BWRAP=none"});
+  std::string cmd;
+  for (const auto& a : args) cmd += "'" + a + "' ";
+  FILE* p = popen((cmd + "2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  const int rc = pclose(p);
+  EXPECT_NE(WEXITSTATUS(rc), 0) << text;
+  EXPECT_NE(text.find("full seal cannot be made"), std::string::npos) << text;
+  EXPECT_NE(text.find("--allow-unsealed"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(db)) << "nothing is written when the judge refuses";
+
+  args.push_back("--allow-unsealed");
+  ASSERT_EQ(Exec(args), 0);
+  const fs::path lb = root_ / "unsealed.json";
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
+                  lb.string()}),
+            0);
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(lb));
+  int checked = 0;
+  for (const auto& e : doc["entries"]) {
+    if (e["name"] != "noop" && e["name"] != "echo") continue;
+    EXPECT_EQ(e["seal"]["level"], "reduced") << e.dump();
+    EXPECT_NE(e["seal"]["reason"].get<std::string>().find("disabled"), std::string::npos);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
 }
 
 }  // namespace

@@ -59,15 +59,19 @@ int RunLeaderboard(const LeaderboardFlags& f) {
 }  // namespace
 
 void AddLeaderboardCommand(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("leaderboard", "Export the results database as leaderboard JSON (+ a static page)");
+  auto* cmd = app.add_subcommand(
+      "leaderboard", "Export the results database as leaderboard JSON (+ a static page)");
   auto f = std::make_shared<LeaderboardFlags>();
   cmd->add_option("--db", f->db, "The results database written by `judge`")->required();
   cmd->add_option("--out", f->out, "The leaderboard JSON to write")->required();
-  cmd->add_option("--html", f->html, "Also write a self-contained page (index.html, app.js, style.css) here");
-  cmd->add_option("--dataset", f->dataset,
-                  "Manifest SHA-256 (or unique prefix) of the data set (default: the most recently judged)");
-  cmd->add_option("--rules", f->rules,
-                  "Rules SHA-256 (or unique prefix) (default: the most recently judged for the data set)");
+  cmd->add_option("--html", f->html,
+                  "Also write a self-contained page (index.html, app.js, style.css) here");
+  cmd->add_option(
+      "--dataset", f->dataset,
+      "Manifest SHA-256 (or unique prefix) of the data set (default: the most recently judged)");
+  cmd->add_option(
+      "--rules", f->rules,
+      "Rules SHA-256 (or unique prefix) (default: the most recently judged for the data set)");
   cmd->add_flag("--json", f->json, "Print a JSON summary (paths, counts) on stdout");
   cmd->callback([=] { *exit_code = RunLeaderboard(*f); });
 }

@@ -16,6 +16,23 @@ std::filesystem::path ExeDir() {
   return ec ? std::filesystem::current_path() : exe.parent_path();
 }
 
+std::string SealText(const harness::SealReport& s) {
+  char tail[160];
+  std::snprintf(tail, sizeof tail,
+                "uid %lld, seccomp on %lld thread%s, Landlock %s; start-up %.1f ms",
+                static_cast<long long>(s.uid), static_cast<long long>(s.threads_checked),
+                s.threads_checked == 1 ? "" : "s",
+                s.landlock_abi > 0 ? ("ABI " + std::to_string(s.landlock_abi)).c_str() : "none",
+                s.startup_ns / 1e6);
+  if (s.level == "full") return std::string("full: own namespaces, ") + tail;
+  if (s.level == "reduced")
+    return "REDUCED (" + s.reason +
+           "): no namespaces of its own, so it shares the judge's "
+           "processes, network and file system view (within seccomp and Landlock); " +
+           tail;
+  return "OFF (" + s.reason + "): the plugin runs unconfined";
+}
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "maskbench: %s\n", message.c_str());
   return 1;
@@ -26,13 +43,14 @@ int Fail(const std::string& message) {
 int main(int argc, char** argv) {
   using namespace maskbench;
   CLI::App app{"maskbench: the harness for AI-chip design contests (mask detection)"};
-  app.set_version_flag("--version", std::string("maskbench ") + HarnessVersion() + " (" +
-                                        HarnessCommit() + ")");
+  app.set_version_flag("--version",
+                       std::string("maskbench ") + HarnessVersion() + " (" + HarnessCommit() + ")");
   app.require_subcommand(1);
   app.fallthrough(false);
   int exit_code = 0;
 
-  CLI::App* dataset = app.add_subcommand("dataset", "Import, synthesize, verify and describe data sets");
+  CLI::App* dataset =
+      app.add_subcommand("dataset", "Import, synthesize, verify and describe data sets");
   dataset->require_subcommand(1);
   app::AddDatasetCommands(*dataset, &exit_code);
   app::AddDatasetSynthCommand(*dataset, &exit_code);

@@ -65,6 +65,7 @@ void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const h::RunSum
               static_cast<long long>(s.frames), r.mode.c_str(), r.in_effect.warmup_frames);
   std::printf("status       %s%s%s\n", h::RunStatusName(s.status), s.message.empty() ? "" : ": ",
               s.message.c_str());
+  std::printf("seal         %s\n", SealText(r.seal).c_str());
   if (s.latency) {
     const auto& l = *s.latency;
     std::printf(
@@ -282,6 +283,9 @@ int RunCommand(const RunFlags& f) {
                         {{"name", record.description.name},
                          {"team", record.description.team},
                          {"version", record.description.version}}}};
+  doc["seal"] = h::SealReportToJson(record.seal);
+  doc["latency_source"] = record.latency_source;
+  doc["plugin_output"] = {{"bytes", record.stderr_bytes}, {"text", record.stderr_log}};
   char host[256] = "";
   gethostname(host, sizeof host - 1);
   doc["context"] = {{"harness_version", HarnessVersion()},
@@ -334,6 +338,14 @@ int RunCommand(const RunFlags& f) {
           "%s/{detections.json,latencies.csv,summary.json,run_record.json,report.html}\n",
           f.out.c_str());
   }
+  if (record.seal.level != "full")
+    std::fprintf(stderr, "maskbench: run: WARNING: not fully sealed: %s\n",
+                 SealText(record.seal).c_str());
+  if (!f.json && record.stderr_bytes > 0)
+    std::fprintf(stderr, "maskbench: run: the plugin's output (%llu bytes%s):\n%s\n",
+                 static_cast<unsigned long long>(record.stderr_bytes),
+                 record.stderr_bytes > record.stderr_log.size() ? ", first part" : "",
+                 record.stderr_log.c_str());
   if (!record.ok()) {
     std::fprintf(stderr, "maskbench: run: %s: %s%s%s\n", sub->name.c_str(),
                  h::RunStatusName(record.status), record.message.empty() ? "" : ": ",

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "maskbench/accelerator.h"
+#include "maskbench/core/text.h"
 #include "maskbench/harness/elf_symbols.h"
 #include "maskbench/harness/runner.h"
 #include "maskbench/harness/submission.h"
@@ -100,6 +101,10 @@ int Validate(const std::string& path) {
     c.Fail("load in a child process: " + r.message);
   } else {
     c.Pass("loads in a child process (maskbench-runner)");
+    if (r.seal.level == "full")
+      c.Pass("sealed: " + SealText(r.seal));
+    else
+      c.Warn("sealed: " + SealText(r.seal));
     if (st == S::kAbiMismatch) {
       c.Fail("ABI version: " + r.message);
     } else {
@@ -166,6 +171,9 @@ int Validate(const std::string& path) {
       }
     }
   }
+  if (r.stderr_bytes > 0)
+    c.Info("the plugin wrote " + std::to_string(r.stderr_bytes) +
+           " bytes to stdout/stderr; the first: " + SanitizeText(r.stderr_log, {.max_bytes = 200}));
   if (c.failed == 0 && st == S::kOk) {
     std::printf("validate: PASS\n");
     return 0;

@@ -932,6 +932,11 @@ Result<fs::path> FindRunnerExecutable() {
                           "set MASKBENCH_RUNNER)");
 }
 
+SealSupport ProbeSeal() {
+  const internal::SealPlan plan = internal::PlanSeal(SealPolicy::kRequire);
+  return {plan.level == internal::SealLevel::kFull, plan.reason};
+}
+
 RunRecord RunPlugin(const fs::path& plugin, const FrameSource& frames, const RunSettings& settings,
                     const fs::path& submission_dir) {
   RunRecord r;

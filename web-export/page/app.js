@@ -99,6 +99,8 @@
       show: function (e) { return fmtSpeedup(e.speedup); } },
     { key: "gate", label: "Gate", text: true,
       get: function (e) { return e.gate_passed === null ? "" : e.gate_passed ? "pass" : "fail"; } },
+    { key: "seal", label: "Seal", text: true,
+      get: function (e) { return e.seal.level; } },
     { key: "audits", label: "Audits", text: true,
       get: function (e) {
         var failed = e.audits.filter(function (a) { return !a.passed; }).length;
@@ -167,6 +169,11 @@
           var g = c.get(e);
           td.appendChild(el("span", { class: g === "pass" ? "pass" : g === "fail" ? "fail" : "" },
                             g || "—"));
+        } else if (c.key === "seal") {
+          td.appendChild(el("span", { class: e.seal.level === "full" ? "pass" : "fail",
+                                      title: e.seal.reason }, e.seal.level));
+          if (e.seal.level !== "full" && e.seal.reason)
+            td.appendChild(el("span", { class: "reason" }, e.seal.reason));
         } else if (c.key === "audits") {
           var a = c.get(e);
           td.appendChild(el("span", { class: /failed/.test(a) ? "fail" : "pass" }, a || "—"));

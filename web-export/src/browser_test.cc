@@ -82,9 +82,9 @@ class BrowserTest : public ::testing::Test {
     std::string cmd = "timeout 90 '" + chromium_ +
                       "' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
                       "--disable-background-networking --disable-component-update --disable-sync "
-                      "--disable-dev-shm-usage --user-data-dir='" + profile.string() +
-                      "' --virtual-time-budget=5000 --dump-dom '" + url + "' > '" + out.string() +
-                      "' 2> '" + err.string() + "'";
+                      "--disable-dev-shm-usage --user-data-dir='" +
+                      profile.string() + "' --virtual-time-budget=5000 --dump-dom '" + url +
+                      "' > '" + out.string() + "' 2> '" + err.string() + "'";
     int rc = std::system(cmd.c_str());
     auto dom = ReadFile(out);
     EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0)
@@ -130,9 +130,10 @@ TEST_F(BrowserTest, PageShowsEveryEntryScatterParetoAndDetail) {
   ASSERT_FALSE(scatter.empty()) << "no <svg id=\"scatter\">";
   EXPECT_EQ(Count(scatter, "<circle"), plotted);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(
-      scatter, m, std::regex("<path id=\"pareto-front\" class=\"pareto\" d=\"(M[^\"]+)\" "
-                             "data-points=\"(\\d+)\"")))
+  ASSERT_TRUE(
+      std::regex_search(scatter, m,
+                        std::regex("<path id=\"pareto-front\" class=\"pareto\" d=\"(M[^\"]+)\" "
+                                   "data-points=\"(\\d+)\"")))
       << "no Pareto path in the scatter";
   size_t front = ExpectedParetoPoints(*doc);
   EXPECT_GE(front, 2u);
@@ -165,16 +166,15 @@ TEST_F(BrowserTest, HeaderClickSortsRowsWithMissingValuesLast) {
     SCOPED_TRACE(dir);
     bool asc = std::string(dir) == "asc";
     // ?sort=speedup:DIR clicks the "Speedup" header once or twice.
-    std::string dom =
-        DumpDom("file://" + (page / "index.html").string() + "?sort=speedup:" + dir);
+    std::string dom = DumpDom("file://" + (page / "index.html").string() + "?sort=speedup:" + dir);
     EXPECT_NE(dom.find(std::string("data-key=\"speedup\" scope=\"col\" class=\"\" aria-sort=\"") +
                        (asc ? "ascending" : "descending") + "\""),
               std::string::npos);
     std::vector<size_t> shown;
     std::string body = ElementById(dom, "tbody", "leaderboard-body");
     std::regex row("<tr data-entry=\"(\\d+)\"");
-    for (auto it = std::sregex_iterator(body.begin(), body.end(), row); it != std::sregex_iterator();
-         ++it) {
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), row);
+         it != std::sregex_iterator(); ++it) {
       shown.push_back(std::stoul((*it)[1]));
     }
     std::vector<size_t> expected(entries.size());

@@ -17,8 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-json OptionalNumber(const std::map<std::string, std::optional<double>>& metrics,
-                    const char* name) {
+json OptionalNumber(const std::map<std::string, std::optional<double>>& metrics, const char* name) {
   auto it = metrics.find(name);
   if (it == metrics.end() || !it->second || !std::isfinite(*it->second)) return nullptr;
   return *it->second;
@@ -49,8 +48,8 @@ Result<std::string> ResolvePrefix(const std::set<std::string>& hashes, const std
   std::string known;
   for (const std::string& h : hashes) known += (known.empty() ? "" : ", ") + h.substr(0, 12);
   if (hits.empty()) {
-    return Status::NotFound(db, "no complete run for " + what + " " + prefix +
-                                    " (complete runs have: " + known + ")");
+    return Status::NotFound(
+        db, "no complete run for " + what + " " + prefix + " (complete runs have: " + known + ")");
   }
   return Status::InvalidArgument(db, what + " prefix " + prefix + " is ambiguous (" + known + ")");
 }
@@ -89,7 +88,8 @@ json PrCurvesJson(const std::vector<PrCurve>& curves) {
     size_t n = c.points.size();
     size_t step = n > kMaxPoints ? (n + kMaxPoints - 1) / kMaxPoints : 1;
     for (size_t i = 0; i < n; i += step) pts.push_back({c.points[i].first, c.points[i].second});
-    if (n > 0 && (n - 1) % step != 0) pts.push_back({c.points[n - 1].first, c.points[n - 1].second});
+    if (n > 0 && (n - 1) % step != 0)
+      pts.push_back({c.points[n - 1].first, c.points[n - 1].second});
     out.push_back({{"class_id", c.class_id}, {"class_name", c.class_name}, {"points", pts}});
   }
   return out;
@@ -102,8 +102,9 @@ namespace internal {
 void RankEntries(json& doc, const scoring::Rules& rules) {
   std::vector<scoring::RankKey> keys{rules.primary};
   keys.insert(keys.end(), rules.tie_breaks.begin(), rules.tie_breaks.end());
-  json ranking = {{"method", "scoring::Rank: accuracy gate, then the primary key, then tie-breaks; "
-                             "equal values share a rank (1, 1, 3)"},
+  json ranking = {{"method",
+                   "scoring::Rank: accuracy gate, then the primary key, then tie-breaks; "
+                   "equal values share a rank (1, 1, 3)"},
                   {"primary", rules.primary.key},
                   {"tie_breaks", json::array()},
                   {"order", json::array()},
@@ -136,13 +137,15 @@ void RankEntries(json& doc, const scoring::Rules& rules) {
     std::string reason;
     if (e["status"] != "ok") {
       reason = "status " + e["status"].get<std::string>();
-      if (!e["message"].get<std::string>().empty()) reason += ": " + e["message"].get<std::string>();
+      if (!e["message"].get<std::string>().empty())
+        reason += ": " + e["message"].get<std::string>();
     }
     if (reason.empty()) {
       for (const json& a : e["audits"]) {
         if (!a["passed"].get<bool>()) {
           reason = "audit " + a["name"].get<std::string>() + " failed";
-          if (!a["detail"].get<std::string>().empty()) reason += ": " + a["detail"].get<std::string>();
+          if (!a["detail"].get<std::string>().empty())
+            reason += ": " + a["detail"].get<std::string>();
           break;
         }
       }
@@ -230,9 +233,10 @@ Result<json> BuildLeaderboard(Store& store, const LeaderboardOptions& options) {
   MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.dataset.manifest_sha256; },
                             options.dataset_sha256, "data set"));
   MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.dataset.split; }, "", "split"));
-  MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.rules_sha256; },
-                            options.rules_sha256, "rules"));
-  MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.machine.fingerprint; }, "", "machine"));
+  MB_RETURN_IF_ERROR(
+      narrow([](const StoredRun& r) { return r.rules_sha256; }, options.rules_sha256, "rules"));
+  MB_RETURN_IF_ERROR(
+      narrow([](const StoredRun& r) { return r.machine.fingerprint; }, "", "machine"));
   MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.harness_version; }, "", "harness"));
 
   const StoredRun& head = runs.front();
@@ -295,6 +299,15 @@ Result<json> BuildLeaderboard(Store& store, const LeaderboardOptions& options) {
     e["score"] = nullptr;  // the rules' composite score, set by the ranking
     json gate = OptionalNumber(r.metrics, metric::kGatePassed);
     e["gate_passed"] = gate.is_null() ? json(nullptr) : json(gate.get<double>() != 0.0);
+    {
+      // How the run was sealed (runs stored before schema 2 have no report).
+      const json seal = json::parse(r.seal_json.empty() ? "{}" : r.seal_json, nullptr, false);
+      const bool known = seal.is_object() && seal.contains("level") && seal["level"].is_string();
+      e["seal"] = {
+          {"level", known ? seal["level"] : json("unknown")},
+          {"reason", known && seal.contains("reason") && seal["reason"].is_string() ? seal["reason"]
+                                                                                    : json("")}};
+    }
     e["audits"] = json::array();
     for (const AuditResult& a : r.audits) {
       e["audits"].push_back({{"name", a.name}, {"passed", a.passed}, {"detail", a.detail}});

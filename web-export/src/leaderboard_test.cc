@@ -143,7 +143,7 @@ TEST_F(LeaderboardTest, ContextChoiceByFlagsOrMostRecent) {
   EXPECT_EQ(latest["context"]["harness_version"], "0.2.0");
   EXPECT_EQ(latest["context"]["ranking"]["primary"], "mAP50");
   auto e = ByName(latest);
-  EXPECT_EQ(e["quantized-int8"]["rank"], 1);   // best mAP, faster than reference-fp32
+  EXPECT_EQ(e["quantized-int8"]["rank"], 1);  // best mAP, faster than reference-fp32
   EXPECT_EQ(e["reference-fp32"]["rank"], 2);
 
   testing::FixtureOptions old;
@@ -157,8 +157,7 @@ TEST_F(LeaderboardTest, ContextChoiceByFlagsOrMostRecent) {
   unknown.dataset_sha256 = "ffff";
   auto missing = BuildLeaderboard(*store_, unknown);
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("no complete run for data set ffff"),
-            std::string::npos)
+  EXPECT_NE(missing.status().message().find("no complete run for data set ffff"), std::string::npos)
       << missing.status().message();
   EXPECT_NE(missing.status().message().find("results.sqlite"), std::string::npos);
 }
@@ -180,8 +179,7 @@ int Validate(const fs::path& doc_path, std::string* output) {
   fs::path log = doc_path;
   log += ".log";
   std::string cmd = std::string(MASKBENCH_SYSTEM_PYTHON3) + " '" + script.string() + "' '" +
-                    schema.string() + "' '" + doc_path.string() + "' > '" + log.string() +
-                    "' 2>&1";
+                    schema.string() + "' '" + doc_path.string() + "' > '" + log.string() + "' 2>&1";
   int rc = std::system(cmd.c_str());
   auto text = ReadFile(log);
   *output = text.ok() ? *text : "";
@@ -259,9 +257,9 @@ json RankDoc(std::vector<json> entries) {
 }
 
 json RankInput(const char* name, const char* status, json metrics, json audits = json::array()) {
-  return json{{"team", "t"},       {"name", name},     {"status", status},
-              {"message", ""},     {"audits", audits}, {"gate_passed", nullptr},
-              {"score", nullptr},  {"metrics", metrics}};
+  return json{{"team", "t"},      {"name", name},      {"status", status},
+              {"message", ""},    {"audits", audits},  {"gate_passed", nullptr},
+              {"score", nullptr}, {"metrics", metrics}};
 }
 
 TEST(RankEntriesTest, LowerLatencyRanksFirstAndTiesShare) {
@@ -270,13 +268,13 @@ TEST(RankEntriesTest, LowerLatencyRanksFirstAndTiesShare) {
       R"( "ranking": {"primary": {"key": "latency_ms", "better": "lower"}, "tie_breaks": []}})",
       "test rules");
   ASSERT_TRUE(rules.ok()) << rules.status().message();
-  json doc = RankDoc({RankInput("b", "ok", {{"latency_ms", 30.0}}),
-                      RankInput("a", "ok", {{"latency_ms", 10.0}}),
-                      RankInput("c", "ok", {{"latency_ms", 10.0}}),
-                      RankInput("d", "crashed", json::object()),
-                      RankInput("e", "ok", {{"latency_ms", 1.0}},
-                                json::array({{{"name", "consistency"}, {"passed", false},
-                                              {"detail", "frame 3 differs"}}}))});
+  json doc = RankDoc(
+      {RankInput("b", "ok", {{"latency_ms", 30.0}}), RankInput("a", "ok", {{"latency_ms", 10.0}}),
+       RankInput("c", "ok", {{"latency_ms", 10.0}}), RankInput("d", "crashed", json::object()),
+       RankInput(
+           "e", "ok", {{"latency_ms", 1.0}},
+           json::array(
+               {{{"name", "consistency"}, {"passed", false}, {"detail", "frame 3 differs"}}}))});
   internal::RankEntries(doc, *rules);
   EXPECT_EQ(doc["context"]["ranking"]["primary"], "latency_ms");
   EXPECT_EQ(doc["context"]["ranking"]["order"], json::array({"asc"}));

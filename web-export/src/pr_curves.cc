@@ -21,7 +21,8 @@ Result<std::vector<PrCurve>> ComputePrCurves(const scoring::GroundTruth& gt,
     thresholds = scores;
   } else {
     for (int i = 0; i < max_points; ++i) {
-      size_t at = (scores.size() - 1) * static_cast<size_t>(i) / static_cast<size_t>(max_points - 1);
+      size_t at =
+          (scores.size() - 1) * static_cast<size_t>(i) / static_cast<size_t>(max_points - 1);
       thresholds.push_back(scores[at]);
     }
   }

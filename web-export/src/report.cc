@@ -4,13 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <sstream>
-#include <system_error>
-#include <unordered_map>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
+#include <system_error>
+#include <unordered_map>
 
 #include "maskbench/core/files.h"
 #include "maskbench/harness/run_summary.h"
@@ -40,11 +39,20 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -53,7 +61,8 @@ std::string HtmlEscape(const std::string& s) {
 Status WritePng(const fs::path& path, const cv::Mat& img) {
   std::vector<uchar> buf;
   if (!cv::imencode(".png", img, buf)) return Status::IOError(path.string(), "PNG encoding failed");
-  return WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
+  return WriteFileAtomic(path,
+                         std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
 }
 
 std::string ClassName(const scoring::GroundTruth* gt, int64_t class_id) {
@@ -71,9 +80,11 @@ struct PlotArea {
 cv::Mat LatencyHistogram(const std::vector<int64_t>& latency_ns) {
   cv::Mat img(kReportPlotHeight, kReportPlotWidth, CV_8UC3, kWhite);
   const PlotArea a;
-  cv::putText(img, "Latency per frame (timed infer call)", {a.left, 22}, kFont, 0.55, kAxis, 1, cv::LINE_AA);
+  cv::putText(img, "Latency per frame (timed infer call)", {a.left, 22}, kFont, 0.55, kAxis, 1,
+              cv::LINE_AA);
   if (latency_ns.empty()) {
-    cv::putText(img, "no measured frames", {a.left + 150, a.top + a.h() / 2}, kFont, 0.7, kAxis, 1, cv::LINE_AA);
+    cv::putText(img, "no measured frames", {a.left + 150, a.top + a.h() / 2}, kFont, 0.7, kAxis, 1,
+                cv::LINE_AA);
     return img;
   }
   std::vector<double> ms;
@@ -85,7 +96,8 @@ cv::Mat LatencyHistogram(const std::vector<int64_t>& latency_ns) {
   }
   constexpr int kBins = 24;
   std::vector<int> counts(kBins, 0);
-  for (double v : ms) counts[std::clamp(static_cast<int>((v - lo) / (hi - lo) * kBins), 0, kBins - 1)]++;
+  for (double v : ms)
+    counts[std::clamp(static_cast<int>((v - lo) / (hi - lo) * kBins), 0, kBins - 1)]++;
   // Whole-number count ticks: the axis top is 4 steps.
   const int step = std::max(1, (*std::max_element(counts.begin(), counts.end()) + 3) / 4);
   const int max_count = 4 * step;
@@ -97,7 +109,8 @@ cv::Mat LatencyHistogram(const std::vector<int64_t>& latency_ns) {
   for (int b = 0; b < kBins; ++b) {
     if (counts[b] == 0) continue;
     const int x0 = a.left + a.w() * b / kBins, x1 = a.left + a.w() * (b + 1) / kBins - 1;
-    const int y0 = a.bottom - static_cast<int>(std::lround(static_cast<double>(a.h()) * counts[b] / max_count));
+    const int y0 = a.bottom - static_cast<int>(
+                                  std::lround(static_cast<double>(a.h()) * counts[b] / max_count));
     cv::rectangle(img, {x0 + 1, y0}, {x1, a.bottom}, cv::Scalar(200, 120, 40), cv::FILLED);
   }
   cv::line(img, {a.left, a.bottom}, {a.right, a.bottom}, kAxis, 1);
@@ -111,7 +124,8 @@ cv::Mat LatencyHistogram(const std::vector<int64_t>& latency_ns) {
     const int lx = std::min(x - tw / 2, kReportPlotWidth - tw - 2);
     cv::putText(img, label, {lx, a.bottom + 20}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
   }
-  cv::putText(img, "latency (ms)", {a.left + a.w() / 2 - 45, a.bottom + 40}, kFont, 0.5, kAxis, 1, cv::LINE_AA);
+  cv::putText(img, "latency (ms)", {a.left + a.w() / 2 - 45, a.bottom + 40}, kFont, 0.5, kAxis, 1,
+              cv::LINE_AA);
   cv::putText(img, "frames", {8, a.top - 8}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
   return img;
 }
@@ -119,18 +133,21 @@ cv::Mat LatencyHistogram(const std::vector<int64_t>& latency_ns) {
 cv::Mat PrCurvesPlot(const std::vector<PrCurve>& curves) {
   cv::Mat img(kReportPlotHeight, kReportPlotWidth, CV_8UC3, kWhite);
   const PlotArea a;
-  cv::putText(img, "Precision-recall per class (IoU >= 0.5)", {a.left, 22}, kFont, 0.55, kAxis, 1, cv::LINE_AA);
+  cv::putText(img, "Precision-recall per class (IoU >= 0.5)", {a.left, 22}, kFont, 0.55, kAxis, 1,
+              cv::LINE_AA);
   for (int k = 0; k <= 10; ++k) {
     const int x = a.left + a.w() * k / 10, y = a.bottom - a.h() * k / 10;
     cv::line(img, {x, a.top}, {x, a.bottom}, kGrid, 1);
     cv::line(img, {a.left, y}, {a.right, y}, kGrid, 1);
     if (k % 2 == 0) {
-      cv::putText(img, Fmt(k / 10.0, 1), {x - 10, a.bottom + 18}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
+      cv::putText(img, Fmt(k / 10.0, 1), {x - 10, a.bottom + 18}, kFont, 0.4, kAxis, 1,
+                  cv::LINE_AA);
       cv::putText(img, Fmt(k / 10.0, 1), {a.left - 30, y + 4}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
     }
   }
   cv::rectangle(img, {a.left, a.top}, {a.right, a.bottom}, kAxis, 1);
-  cv::putText(img, "recall", {a.left + a.w() / 2 - 25, a.bottom + 40}, kFont, 0.5, kAxis, 1, cv::LINE_AA);
+  cv::putText(img, "recall", {a.left + a.w() / 2 - 25, a.bottom + 40}, kFont, 0.5, kAxis, 1,
+              cv::LINE_AA);
   cv::putText(img, "precision", {4, a.top - 10}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
   int legend_y = a.top + 20;
   for (const PrCurve& c : curves) {
@@ -141,19 +158,22 @@ cv::Mat PrCurvesPlot(const std::vector<PrCurve>& curves) {
                        a.bottom - static_cast<int>(std::lround(p * a.h())));
     if (pts.size() == 1) cv::circle(img, pts[0], 3, col, cv::FILLED, cv::LINE_AA);
     if (pts.size() > 1) cv::polylines(img, pts, false, col, 2, cv::LINE_AA);
-    const std::string name = c.class_name.empty() ? "class " + std::to_string(c.class_id) : c.class_name;
+    const std::string name =
+        c.class_name.empty() ? "class " + std::to_string(c.class_id) : c.class_name;
     cv::line(img, {a.right - 225, legend_y - 4}, {a.right - 200, legend_y - 4}, col, 3);
     cv::putText(img, name, {a.right - 193, legend_y}, kFont, 0.45, kAxis, 1, cv::LINE_AA);
     legend_y += 20;
   }
   if (curves.empty())
-    cv::putText(img, "no classes with ground truth", {a.left + 150, a.top + a.h() / 2}, kFont, 0.6, kAxis, 1, cv::LINE_AA);
+    cv::putText(img, "no classes with ground truth", {a.left + 150, a.top + a.h() / 2}, kFont, 0.6,
+                kAxis, 1, cv::LINE_AA);
   return img;
 }
 
 cv::Rect ScaledBox(double x, double y, double w, double h, int s) {
   return cv::Rect(static_cast<int>(std::lround(x * s)), static_cast<int>(std::lround(y * s)),
-                  std::max(1, static_cast<int>(std::lround(w * s))), std::max(1, static_cast<int>(std::lround(h * s))));
+                  std::max(1, static_cast<int>(std::lround(w * s))),
+                  std::max(1, static_cast<int>(std::lround(h * s))));
 }
 
 // Draws one sample frame: GT green, detections in class colour with labels, legend strip below.
@@ -161,8 +181,10 @@ cv::Mat SampleFrame(const harness::FrameRef& f, const std::vector<const scoring:
                     const std::vector<harness::Detection>& dets, const scoring::GroundTruth* gt) {
   cv::Mat src(f.height, f.width, CV_8UC3, const_cast<uint8_t*>(f.data), f.stride);
   cv::Mat bgr;
-  if (f.pixel_format == 2) cv::cvtColor(src, bgr, cv::COLOR_RGB2BGR);
-  else bgr = src;
+  if (f.pixel_format == 2)
+    cv::cvtColor(src, bgr, cv::COLOR_RGB2BGR);
+  else
+    bgr = src;
   const int s = ReportFrameScale(f.width);
   cv::Mat scaled;
   cv::resize(bgr, scaled, cv::Size(f.width * s, f.height * s), 0, 0, cv::INTER_NEAREST);
@@ -196,7 +218,8 @@ cv::Mat SampleFrame(const harness::FrameRef& f, const std::vector<const scoring:
     x += 18 + cv::getTextSize(text, kFont, 0.4, 1, &base).width + 12;
   };
   item(ToScalar(kReportGtColorBgr), "ground truth");
-  for (const auto& [cls, unused] : classes_drawn) item(ToScalar(ReportClassColorBgr(cls)), ClassName(gt, cls));
+  for (const auto& [cls, unused] : classes_drawn)
+    item(ToScalar(ReportClassColorBgr(cls)), ClassName(gt, cls));
   return img;
 }
 
@@ -221,12 +244,12 @@ const J& At(const J& j, std::initializer_list<const char*> path) {
 std::array<uint8_t, 3> ReportClassColorBgr(int64_t class_id) {
   // BGR; no green (green is the ground truth).
   static constexpr std::array<std::array<uint8_t, 3>, 6> kPalette = {{
-      {255, 90, 0},    // blue
-      {0, 0, 230},     // red
-      {200, 0, 200},   // magenta
-      {0, 140, 255},   // orange
-      {130, 0, 75},    // indigo
-      {0, 200, 230},   // yellow-ish
+      {255, 90, 0},   // blue
+      {0, 0, 230},    // red
+      {200, 0, 200},  // magenta
+      {0, 140, 255},  // orange
+      {130, 0, 75},   // indigo
+      {0, 200, 230},  // yellow-ish
   }};
   const int64_t n = static_cast<int64_t>(kPalette.size());
   return kPalette[static_cast<size_t>(((class_id % n) + n) % n)];
@@ -237,7 +260,8 @@ int ReportFrameScale(int width) {
   return (320 + width - 1) / width;
 }
 
-std::vector<int64_t> ReportSampleFrames(const harness::RunRecord& record, const scoring::GroundTruth* gt) {
+std::vector<int64_t> ReportSampleFrames(const harness::RunRecord& record,
+                                        const scoring::GroundTruth* gt) {
   std::unordered_map<int64_t, int> gt_count;
   if (gt)
     for (const scoring::GtBox& b : gt->boxes) gt_count[b.image_id]++;
@@ -253,8 +277,9 @@ std::vector<int64_t> ReportSampleFrames(const harness::RunRecord& record, const 
     }
     ranked.emplace_back(count, id);
   }
-  std::sort(ranked.begin(), ranked.end(),
-            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
   ranked.erase(std::unique(ranked.begin(), ranked.end()), ranked.end());
   std::vector<int64_t> out;
   for (const auto& [count, id] : ranked) {
@@ -278,7 +303,9 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
     if (n.rfind("frame_", 0) == 0 && e.path().extension() == ".png") fs::remove(e.path(), ec);
   }
 
-  if (Status st = WritePng(dir / "latency_histogram.png", LatencyHistogram(rec.latency_ns)); !st.ok()) return st;
+  if (Status st = WritePng(dir / "latency_histogram.png", LatencyHistogram(rec.latency_ns));
+      !st.ok())
+    return st;
 
   bool have_pr = false;
   std::ostringstream pr_note;
@@ -302,7 +329,8 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
   std::vector<Sample> samples;
   if (in.frames) {
     std::unordered_map<int64_t, size_t> source_index;
-    for (size_t i = 0; i < in.frames->size(); ++i) source_index.emplace(in.frames->Get(i).frame_id, i);
+    for (size_t i = 0; i < in.frames->size(); ++i)
+      source_index.emplace(in.frames->Get(i).frame_id, i);
     std::unordered_map<int64_t, size_t> record_index;
     for (size_t i = 0; i < rec.frame_ids.size(); ++i) record_index.emplace(rec.frame_ids[i], i);
     for (int64_t id : ReportSampleFrames(rec, in.gt)) {
@@ -315,10 +343,12 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
           if (b.image_id == id) boxes.push_back(&b);
       static const std::vector<harness::Detection> kNone;
       const size_t ri = record_index.at(id);
-      const std::vector<harness::Detection>& dets = ri < rec.detections.size() ? rec.detections[ri] : kNone;
+      const std::vector<harness::Detection>& dets =
+          ri < rec.detections.size() ? rec.detections[ri] : kNone;
       Sample s{id, boxes.size(), 0, dets.size(), "frames/frame_" + std::to_string(id) + ".png"};
       for (const harness::Detection& d : dets) s.dets_drawn += d.score >= kReportMinScore;
-      if (Status st = WritePng(dir / s.file, SampleFrame(f, boxes, dets, in.gt)); !st.ok()) return st;
+      if (Status st = WritePng(dir / s.file, SampleFrame(f, boxes, dets, in.gt)); !st.ok())
+        return st;
       samples.push_back(s);
     }
   }
@@ -330,45 +360,58 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
     << "<title>maskbench report: " << HtmlEscape(in.name) << "</title>\n"
     << "<style>body{font-family:sans-serif;margin:24px;max-width:1100px;color:#222}"
-       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
+       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px "
+       "10px;text-align:left}"
        ".ok{color:#060}.bad{color:#a00}figure{display:inline-block;margin:8px;vertical-align:top}"
        "figcaption{font-size:13px;color:#444}img{border:1px solid #ddd;max-width:100%}</style>\n"
     << "</head><body>\n"
     << "<h1>" << HtmlEscape(in.name) << "</h1>\n"
     << "<p>team <b>" << HtmlEscape(in.team) << "</b> &middot; version <b>" << HtmlEscape(in.version)
-    << "</b> &middot; plugin <code>" << HtmlEscape(rec.plugin_path) << "</code> (" << HtmlEscape(rec.mode) << ")</p>\n"
-    << "<p>status: <b class=\"" << (rec.ok() ? "ok" : "bad") << "\" id=\"status\">" << HtmlEscape(status) << "</b>";
+    << "</b> &middot; plugin <code>" << HtmlEscape(rec.plugin_path) << "</code> ("
+    << HtmlEscape(rec.mode) << ")</p>\n"
+    << "<p>status: <b class=\"" << (rec.ok() ? "ok" : "bad") << "\" id=\"status\">"
+    << HtmlEscape(status) << "</b>";
   if (!rec.message.empty()) h << " &mdash; " << HtmlEscape(rec.message);
   if (rec.failing_frame >= 0) h << " (measured frame " << rec.failing_frame << ")";
   h << "</p>\n<h2>Summary</h2>\n<table id=\"summary\">\n";
-  auto row = [&](const std::string& k, const std::string& v) { h << "<tr><th>" << k << "</th><td>" << v << "</td></tr>\n"; };
+  auto row = [&](const std::string& k, const std::string& v) {
+    h << "<tr><th>" << k << "</th><td>" << v << "</td></tr>\n";
+  };
   row("frames measured", std::to_string(rec.frames()));
-  row("latency p50 / p90 / p99", Num(At(sm, {"latency_ms", "p50"}), 3) + " / " + Num(At(sm, {"latency_ms", "p90"}), 3) +
-                                     " / " + Num(At(sm, {"latency_ms", "p99"}), 3) + " ms");
+  row("latency p50 / p90 / p99", Num(At(sm, {"latency_ms", "p50"}), 3) + " / " +
+                                     Num(At(sm, {"latency_ms", "p90"}), 3) + " / " +
+                                     Num(At(sm, {"latency_ms", "p99"}), 3) + " ms");
   row("modeled latency", Num(At(sm, {"modeled_latency_ms"}), 3, " ms"));
   row("latency kind (speedup)", At(sm, {"latency_kind"}).is_string()
-                                    ? HtmlEscape(At(sm, {"latency_kind"}).get<std::string>()) : "&mdash;");
+                                    ? HtmlEscape(At(sm, {"latency_kind"}).get<std::string>())
+                                    : "&mdash;");
   row("mAP@0.5", Num(At(sm, {"accuracy", "mAP50"}), 4));
   row("AP@[.5:.95]", Num(At(sm, {"accuracy", "AP"}), 4));
   row("violation recall", Num(At(sm, {"accuracy", "violation_recall"}), 4));
   row("speedup", Num(At(sm, {"speedup"}), 2, "&times;"));
   const J& gate = At(sm, {"gate_passed"});
-  row("accuracy gate", gate.is_boolean() ? (gate.get<bool>() ? "passed" : "<span class=\"bad\">failed</span>") : "&mdash;");
+  row("accuracy gate", gate.is_boolean()
+                           ? (gate.get<bool>() ? "passed" : "<span class=\"bad\">failed</span>")
+                           : "&mdash;");
   h << "</table>\n<h2>Plots</h2>\n"
-    << "<figure><img src=\"latency_histogram.png\" width=\"" << kReportPlotWidth << "\" height=\"" << kReportPlotHeight
-    << "\" alt=\"latency histogram\"><figcaption>Latency histogram, " << rec.frames() << " measured frames</figcaption></figure>\n";
+    << "<figure><img src=\"latency_histogram.png\" width=\"" << kReportPlotWidth << "\" height=\""
+    << kReportPlotHeight << "\" alt=\"latency histogram\"><figcaption>Latency histogram, "
+    << rec.frames() << " measured frames</figcaption></figure>\n";
   if (have_pr)
-    h << "<figure><img src=\"pr_curves.png\" width=\"" << kReportPlotWidth << "\" height=\"" << kReportPlotHeight
-      << "\" alt=\"precision-recall curves\"><figcaption>Precision-recall curves per class</figcaption></figure>\n";
+    h << "<figure><img src=\"pr_curves.png\" width=\"" << kReportPlotWidth << "\" height=\""
+      << kReportPlotHeight
+      << "\" alt=\"precision-recall curves\"><figcaption>Precision-recall curves per "
+         "class</figcaption></figure>\n";
   else
     h << "<p>" << HtmlEscape(pr_note.str()) << "</p>\n";
-  h << "<h2>Sample frames</h2>\n<p>Ground truth in green; detections with score &ge; " << Fmt(kReportMinScore, 1)
+  h << "<h2>Sample frames</h2>\n<p>Ground truth in green; detections with score &ge; "
+    << Fmt(kReportMinScore, 1)
     << " in their class colour. Frames with the most ground-truth boxes.</p>\n";
   if (samples.empty()) h << "<p>No sample frames.</p>\n";
   for (const Sample& s : samples)
-    h << "<figure><img src=\"" << s.file << "\" alt=\"frame " << s.id << "\"><figcaption>frame " << s.id << " &middot; "
-      << s.gt_boxes << " GT &middot; " << s.dets_drawn << " detections drawn (" << s.dets_total
-      << " returned)</figcaption></figure>\n";
+    h << "<figure><img src=\"" << s.file << "\" alt=\"frame " << s.id << "\"><figcaption>frame "
+      << s.id << " &middot; " << s.gt_boxes << " GT &middot; " << s.dets_drawn
+      << " detections drawn (" << s.dets_total << " returned)</figcaption></figure>\n";
   h << "</body></html>\n";
   return WriteFileAtomic(dir / "report.html", h.str());
 }

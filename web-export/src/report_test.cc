@@ -1,15 +1,14 @@
 #include "maskbench/web_export/report.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "maskbench/harness/run_summary.h"
 #include "maskbench/scoring/rules.h"
@@ -42,14 +41,13 @@ harness::RunRecord TestRecord() {
   r.frame_ids = {0, 1, 2};
   r.latency_ns = {2'000'000, 2'500'000, 4'000'000};
   r.round_trip_ns = {2'100'000, 2'600'000, 4'100'000};
-  r.detections = {
-      {{100, 100, 40, 40, 0, 0.95f}},
-      {// Not on any GT box, so its edge keeps the class colour.
-       {150, 100, 40, 40, 1, 0.9f},
-       // Below the draw threshold: must not appear.
-       {250, 20, 30, 30, 2, 0.2f},
-       {200, 150, 40, 40, 1, 0.8f}},
-      {}};
+  r.detections = {{{100, 100, 40, 40, 0, 0.95f}},
+                  {// Not on any GT box, so its edge keeps the class colour.
+                   {150, 100, 40, 40, 1, 0.9f},
+                   // Below the draw threshold: must not appear.
+                   {250, 20, 30, 30, 2, 0.2f},
+                   {200, 150, 40, 40, 1, 0.8f}},
+                  {}};
   return r;
 }
 
@@ -65,14 +63,16 @@ cv::Vec3b ColorOf(const std::array<uint8_t, 3>& c) { return cv::Vec3b(c[0], c[1]
 class ReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mb_report_test_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("mb_report_test_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     frames_ = harness::MakeSyntheticFrames(3, kW, kH);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  ReportInput Input(const harness::RunRecord& rec, const scoring::GroundTruth* gt, nlohmann::ordered_json summary) {
+  ReportInput Input(const harness::RunRecord& rec, const scoring::GroundTruth* gt,
+                    nlohmann::ordered_json summary) {
     ReportInput in;
     in.name = "test-sub";
     in.team = "Team <A&B>";
@@ -112,7 +112,8 @@ TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
   const harness::RunRecord rec = TestRecord();
   auto summary = harness::SummarizeRun(rec, &gt, scoring::DefaultRules());
   ASSERT_TRUE(summary.ok()) << summary.status().message();
-  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
+  ASSERT_TRUE(
+      WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
 
   const std::string html = ReadText(dir_ / "report.html");
   ASSERT_FALSE(html.empty());
@@ -125,13 +126,16 @@ TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
   // Every PNG written is referenced by the page, and every reference exists.
   std::set<std::string> written, referenced;
   for (const auto& e : fs::recursive_directory_iterator(dir_))
-    if (e.path().extension() == ".png") written.insert(fs::relative(e.path(), dir_).generic_string());
+    if (e.path().extension() == ".png")
+      written.insert(fs::relative(e.path(), dir_).generic_string());
   std::regex src_re("src=\"([^\"]+)\"");
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), src_re); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), src_re);
+       it != std::sregex_iterator(); ++it)
     referenced.insert((*it)[1]);
   EXPECT_EQ(written, referenced);
-  EXPECT_EQ(written, (std::set<std::string>{"latency_histogram.png", "pr_curves.png", "frames/frame_0.png",
-                                            "frames/frame_1.png", "frames/frame_2.png"}));
+  EXPECT_EQ(written,
+            (std::set<std::string>{"latency_histogram.png", "pr_curves.png", "frames/frame_0.png",
+                                   "frames/frame_1.png", "frames/frame_2.png"}));
 
   for (const char* plot : {"latency_histogram.png", "pr_curves.png"}) {
     cv::Mat img = cv::imread((dir_ / plot).string(), cv::IMREAD_COLOR);
@@ -154,7 +158,8 @@ TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
   const harness::FrameRef src = frames_->Get(1);
   const uint8_t* p = src.data + 60 * src.stride + 45 * 3;
   EXPECT_EQ(f1.at<cv::Vec3b>(60, 45), cv::Vec3b(p[0], p[1], p[2]));
-  EXPECT_NE(html.find("frame 1 &middot; 2 GT &middot; 2 detections drawn (3 returned)"), std::string::npos);
+  EXPECT_NE(html.find("frame 1 &middot; 2 GT &middot; 2 detections drawn (3 returned)"),
+            std::string::npos);
 }
 
 TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
@@ -173,7 +178,8 @@ TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
   std::ofstream(dir_ / "pr_curves.png") << "stale";
   auto summary = harness::SummarizeRun(rec, &gt, scoring::DefaultRules());
   ASSERT_TRUE(summary.ok()) << summary.status().message();
-  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
+  ASSERT_TRUE(
+      WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
   const std::string html = ReadText(dir_ / "report.html");
   EXPECT_NE(html.find("crashed"), std::string::npos);
   EXPECT_NE(html.find("child killed by SIGSEGV"), std::string::npos);

@@ -111,6 +111,10 @@ CREATE VIEW run_summary AS
   JOIN rules ru ON ru.id = r.rules_id
   JOIN machines m ON m.id = r.machine_id;
 )sql",
+      // 1 -> 2: how each run's child was sealed, as the parent checked it.
+      R"sql(
+ALTER TABLE runs ADD COLUMN seal TEXT NOT NULL DEFAULT '{}';
+)sql",
   };
   return kSteps;
 }
@@ -252,7 +256,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path,
   if (exists && std::filesystem::is_directory(path, ec)) {
     return Status::InvalidArgument(path.string(), "is a directory, expected a SQLite file");
   }
-  if (!exists && path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (!exists && path.has_parent_path())
+    std::filesystem::create_directories(path.parent_path(), ec);
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
               (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
@@ -313,11 +318,12 @@ Status Store::Migrate() {
     }
   }
   for (int v = *current; v < kStoreSchemaVersion; ++v) {
-    MB_RETURN_IF_ERROR(Exec(path_, db_, steps[static_cast<size_t>(v)],
-                            "migrating schema " + std::to_string(v) + " -> " +
-                                std::to_string(v + 1)));
+    MB_RETURN_IF_ERROR(
+        Exec(path_, db_, steps[static_cast<size_t>(v)],
+             "migrating schema " + std::to_string(v) + " -> " + std::to_string(v + 1)));
   }
-  MB_RETURN_IF_ERROR(Exec(path_, db_, "PRAGMA user_version = " + std::to_string(kStoreSchemaVersion),
+  MB_RETURN_IF_ERROR(Exec(path_, db_,
+                          "PRAGMA user_version = " + std::to_string(kStoreSchemaVersion),
                           "setting user_version"));
   return tx.Commit();
 }
@@ -340,12 +346,13 @@ Result<int64_t> Store::UpsertSubmission(const SubmissionInfo& s) {
   if (s.name.empty() || s.artifact_sha256.empty()) {
     return Status::InvalidArgument(path_.string(), "submission needs a name and an artifact hash");
   }
-  Stmt q(db_,
-         "INSERT INTO submissions (name, team, version, artifact_sha256, abi_version, latency_kind) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-         "ON CONFLICT (team, name, version, artifact_sha256) DO UPDATE SET "
-         "abi_version = excluded.abi_version, latency_kind = excluded.latency_kind "
-         "RETURNING id");
+  Stmt q(
+      db_,
+      "INSERT INTO submissions (name, team, version, artifact_sha256, abi_version, latency_kind) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT (team, name, version, artifact_sha256) DO UPDATE SET "
+      "abi_version = excluded.abi_version, latency_kind = excluded.latency_kind "
+      "RETURNING id");
   q.Bind(1, s.name).Bind(2, s.team).Bind(3, s.version).Bind(4, s.artifact_sha256);
   q.Bind(5, s.abi_version).Bind(6, s.latency_kind);
   return UpsertReturningId(path_, db_, q, "storing submission " + s.name);
@@ -466,8 +473,8 @@ Status Store::CommitRun(int64_t run_id, const RunOutcome& o) {
       ins.Bind(1, run_id).Bind(2, f.frame_index).Bind(3, f.frame_id).Bind(4, f.latency_ns);
       ins.Bind(5, f.round_trip_ns).Bind(6, f.detections);
       if (ins.Step() != SQLITE_DONE) {
-        return DbError(path_, db_, "run " + std::to_string(run_id) + " frame " +
-                                       std::to_string(f.frame_index));
+        return DbError(path_, db_,
+                       "run " + std::to_string(run_id) + " frame " + std::to_string(f.frame_index));
       }
     }
   }
@@ -507,28 +514,29 @@ Status Store::CommitRun(int64_t run_id, const RunOutcome& o) {
   {
     Stmt up(db_,
             "UPDATE runs SET status = ?2, message = ?3, finished_at = ?4, requested_settings = ?5, "
-            "effective_settings = ?6 WHERE id = ?1");
+            "effective_settings = ?6, seal = ?7 WHERE id = ?1");
     up.Bind(1, run_id).Bind(2, o.status).Bind(3, o.message).Bind(4, NowUtcIso8601());
-    up.Bind(5, o.requested_settings_json).Bind(6, o.effective_settings_json);
+    up.Bind(5, o.requested_settings_json).Bind(6, o.effective_settings_json).Bind(7, o.seal_json);
     if (up.Step() != SQLITE_DONE) return DbError(path_, db_, "finishing run");
   }
   return tx.Commit();
 }
 
 Result<std::vector<StoredRun>> Store::ListRuns(const RunFilter& f) {
-  Stmt q(db_,
-         "SELECT r.id, s.name, s.team, s.version, s.artifact_sha256, s.abi_version, s.latency_kind, "
-         "d.manifest_sha256, d.name, d.split, ru.sha256, m.fingerprint, m.cpu_model, m.cores, "
-         "r.harness_version, r.status, r.message, r.started_at, coalesce(r.finished_at, ''), "
-         "r.attempts, r.requested_settings, r.effective_settings "
-         "FROM runs r JOIN submissions s ON s.id = r.submission_id "
-         "JOIN datasets d ON d.id = r.dataset_id JOIN rules ru ON ru.id = r.rules_id "
-         "JOIN machines m ON m.id = r.machine_id "
-         "WHERE (?1 = '' OR d.manifest_sha256 = ?1) AND (?2 = '' OR d.split = ?2) "
-         "AND (?3 = '' OR ru.sha256 = ?3) AND (?4 = '' OR m.fingerprint = ?4) "
-         "AND (?5 = '' OR r.harness_version = ?5) "
-         "AND (?6 = 0 OR r.status NOT IN ('pending', 'running')) "
-         "ORDER BY coalesce(r.finished_at, '') DESC, r.started_at DESC, r.id DESC");
+  Stmt q(
+      db_,
+      "SELECT r.id, s.name, s.team, s.version, s.artifact_sha256, s.abi_version, s.latency_kind, "
+      "d.manifest_sha256, d.name, d.split, ru.sha256, m.fingerprint, m.cpu_model, m.cores, "
+      "r.harness_version, r.status, r.message, r.started_at, coalesce(r.finished_at, ''), "
+      "r.attempts, r.requested_settings, r.effective_settings, r.seal "
+      "FROM runs r JOIN submissions s ON s.id = r.submission_id "
+      "JOIN datasets d ON d.id = r.dataset_id JOIN rules ru ON ru.id = r.rules_id "
+      "JOIN machines m ON m.id = r.machine_id "
+      "WHERE (?1 = '' OR d.manifest_sha256 = ?1) AND (?2 = '' OR d.split = ?2) "
+      "AND (?3 = '' OR ru.sha256 = ?3) AND (?4 = '' OR m.fingerprint = ?4) "
+      "AND (?5 = '' OR r.harness_version = ?5) "
+      "AND (?6 = 0 OR r.status NOT IN ('pending', 'running')) "
+      "ORDER BY coalesce(r.finished_at, '') DESC, r.started_at DESC, r.id DESC");
   if (!q.prepared()) return DbError(path_, db_, "preparing run listing");
   q.Bind(1, f.dataset_manifest_sha256).Bind(2, f.split).Bind(3, f.rules_sha256);
   q.Bind(4, f.machine_fingerprint).Bind(5, f.harness_version);
@@ -550,6 +558,7 @@ Result<std::vector<StoredRun>> Store::ListRuns(const RunFilter& f) {
     r.attempts = static_cast<int>(q.Int(19));
     r.requested_settings_json = q.Text(20);
     r.effective_settings_json = q.Text(21);
+    r.seal_json = q.Text(22);
     runs.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return DbError(path_, db_, "listing runs");

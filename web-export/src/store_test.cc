@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -97,8 +97,8 @@ TEST_F(StoreTest, CreatesVersionedWalSchema) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
   sqlite3_finalize(st);
   sqlite3_close(db);
-  for (const char* table : {"submissions", "datasets", "machines", "rules", "runs",
-                            "frame_results", "metrics", "audits", "pr_curves"}) {
+  for (const char* table : {"submissions", "datasets", "machines", "rules", "runs", "frame_results",
+                            "metrics", "audits", "pr_curves"}) {
     EXPECT_EQ(CountRows(path, std::string("SELECT count(*) FROM sqlite_schema WHERE name = '") +
                                   table + "'"),
               1)
@@ -108,6 +108,32 @@ TEST_F(StoreTest, CreatesVersionedWalSchema) {
   auto again = Store::Open(path);
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(static_cast<int>(internal::MigrationSteps().size()), kStoreSchemaVersion);
+}
+
+TEST_F(StoreTest, AVersionOneFileMigratesKeepingItsRuns) {
+  fs::path path = dir_ / "v1.sqlite";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string v1 = internal::MigrationSteps()[0] +
+                         "INSERT INTO submissions VALUES (1, 'old', 't', '1', 'abc', '1.0.0', "
+                         "'measured');"
+                         "INSERT INTO datasets VALUES (1, 'ds', 'n', 'val');"
+                         "INSERT INTO machines VALUES (1, 'fp', 'cpu', 2);"
+                         "INSERT INTO rules VALUES (1, 'r', '{}');"
+                         "INSERT INTO runs (id, submission_id, dataset_id, rules_id, machine_id, "
+                         "harness_version, status, started_at, finished_at) VALUES (1, 1, 1, 1, 1, "
+                         "'0.1.0', 'ok', 'a', 'b');"
+                         "PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_EQ(*(*store)->SchemaVersion(), kStoreSchemaVersion);
+  auto runs = (*store)->ListRuns({});
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].submission.name, "old");
+  EXPECT_EQ((*runs)[0].seal_json, "{}");
 }
 
 TEST_F(StoreTest, MissingFileWithoutCreateIsNotFound) {
@@ -380,9 +406,9 @@ TEST_F(StoreTest, SigkillMidRunThenResumeMatchesUninterruptedFill) {
     const char* what;
     int kill_at_begin, kill_at_commit;
   };
-  for (Case c : {Case{"after BeginRun of run 4", 4, -1},
-                 Case{"inside the 6th CommitRun transaction", -1, 6},
-                 Case{"inside the 1st CommitRun transaction", -1, 1}}) {
+  for (Case c :
+       {Case{"after BeginRun of run 4", 4, -1}, Case{"inside the 6th CommitRun transaction", -1, 6},
+        Case{"inside the 1st CommitRun transaction", -1, 1}}) {
     SCOPED_TRACE(c.what);
     fs::path path = dir_ / (std::string("killed_") + std::to_string(c.kill_at_begin) + "_" +
                             std::to_string(c.kill_at_commit) + ".sqlite");

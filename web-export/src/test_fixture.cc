@@ -15,10 +15,10 @@ struct Spec {
   const char* team;
   const char* status;
   const char* message;
-  double median_ms;   // center of the made-up latency distribution
-  double map50;       // < 0: no accuracy (the run never finished)
-  double speedup;     // < 0: none
-  int gate;           // 1 passed, 0 failed, -1 not evaluated
+  double median_ms;          // center of the made-up latency distribution
+  double map50;              // < 0: no accuracy (the run never finished)
+  double speedup;            // < 0: none
+  int gate;                  // 1 passed, 0 failed, -1 not evaluated
   const char* failed_audit;  // nullptr: all audits pass
   const char* latency_kind;
 };
@@ -35,8 +35,8 @@ const Spec kSpecs[] = {
     {"tiny", "Team Small", "ok", "", 2.0, 0.610, 200.0, 0, nullptr, "measured"},
     {"segfault", "harness tests", "crashed", "child killed by signal 11 (SIGSEGV) at frame 3", 10.0,
      -1, -1, -1, nullptr, "measured"},
-    {"hang", "harness tests", "timeout", "frame 0 took longer than the 2000 ms per-frame limit",
-     -1, -1, -1, -1, nullptr, "measured"},
+    {"hang", "harness tests", "timeout", "frame 0 took longer than the 2000 ms per-frame limit", -1,
+     -1, -1, -1, nullptr, "measured"},
 };
 
 // A deterministic pseudo-random number in [0, 1) from two integers.
@@ -52,9 +52,10 @@ RunOutcome MakeOutcome(int index, const Spec& s, const FixtureOptions& o) {
   RunOutcome out;
   out.status = s.status;
   out.message = s.message;
-  out.requested_settings_json = R"({"warmup_frames": 2, "frames": )" + std::to_string(o.frames) + "}";
-  out.effective_settings_json = R"({"warmup_frames": 2, "frames": )" + std::to_string(o.frames) +
-                                R"(, "cpu": 1})";
+  out.requested_settings_json =
+      R"({"warmup_frames": 2, "frames": )" + std::to_string(o.frames) + "}";
+  out.effective_settings_json =
+      R"({"warmup_frames": 2, "frames": )" + std::to_string(o.frames) + R"(, "cpu": 1})";
   int frames = s.median_ms < 0 ? 0 : (s.status == std::string("ok") ? o.frames : 3);
   for (int f = 0; f < frames; ++f) {
     FrameResult fr;
@@ -122,7 +123,7 @@ Result<FillReport> FillFixtureStore(Store& store, const FixtureOptions& o) {
   if (!machine.ok()) return machine.status();
   int index = 0;
   for (const Spec& s : kSpecs) {
-    SubmissionInfo info{s.name, s.team, "1.0", Sha256Hex(std::string("artifact:") + s.name),
+    SubmissionInfo info{s.name,  s.team,        "1.0", Sha256Hex(std::string("artifact:") + s.name),
                         "1.0.0", s.latency_kind};
     Result<int64_t> sub = store.UpsertSubmission(info);
     if (!sub.ok()) return sub.status();

@@ -1,13 +1,16 @@
 // The runner: runs one submission over a FrameSource and returns a RunRecord.
 //
-// Isolated mode (the default, and the only one `judge` uses) forks and execs
-// `maskbench-runner`, a small harness executable that loads the plugin in its
-// own process under a memory limit and (optionally) a seccomp filter. Frames go
-// to it through shared memory, detections come back the same way, and a futex
-// handshake in that memory carries the control. The runner times each infer
-// call with a steady clock; the parent times each round trip and flags a
-// runner time larger than its round trip. Crashes, hangs, bad output and ABI
-// mismatches end the run with a status; latencies of earlier frames are kept.
+// Isolated mode (the default, and the only one `judge` uses) starts
+// `maskbench-runner`, a small harness executable, sealed (RunSettings::seal):
+// inside bubblewrap's namespaces as an unprivileged uid, over a private
+// read-only copy of the submission folder, with limits, Landlock and a seccomp
+// allowlist in place before the plugin's code is loaded. Frames go to it
+// through shared memory, detections come back the same way, and a futex
+// handshake in that memory carries the control. The parent's clock ranks: the
+// latency of a frame is the parent's round trip; the runner's own timing is a
+// cross-check. The parent checks the seal from outside (/proc). Crashes, hangs,
+// bad output, forbidden calls and ABI mismatches end the run with a status;
+// latencies of earlier frames are kept.
 // In-process mode dlopens the plugin here (debugging and profiling only).
 // See docs/runner.md.
 //
@@ -29,6 +32,15 @@ namespace maskbench::harness {
 // Path of the `maskbench-runner` executable: $MASKBENCH_RUNNER if set, else next
 // to the running executable, else in its parent folder (tests live in <build>/tests).
 Result<std::filesystem::path> FindRunnerExecutable();
+
+// Whether this machine can make the full seal (docs/runner.md, "The seal"):
+// bubblewrap with user, pid, network, ipc, uts and mount namespaces, probed
+// once per process by starting a real sandbox. `reason` says why not.
+struct SealSupport {
+  bool full = false;
+  std::string reason;
+};
+SealSupport ProbeSeal();
 
 // Runs `plugin` (a .so) over `frames` with `settings`. `submission_dir` is what
 // create() receives (default: the plugin's folder). Never throws; failures of

@@ -29,7 +29,7 @@ struct sqlite3;
 namespace maskbench::web_export {
 
 // The schema version this build reads and writes (PRAGMA user_version).
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 // Run statuses that mean "not finished"; every other status is a complete run.
 inline constexpr const char* kStatusPending = "pending";
@@ -109,6 +109,7 @@ struct RunOutcome {
   std::string message;  // why, for a status other than ok
   std::string requested_settings_json = "{}";  // what the rules/flags asked for
   std::string effective_settings_json = "{}";  // what was in effect
+  std::string seal_json = "{}";  // the run's seal report (harness::SealReportToJson)
   std::vector<FrameResult> frames;
   // Metric name -> value. Names the leaderboard reads: see docs/results-db.md.
   // A non-finite value is stored as NULL.
@@ -139,6 +140,7 @@ struct StoredRun {
   int attempts = 0;
   std::string requested_settings_json;
   std::string effective_settings_json;
+  std::string seal_json;  // "{}" for runs stored before schema version 2
   std::map<std::string, std::optional<double>> metrics;  // NULL -> nullopt
   std::vector<AuditResult> audits;
 };
