@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libopencv-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3 libssl-dev libpugixml-dev libseccomp-dev libtbb-dev
-  bubblewrap
+  bubblewrap libturbojpeg0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium python3-jsonschema
 )

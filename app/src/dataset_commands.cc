@@ -24,7 +24,19 @@ struct ImportFlags {
   std::vector<std::string> splits;
   std::string classes, out, name;
   bool json = false;
+  bool allow_outside_images = false;
+  ds::ImageLimits limits;
 };
+
+// --max-image-side / --max-image-pixels (import and verify).
+void AddImageLimitFlags(CLI::App* cmd, ds::ImageLimits* limits) {
+  cmd->add_option("--max-image-side", limits->max_side,
+                  "Largest image side decoded, checked from the header first")
+      ->capture_default_str();
+  cmd->add_option("--max-image-pixels", limits->max_pixels,
+                  "Most pixels of an image decoded, checked from the header first")
+      ->capture_default_str();
+}
 
 void AddCommonImportFlags(CLI::App* cmd, ImportFlags* f, bool with_splits, bool classes_required) {
   if (with_splits)
@@ -38,6 +50,7 @@ void AddCommonImportFlags(CLI::App* cmd, ImportFlags* f, bool with_splits, bool 
   cmd->add_option("--name", f->name,
                   "Data set name in the manifest (default: the --out folder name)");
   cmd->add_flag("--json", f->json, "Print a JSON summary on stdout");
+  AddImageLimitFlags(cmd, &f->limits);
 }
 
 Result<ds::ImportOptions> MakeOptions(const ImportFlags& f) {
@@ -49,6 +62,8 @@ Result<ds::ImportOptions> MakeOptions(const ImportFlags& f) {
   o.classes_file = f.classes;
   o.name = f.name;
   o.progress = true;  // only shown when stderr is a terminal
+  o.image_limits = f.limits;
+  o.allow_outside_images = f.allow_outside_images;
   return o;
 }
 
@@ -84,6 +99,8 @@ void AddImport(CLI::App& dataset, int* exit_code) {
     auto ann = std::make_shared<std::string>();
     cmd->add_option("--images", *images, "Folder of the images")->required();
     cmd->add_option("--annotations", *ann, "Folder of the .xml files")->required();
+    cmd->add_flag("--allow-outside-images", f->allow_outside_images,
+                  "Let <filename> lead outside --images (absolute or through ..)");
     AddCommonImportFlags(cmd, f.get(), true, false);
     cmd->callback([=] {
       auto o = MakeOptions(*f);
@@ -101,6 +118,9 @@ void AddImport(CLI::App& dataset, int* exit_code) {
     auto images = std::make_shared<std::string>();
     cmd->add_option("--gt", *gt, "COCO JSON with images, annotations, categories")->required();
     cmd->add_option("--images", *images, "Folder that file_name is relative to")->required();
+    cmd->add_flag("--allow-outside-images", f->allow_outside_images,
+                  "Let file_name lead outside --images (absolute or through ..; export-coco "
+                  "writes such names for media outside the data set folder)");
     AddCommonImportFlags(cmd, f.get(), true, false);
     cmd->callback([=] {
       auto o = MakeOptions(*f);
@@ -158,6 +178,8 @@ void AddVerify(CLI::App& dataset, int* exit_code) {
   cmd->add_option("--max-problems", *max_problems, "Problems listed at most (all are counted)")
       ->capture_default_str();
   cmd->add_flag("--json", *json, "Print the report as JSON on stdout");
+  auto limits = std::make_shared<ds::ImageLimits>();
+  AddImageLimitFlags(cmd, limits.get());
   cmd->callback([=] {
     auto d = ds::LoadDataset(*dir);
     if (!d.ok()) {
@@ -167,6 +189,7 @@ void AddVerify(CLI::App& dataset, int* exit_code) {
     ds::VerifyOptions o;
     o.max_problems = *max_problems;
     o.progress = true;
+    o.image_limits = *limits;
     ds::VerifyReport r;
     Status s = ds::VerifyDataset(*d, o, &r);
     if (*json) {

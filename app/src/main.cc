@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.h"
+#include "maskbench/core/text.h"
 #include "maskbench/core/version.h"
 
 namespace maskbench::app {
@@ -34,7 +35,9 @@ std::string SealText(const harness::SealReport& s) {
 }
 
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "maskbench: %s\n", message.c_str());
+  // Messages quote inputs (file names, class names, a plugin's text): never
+  // let them carry invalid UTF-8 or terminal escapes to the terminal.
+  std::fprintf(stderr, "maskbench: %s\n", SanitizeText(message, {.max_bytes = 8192}).c_str());
   return 1;
 }
 
@@ -66,6 +69,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // A backstop only: every known bad input is a Status with its own message.
+    return app::Fail(std::string("internal error (please report it): ") + e.what());
+  } catch (...) {
+    return app::Fail("internal error (please report it): an unknown exception");
   }
   return exit_code;
 }

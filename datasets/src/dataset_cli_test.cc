@@ -28,14 +28,15 @@ class DatasetCliTest : public ::testing::Test {
   void SetUp() override {
     // The executable is <build>/maskbench; tests live in <build>/tests/.
     const char* build = std::getenv("MASKBENCH_BUILD_DIR");
-    fs::path build_dir = build ? fs::path(build) : fs::read_symlink("/proc/self/exe").parent_path().parent_path();
+    fs::path build_dir =
+        build ? fs::path(build) : fs::read_symlink("/proc/self/exe").parent_path().parent_path();
     exe_ = build_dir / "maskbench";
     ASSERT_TRUE(fs::exists(exe_)) << exe_ << " is not built";
     WriteJpeg(dir_ / "src/images/a.jpg", 64, 48, 1);
     WriteJpeg(dir_ / "src/images/b.jpg", 80, 60, 2);
     WriteText(dir_ / "src/ann/a.xml", VocXml("a.jpg", 64, 48, {{"with_mask", 10, 5, 65, 25}}));
-    WriteText(dir_ / "src/ann/b.xml", VocXml("b.jpg", 80, 60,
-                                             {{"without_mask", 1, 2, 40, 50}, {"with_mask", 3, 3, 9, 9}}));
+    WriteText(dir_ / "src/ann/b.xml",
+              VocXml("b.jpg", 80, 60, {{"without_mask", 1, 2, 40, 50}, {"with_mask", 3, 3, 9, 9}}));
     WriteText(dir_ / "src/train.txt", "a\n");
     WriteText(dir_ / "src/val.txt", "b\n");
   }
@@ -51,9 +52,9 @@ class DatasetCliTest : public ::testing::Test {
   }
   std::string D(const std::string& rel) { return (dir_ / rel).string(); }
   CliRun ImportVoc() {
-    return Maskbench("dataset import voc --images " + D("src/images") + " --annotations " + D("src/ann") +
-                     " --split train=" + D("src/train.txt") + " --split val=" + D("src/val.txt") + " --out " +
-                     D("ds"));
+    return Maskbench("dataset import voc --images " + D("src/images") + " --annotations " +
+                     D("src/ann") + " --split train=" + D("src/train.txt") +
+                     " --split val=" + D("src/val.txt") + " --out " + D("ds"));
   }
   TempDir dir_;
   fs::path exe_;
@@ -67,7 +68,8 @@ TEST_F(DatasetCliTest, ImportVerifyStatsExport) {
 
   CliRun ver = Maskbench("dataset verify " + D("ds"));
   EXPECT_EQ(ver.code, 0) << ver.err;
-  EXPECT_NE(ver.out.find("ok: 2 media files, 2 frames, 3 boxes verified"), std::string::npos) << ver.out;
+  EXPECT_NE(ver.out.find("ok: 2 media files, 2 frames, 3 boxes verified"), std::string::npos)
+      << ver.out;
 
   CliRun st = Maskbench("dataset stats " + D("ds") + " --split val --json");
   ASSERT_EQ(st.code, 0) << st.err;
@@ -89,8 +91,8 @@ TEST_F(DatasetCliTest, ImportVerifyStatsExport) {
   EXPECT_EQ(gt["images"].size(), 1u);
   EXPECT_EQ(gt["annotations"][0]["bbox"], nlohmann::json({10.0, 5.0, 54.0, 20.0}));
 
-  CliRun back = Maskbench("dataset import coco --gt " + D("gt.json") + " --images " + D("ds") + " --out " +
-                       D("ds2") + " --json");
+  CliRun back = Maskbench("dataset import coco --gt " + D("gt.json") + " --images " + D("ds") +
+                          " --allow-outside-images --out " + D("ds2") + " --json");
   ASSERT_EQ(back.code, 0) << back.err;
   EXPECT_EQ(nlohmann::json::parse(back.out)["boxes"], 1);
 }
@@ -103,13 +105,16 @@ TEST_F(DatasetCliTest, FailuresExitNonZeroWithTheFileNamed) {
   EXPECT_EQ(ver.code, 1);
   nlohmann::json j = nlohmann::json::parse(ver.out);
   EXPECT_EQ(j["ok"], false);
-  EXPECT_NE(ver.err.find("maskbench: " + D("src/images/b.jpg") + ": truncated JPEG"), std::string::npos) << ver.err;
+  EXPECT_NE(ver.err.find("maskbench: " + D("src/images/b.jpg") + ": truncated JPEG"),
+            std::string::npos)
+      << ver.err;
   EXPECT_NE(ver.err.find("FAILED, 3 problems"), std::string::npos) << ver.err;
 
   WriteText(dir_ / "src/ann/b.xml", "<annotation><size>");
   CliRun bad = ImportVoc();
   EXPECT_EQ(bad.code, 1);
-  EXPECT_NE(bad.err.find("maskbench: " + D("src/ann/b.xml") + ": malformed XML"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("maskbench: " + D("src/ann/b.xml") + ": malformed XML"), std::string::npos)
+      << bad.err;
 
   CliRun split = Maskbench("dataset stats " + D("ds") + " --split test");
   EXPECT_EQ(split.code, 1);

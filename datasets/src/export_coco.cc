@@ -28,14 +28,12 @@ using nlohmann::json;
 Result<std::string> Export(const Manifest& m, const std::string& split, const std::string& origin,
                            const std::string& manifest_sha256) {
   if (!split.empty() && std::find(m.splits.begin(), m.splits.end(), split) == m.splits.end())
-    return Status::InvalidArgument(origin, "no split \"" + split + "\" (splits: " +
-                                               [&] {
-                                                 std::string s;
-                                                 for (const auto& n : m.splits)
-                                                   s += (s.empty() ? "" : ", ") + n;
-                                                 return s.empty() ? std::string("none") : s;
-                                               }() +
-                                               ")");
+    return Status::InvalidArgument(
+        origin, "no split \"" + split + "\" (splits: " + [&] {
+          std::string s;
+          for (const auto& n : m.splits) s += (s.empty() ? "" : ", ") + n;
+          return s.empty() ? std::string("none") : s;
+        }() + ")");
   json j;
   j["info"] = {{"description", "maskbench ground truth"},
                {"dataset", m.name},

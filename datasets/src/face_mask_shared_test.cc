@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "image_decode.h"
+#include "maskbench/core/files.h"
 #include "maskbench/datasets/importers.h"
 #include "maskbench/datasets/stats.h"
 #include "maskbench/datasets/verify.h"
@@ -18,7 +20,8 @@ TEST(FaceMaskSharedTest, ImportBothSplitsCountsAndVerify) {
   fs::path src = shared ? fs::path(shared) / "datasets/face-mask" : fs::path();
   std::error_code ec;
   if (!shared || !fs::is_directory(src / "annotations", ec))
-    GTEST_SKIP() << "../shared not found: no face-mask set at " << (shared ? src.string() : "$MASKBENCH_SHARED_DIR");
+    GTEST_SKIP() << "../shared not found: no face-mask set at "
+                 << (shared ? src.string() : "$MASKBENCH_SHARED_DIR");
   testing::TempDir dir;
   ImportOptions o;
   o.out = dir / "face-mask";
@@ -51,6 +54,29 @@ TEST(FaceMaskSharedTest, ImportBothSplitsCountsAndVerify) {
   Status s = VerifyDataset(*ds, {}, &report);
   EXPECT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(report.media_checked, 700);
+}
+
+// The frame cache decodes JPEGs with TurboJPEG (warnings as errors); every real
+// photo must come out exactly as OpenCV decodes it (the golden outputs rely on it).
+TEST(FaceMaskSharedTest, TurboJpegDecodesEveryPhotoAsOpenCvDoes) {
+  const char* shared = std::getenv("MASKBENCH_SHARED_DIR");
+  fs::path src = shared ? fs::path(shared) / "datasets/face-mask/images" : fs::path();
+  std::error_code ec;
+  if (!shared || !fs::is_directory(src, ec)) GTEST_SKIP() << "../shared not found";
+  int compared = 0;
+  for (const auto& e : fs::directory_iterator(src)) {
+    auto bytes = ReadFile(e.path());
+    ASSERT_TRUE(bytes.ok());
+    Result<cv::Mat> ours = internal::DecodeImage(*bytes, e.path().string(), ImageLimits{});
+    ASSERT_TRUE(ours.ok()) << ours.status().message();
+    cv::Mat theirs = cv::imread(e.path().string(), cv::IMREAD_COLOR);
+    ASSERT_EQ(ours->size(), theirs.size()) << e.path();
+    cv::Mat diff;
+    cv::absdiff(*ours, theirs, diff);
+    ASSERT_EQ(cv::countNonZero(diff.reshape(1)), 0) << e.path();
+    ++compared;
+  }
+  EXPECT_EQ(compared, 700);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <opencv2/videoio.hpp>
 #include <thread>
 
+#include "image_decode.h"
 #include "maskbench/core/files.h"
 
 namespace maskbench::datasets {
@@ -265,7 +266,7 @@ void CopyInto(const cv::Mat& m, uint8_t* dst, size_t stride) {
 // Decodes every frame into `base` (laid out as `layout`). Images in parallel,
 // each video sequentially. The error reported is the one of the first frame in order.
 Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, Layout& layout,
-                 uint8_t* base, int threads) {
+                 uint8_t* base, int threads, const ImageLimits& limits) {
   std::vector<size_t> images;
   std::map<int, std::vector<size_t>> videos;  // media index -> positions
   for (size_t i = 0; i < frames.size(); ++i) {
@@ -301,9 +302,13 @@ Status DecodeAll(const Dataset& ds, const std::vector<const Frame*>& frames, Lay
         errors[i] = SourceChanged(path, f);
         continue;
       }
-      cv::Mat m = cv::imdecode(
-          cv::Mat(1, static_cast<int>(bytes->size()), CV_8UC1, const_cast<char*>(bytes->data())),
-          cv::IMREAD_COLOR);
+      Result<cv::Mat> decoded = internal::DecodeImage(*bytes, path, limits);
+      if (!decoded.ok()) {
+        errors[i] = Status::Corruption(path, decoded.status().message().substr(path.size() + 2) +
+                                                 " (frame id " + std::to_string(f.id) + ")");
+        continue;
+      }
+      const cv::Mat& m = *decoded;
       if (m.empty()) {
         errors[i] = Status::Corruption(
             path, "cannot be decoded as an image (frame id " + std::to_string(f.id) + ")");
@@ -425,7 +430,8 @@ Result<std::unique_ptr<FrameCache>> FrameCache::Open(const Dataset& ds, const st
 
   auto in_memory = [&]() -> Result<std::unique_ptr<FrameCache>> {
     std::vector<uint8_t> bytes(total);
-    MB_RETURN_IF_ERROR(DecodeAll(ds, frames, layout, bytes.data(), options.threads));
+    MB_RETURN_IF_ERROR(
+        DecodeAll(ds, frames, layout, bytes.data(), options.threads, options.image_limits));
     auto cache = std::make_unique<FrameCacheImpl>(layout.table, true);
     cache->UseMemory(std::move(bytes));
     return std::unique_ptr<FrameCache>(std::move(cache));
@@ -465,7 +471,7 @@ Result<std::unique_ptr<FrameCache>> FrameCache::Open(const Dataset& ds, const st
     return in_memory();  // e.g. no space for the file
   }
   auto* base = static_cast<uint8_t*>(wmap);
-  Status s = DecodeAll(ds, frames, layout, base, options.threads);
+  Status s = DecodeAll(ds, frames, layout, base, options.threads, options.image_limits);
   if (s.ok()) {
     if (!layout.table.empty())
       std::memcpy(base + sizeof(Header), layout.table.data(), layout.table.size() * sizeof(Entry));

@@ -17,7 +17,10 @@ namespace {
 
 // A number or a bool as 0/1 ("iscrowd": 1, "difficult": true).
 bool AsFlag(const json& v, bool* out) {
-  if (v.is_boolean()) { *out = v.get<bool>(); return true; }
+  if (v.is_boolean()) {
+    *out = v.get<bool>();
+    return true;
+  }
   if (v.is_number_integer() && (v.get<int64_t>() == 0 || v.get<int64_t>() == 1)) {
     *out = v.get<int64_t>() == 1;
     return true;
@@ -35,7 +38,7 @@ Result<ImportReport> ImportCoco(const fs::path& gt_json, const fs::path& images_
   json j;
   try {
     j = json::parse(*text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for e.g. 1e309
     return Status::Corruption(origin, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return Status::Corruption(origin, "top level is not a JSON object");
@@ -51,8 +54,8 @@ Result<ImportReport> ImportCoco(const fs::path& gt_json, const fs::path& images_
   for (size_t i = 0; i < j["categories"].size(); ++i) {
     const json& c = j["categories"][i];
     std::string where = "categories[" + std::to_string(i) + "]";
-    if (!c.is_object() || !c.contains("id") || !c["id"].is_number_integer() || !c.contains("name") ||
-        !c["name"].is_string())
+    if (!c.is_object() || !c.contains("id") || !c["id"].is_number_integer() ||
+        !c.contains("name") || !c["name"].is_string())
       return Status::Corruption(origin, where + ": needs an integer \"id\" and a string \"name\"");
     int id = c["id"].get<int>();
     if (!cats.emplace(id, c["name"].get<std::string>()).second)
@@ -62,7 +65,8 @@ Result<ImportReport> ImportCoco(const fs::path& gt_json, const fs::path& images_
     auto fixed = internal::ReadClassesFile(options.classes_file);
     if (!fixed.ok()) return fixed.status();
     for (const auto& [id, name] : cats)
-      if (std::none_of(fixed->begin(), fixed->end(), [&](const ClassInfo& c) { return c.name == name; }))
+      if (std::none_of(fixed->begin(), fixed->end(),
+                       [&](const ClassInfo& c) { return c.name == name; }))
         return Status::InvalidArgument(origin, "category " + std::to_string(id) + " \"" + name +
                                                    "\" is not in " + options.classes_file.string());
   }
@@ -77,18 +81,24 @@ Result<ImportReport> ImportCoco(const fs::path& gt_json, const fs::path& images_
     std::string where = "images[" + std::to_string(i) + "]";
     if (!im.is_object() || !im.contains("id") || !im["id"].is_number_integer() ||
         !im.contains("file_name") || !im["file_name"].is_string())
-      return Status::Corruption(origin, where + ": needs an integer \"id\" and a string \"file_name\"");
+      return Status::Corruption(origin,
+                                where + ": needs an integer \"id\" and a string \"file_name\"");
     int64_t id = im["id"].get<int64_t>();
     std::string file_name = im["file_name"].get<std::string>();
     where += " (id " + std::to_string(id) + ", " + file_name + ")";
     if (im.contains("frame_index"))
-      return Status::Unsupported(origin, where + ": a video frame; import videos with `dataset import video`");
+      return Status::Unsupported(
+          origin, where + ": a video frame; import videos with `dataset import video`");
     if (frame_of_image.count(id)) return Status::Corruption(origin, where + ": duplicate image id");
-    fs::path path = images_dir / file_name;
-    auto info = internal::ReadImageFile(path);
-    if (!info.ok()) return Status(info.status().code() == Status::Code::kNotFound
-                                      ? Status::NotFound(origin, where + ": " + info.status().message())
-                                      : Status::Corruption(origin, where + ": " + info.status().message()));
+    Result<fs::path> inside = internal::ImagePathInside(
+        images_dir, file_name, options.allow_outside_images, origin + ": " + where);
+    if (!inside.ok()) return inside.status();
+    const fs::path path = *inside;
+    auto info = internal::ReadImageFile(path, options.image_limits);
+    if (!info.ok())
+      return Status(info.status().code() == Status::Code::kNotFound
+                        ? Status::NotFound(origin, where + ": " + info.status().message())
+                        : Status::Corruption(origin, where + ": " + info.status().message()));
     for (const char* key : {"width", "height"}) {
       if (!im.contains(key)) continue;
       if (!im[key].is_number_integer())
@@ -134,12 +144,15 @@ Result<ImportReport> ImportCoco(const fs::path& gt_json, const fs::path& images_
     int64_t image_id = an["image_id"].get<int64_t>();
     auto fit = frame_of_image.find(image_id);
     if (fit == frame_of_image.end())
-      return Status::Corruption(origin, where + ": image_id " + std::to_string(image_id) + " is not in \"images\"");
+      return Status::Corruption(
+          origin, where + ": image_id " + std::to_string(image_id) + " is not in \"images\"");
     int cat = an["category_id"].get<int>();
     if (!cats.count(cat))
-      return Status::Corruption(origin, where + ": category_id " + std::to_string(cat) + " is not in \"categories\"");
+      return Status::Corruption(
+          origin, where + ": category_id " + std::to_string(cat) + " is not in \"categories\"");
     if (!an.contains("bbox") || !an["bbox"].is_array() || an["bbox"].size() != 4 ||
-        !std::all_of(an["bbox"].begin(), an["bbox"].end(), [](const json& v) { return v.is_number(); }))
+        !std::all_of(an["bbox"].begin(), an["bbox"].end(),
+                     [](const json& v) { return v.is_number(); }))
       return Status::Corruption(origin, where + ": \"bbox\" must be 4 numbers [x, y, w, h]");
     Annotation a;
     a.x = an["bbox"][0].get<float>();
@@ -153,10 +166,10 @@ Result<ImportReport> ImportCoco(const fs::path& gt_json, const fs::path& images_
     const float tol = internal::kBoxTolerancePx;
     if (a.x < -tol || a.y < -tol || a.x + a.w > f.width + tol || a.y + a.h > f.height + tol)
       return Status::Corruption(origin, where + ": bbox [" + std::to_string(a.x) + ", " +
-                                            std::to_string(a.y) + ", " + std::to_string(a.w) + ", " +
-                                            std::to_string(a.h) + "] is outside the " +
-                                            std::to_string(f.width) + "x" + std::to_string(f.height) +
-                                            " image (tolerance 0.5 px)");
+                                            std::to_string(a.y) + ", " + std::to_string(a.w) +
+                                            ", " + std::to_string(a.h) + "] is outside the " +
+                                            std::to_string(f.width) + "x" +
+                                            std::to_string(f.height) + " image (tolerance 0.5 px)");
     if (an.contains("iscrowd") && !AsFlag(an["iscrowd"], &a.crowd))
       return Status::Corruption(origin, where + ": \"iscrowd\" must be 0 or 1");
     if (an.contains("difficult") && !AsFlag(an["difficult"], &a.difficult))

@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
 
+#include "image_decode.h"
 #include "maskbench/core/files.h"
+#include "maskbench/core/text.h"
 
 namespace maskbench::datasets::internal {
 
@@ -27,8 +29,9 @@ std::string ImageTruncationProblem(const std::string& data) {
     return "";
   }
   static const unsigned char kPngSig[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-  if (data.size() >= 8 && std::equal(kPngSig, kPngSig + 8, data.begin(),
-                                     [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); })) {
+  if (data.size() >= 8 &&
+      std::equal(kPngSig, kPngSig + 8, data.begin(),
+                 [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); })) {
     static const unsigned char kIend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
     if (data.size() < 8 + 12 ||
         !std::equal(kIend, kIend + 12, data.end() - 12,
@@ -39,25 +42,46 @@ std::string ImageTruncationProblem(const std::string& data) {
   return "";
 }
 
-Result<ImageFileInfo> ReadImageFile(const fs::path& path) {
+Result<ImageFileInfo> ReadImageFile(const fs::path& path, const ImageLimits& limits) {
   auto data = ReadFile(path);
   if (!data.ok()) return data.status();
   ImageFileInfo info;
   info.sha256 = Sha256Hex(*data);
   info.bytes = data->size();
-  std::string trunc = ImageTruncationProblem(*data);
-  if (!trunc.empty()) return Status::Corruption(path.string(), trunc);
-  cv::Mat buf(1, static_cast<int>(data->size()), CV_8UC1, data->data());
-  cv::Mat img;
-  try {
-    img = cv::imdecode(buf, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    return Status::Corruption(path.string(), std::string("cannot decode the image: ") + e.what());
-  }
-  if (img.empty()) return Status::Corruption(path.string(), "cannot decode the image");
-  info.width = img.cols;
-  info.height = img.rows;
+  Result<cv::Mat> img = DecodeImage(*data, path.string(), limits);
+  if (!img.ok()) return img.status();
+  info.width = img->cols;
+  info.height = img->rows;
   return info;
+}
+
+Result<fs::path> ImagePathInside(const fs::path& images_dir, const std::string& name,
+                                 bool allow_outside, const std::string& where) {
+  if (name.empty()) return Status::InvalidArgument(where, "the image file name is empty");
+  const fs::path rel(name);
+  std::error_code ec;
+  const fs::path joined = (images_dir / rel).lexically_normal();
+  if (!allow_outside) {
+    const fs::path base = fs::absolute(images_dir, ec).lexically_normal();
+    const fs::path full = fs::absolute(joined, ec).lexically_normal();
+    const fs::path inside = full.lexically_relative(base);
+    if (rel.is_absolute() || inside.empty() || *inside.begin() == ".." || inside == ".")
+      return Status::InvalidArgument(
+          where, "the image path \"" + name + "\" leads outside the images folder " +
+                     images_dir.string() + " (--allow-outside-images permits it)");
+    // A link inside the folder may still point out of it.
+    const fs::path real = fs::weakly_canonical(full, ec);
+    const fs::path real_base = fs::weakly_canonical(base, ec);
+    const fs::path real_rel = real.lexically_relative(real_base);
+    if (!ec && (real_rel.empty() || *real_rel.begin() == ".."))
+      return Status::InvalidArgument(
+          where, "the image path \"" + name + "\" resolves to " + real.string() +
+                     ", outside the images folder (--allow-outside-images "
+                     "permits it)");
+  }
+  if (fs::is_directory(joined, ec))
+    return Status::InvalidArgument(where, "the image path \"" + name + "\" names a folder");
+  return joined;
 }
 
 std::string RelativeTo(const fs::path& path, const fs::path& dir) {
@@ -101,6 +125,7 @@ Result<std::vector<std::pair<int, std::string>>> ReadLines(const fs::path& file)
     if (nl == std::string::npos) nl = text->size();
     ++line_no;
     std::string line = Trim(text->substr(pos, nl - pos));
+    MB_RETURN_IF_ERROR(CheckUtf8(line, file.string() + " line " + std::to_string(line_no)));
     if (!line.empty()) out.emplace_back(line_no, line);
     pos = nl + 1;
   }
@@ -122,8 +147,8 @@ Result<std::map<std::string, std::string>> ReadSplitLists(const std::vector<Spli
       std::string here = l.file.string() + " line " + std::to_string(no);
       auto [it, inserted] = split_of.emplace(name, l.name);
       if (!inserted)
-        return Status::InvalidArgument(here, "\"" + name + "\" is already in split \"" + it->second +
-                                                 "\" (" + where[name] + ")");
+        return Status::InvalidArgument(here, "\"" + name + "\" is already in split \"" +
+                                                 it->second + "\" (" + where[name] + ")");
       where[name] = here;
     }
   }
@@ -173,19 +198,24 @@ std::string ClipBox(float* x0, float* y0, float* x1, float* y1, int width, int h
   float nx1 = std::clamp(*x1, 0.f, static_cast<float>(width));
   float ny1 = std::clamp(*y1, 0.f, static_cast<float>(height));
   *clipped = nx0 != *x0 || ny0 != *y0 || nx1 != *x1 || ny1 != *y1;
-  *x0 = nx0; *y0 = ny0; *x1 = nx1; *y1 = ny1;
+  *x0 = nx0;
+  *y0 = ny0;
+  *x1 = nx1;
+  *y1 = ny1;
   if (*x1 <= *x0 || *y1 <= *y0) return box() + " has no positive size after clipping to the frame";
   return "";
 }
 
-Result<std::vector<fs::path>> ListFiles(const fs::path& dir, const std::set<std::string>& extensions) {
+Result<std::vector<fs::path>> ListFiles(const fs::path& dir,
+                                        const std::set<std::string>& extensions) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound(dir.string(), "not a directory");
   std::vector<fs::path> out;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     std::string ext = it->path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (extensions.count(ext)) out.push_back(it->path());
   }
   if (ec) return Status::IOError(dir.string(), ec.message());
@@ -197,6 +227,16 @@ Result<std::vector<fs::path>> ListFiles(const fs::path& dir, const std::set<std:
 Result<ImportReport> FinishImport(Manifest m, const ImportOptions& options,
                                   const std::map<std::string, std::string>& split_of,
                                   const std::set<std::string>& found_names, bool renumber) {
+  // Every text the manifest will hold must be UTF-8 (file names come from the
+  // file system, which allows any bytes).
+  for (const ClassInfo& c : m.classes)
+    MB_RETURN_IF_ERROR(CheckUtf8(c.name, "class " + std::to_string(c.id) + " name"));
+  for (const Media& md : m.media)
+    MB_RETURN_IF_ERROR(CheckUtf8(md.path, "media file name \"" + SanitizeText(md.path) + "\""));
+  for (const Frame& f : m.frames)
+    MB_RETURN_IF_ERROR(CheckUtf8(f.name, "frame name \"" + SanitizeText(f.name) + "\""));
+  for (const auto& l : options.splits)
+    MB_RETURN_IF_ERROR(CheckUtf8(l.name, "--split " + SanitizeText(l.name)));
   std::map<std::string, fs::path> file_of_split;
   m.splits.clear();
   for (const auto& l : options.splits) {
@@ -205,8 +245,8 @@ Result<ImportReport> FinishImport(Manifest m, const ImportOptions& options,
   }
   for (const auto& [name, split] : split_of)
     if (!found_names.count(name))
-      return Status::NotFound(file_of_split[split].string(),
-                              "split \"" + split + "\" lists \"" + name + "\", which was not found");
+      return Status::NotFound(file_of_split[split].string(), "split \"" + split + "\" lists \"" +
+                                                                 name + "\", which was not found");
   auto rank = [&](const std::string& split) {
     auto it = std::find(m.splits.begin(), m.splits.end(), split);
     return static_cast<size_t>(it - m.splits.begin());  // "" ranks last
@@ -237,7 +277,8 @@ Result<ImportReport> FinishImport(Manifest m, const ImportOptions& options,
   }
   std::error_code ec;
   fs::create_directories(options.out, ec);
-  if (ec) return Status::IOError(options.out.string(), "cannot create the directory: " + ec.message());
+  if (ec)
+    return Status::IOError(options.out.string(), "cannot create the directory: " + ec.message());
   auto hash = SaveManifest(options.out, m);
   if (!hash.ok()) return hash.status();
   ImportReport r;

@@ -28,8 +28,16 @@ struct ImageFileInfo {
 // marker FF D9 at its end, PNG without its IEND chunk at its end).
 std::string ImageTruncationProblem(const std::string& data);
 
-// Reads, hashes, checks completeness and decodes one image file.
-Result<ImageFileInfo> ReadImageFile(const std::filesystem::path& path);
+// Reads, hashes, checks the header against `limits` and completeness, and
+// decodes one image file (image_decode.h).
+Result<ImageFileInfo> ReadImageFile(const std::filesystem::path& path, const ImageLimits& limits);
+
+// `name` (an annotation's image path) resolved inside `images_dir`: an absolute
+// path, one that climbs out through "..", an empty one or one naming a folder is
+// InvalidArgument naming `where`, unless `allow_outside`.
+Result<std::filesystem::path> ImagePathInside(const std::filesystem::path& images_dir,
+                                              const std::string& name, bool allow_outside,
+                                              const std::string& where);
 
 // `path` relative to `dir` (both made absolute and canonical where they exist).
 std::string RelativeTo(const std::filesystem::path& path, const std::filesystem::path& dir);

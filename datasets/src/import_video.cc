@@ -8,6 +8,7 @@
 
 #include "import_util.h"
 #include "maskbench/core/files.h"
+#include "maskbench/core/text.h"
 #include "maskbench/datasets/importers.h"
 
 namespace maskbench::datasets {
@@ -52,18 +53,23 @@ Result<std::vector<CsvBox>> ReadCsv(const fs::path& csv) {
     line = internal::Trim(line);
     if (line.empty() || line[0] == '#') continue;
     std::string here = "line " + std::to_string(line_no);
+    MB_RETURN_IF_ERROR(CheckUtf8(line, csv.string() + ": " + here));
     auto f = SplitComma(line);
     if (!header_seen) {
-      bool ok = (f.size() == 6 || f.size() == 7) && f[0] == "frame" && f[1] == "class" && f[2] == "x" &&
-                f[3] == "y" && f[4] == "w" && f[5] == "h" && (f.size() == 6 || f[6] == "difficult");
+      bool ok = (f.size() == 6 || f.size() == 7) && f[0] == "frame" && f[1] == "class" &&
+                f[2] == "x" && f[3] == "y" && f[4] == "w" && f[5] == "h" &&
+                (f.size() == 6 || f[6] == "difficult");
       if (!ok)
-        return Status::Corruption(csv.string(), here + ": expected the header \"frame,class,x,y,w,h\" or "
-                                                       "\"frame,class,x,y,w,h,difficult\"");
+        return Status::Corruption(csv.string(),
+                                  here +
+                                      ": expected the header \"frame,class,x,y,w,h\" or "
+                                      "\"frame,class,x,y,w,h,difficult\"");
       header_seen = true;
       continue;
     }
     if (f.size() != 6 && f.size() != 7)
-      return Status::Corruption(csv.string(), here + ": expected 6 or 7 fields, got " + std::to_string(f.size()));
+      return Status::Corruption(csv.string(),
+                                here + ": expected 6 or 7 fields, got " + std::to_string(f.size()));
     CsvBox b;
     b.line = line_no;
     try {
@@ -71,7 +77,8 @@ Result<std::vector<CsvBox>> ReadCsv(const fs::path& csv) {
       b.frame = std::stoll(f[0], &used);
       if (used != f[0].size() || b.frame < 0) throw std::invalid_argument("frame");
     } catch (...) {
-      return Status::Corruption(csv.string(), here + ": frame \"" + f[0] + "\" is not a non-negative integer");
+      return Status::Corruption(csv.string(),
+                                here + ": frame \"" + f[0] + "\" is not a non-negative integer");
     }
     b.cls = f[1];
     if (b.cls.empty()) return Status::Corruption(csv.string(), here + ": empty class");
@@ -81,7 +88,8 @@ Result<std::vector<CsvBox>> ReadCsv(const fs::path& csv) {
         return Status::Corruption(csv.string(), here + ": \"" + f[2 + k] + "\" is not a number");
     if (f.size() == 7) {
       if (f[6] != "0" && f[6] != "1")
-        return Status::Corruption(csv.string(), here + ": difficult is \"" + f[6] + "\", expected 0 or 1");
+        return Status::Corruption(csv.string(),
+                                  here + ": difficult is \"" + f[6] + "\", expected 0 or 1");
       b.difficult = f[6] == "1";
     }
     out.push_back(std::move(b));
@@ -107,10 +115,11 @@ Result<ImportReport> ImportVideo(const fs::path& video, const fs::path& annotati
     if (!c.ok()) return c.status();
     classes = std::move(c).value();
     for (const auto& b : *boxes)
-      if (std::none_of(classes.begin(), classes.end(), [&](const ClassInfo& ci) { return ci.name == b.cls; }))
-        return Status::InvalidArgument(annotations_csv.string(), "line " + std::to_string(b.line) +
-                                                                     ": class \"" + b.cls + "\" is not in " +
-                                                                     options.classes_file.string());
+      if (std::none_of(classes.begin(), classes.end(),
+                       [&](const ClassInfo& ci) { return ci.name == b.cls; }))
+        return Status::InvalidArgument(annotations_csv.string(),
+                                       "line " + std::to_string(b.line) + ": class \"" + b.cls +
+                                           "\" is not in " + options.classes_file.string());
   } else {
     std::set<std::string> names;
     for (const auto& b : *boxes) names.insert(b.cls);
@@ -122,7 +131,8 @@ Result<ImportReport> ImportVideo(const fs::path& video, const fs::path& annotati
   try {
     cap.open(video.string());
   } catch (const cv::Exception& e) {
-    return Status::Corruption(video.string(), std::string("OpenCV cannot open the video: ") + e.what());
+    return Status::Corruption(video.string(),
+                              std::string("OpenCV cannot open the video: ") + e.what());
   }
   if (!cap.isOpened()) return Status::Corruption(video.string(), "OpenCV cannot open the video");
   int width = 0, height = 0;
@@ -135,10 +145,10 @@ Result<ImportReport> ImportVideo(const fs::path& video, const fs::path& annotati
       width = frame.cols;
       height = frame.rows;
     } else if (frame.cols != width || frame.rows != height) {
-      return Status::Corruption(video.string(), "frame " + std::to_string(count) + " is " +
-                                                    std::to_string(frame.cols) + "x" + std::to_string(frame.rows) +
-                                                    ", frame 0 is " + std::to_string(width) + "x" +
-                                                    std::to_string(height));
+      return Status::Corruption(
+          video.string(), "frame " + std::to_string(count) + " is " + std::to_string(frame.cols) +
+                              "x" + std::to_string(frame.rows) + ", frame 0 is " +
+                              std::to_string(width) + "x" + std::to_string(height));
     }
     ++count;
     progress.Step();
@@ -170,13 +180,15 @@ Result<ImportReport> ImportVideo(const fs::path& video, const fs::path& annotati
   for (const auto& b : *boxes) {
     std::string here = "line " + std::to_string(b.line);
     if (b.frame >= count)
-      return Status::Corruption(annotations_csv.string(), here + ": frame " + std::to_string(b.frame) +
-                                                              " is past the end of " + video.string() + " (" +
-                                                              std::to_string(count) + " frames decoded)");
+      return Status::Corruption(annotations_csv.string(),
+                                here + ": frame " + std::to_string(b.frame) +
+                                    " is past the end of " + video.string() + " (" +
+                                    std::to_string(count) + " frames decoded)");
     float x0 = b.x, y0 = b.y, x1 = b.x + b.w, y1 = b.y + b.h;
     bool was_clipped = false;
     std::string problem = internal::ClipBox(&x0, &y0, &x1, &y1, width, height, &was_clipped);
-    if (!problem.empty()) return Status::Corruption(annotations_csv.string(), here + ": " + problem);
+    if (!problem.empty())
+      return Status::Corruption(annotations_csv.string(), here + ": " + problem);
     clipped += was_clipped;
     Annotation a;
     a.x = x0;

@@ -22,7 +22,8 @@ class VideoImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     video_ = dir_ / "clip.avi";
-    cv::VideoWriter w(video_.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, cv::Size(kW, kH));
+    cv::VideoWriter w(video_.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10,
+                      cv::Size(kW, kH));
     ASSERT_TRUE(w.isOpened()) << "OpenCV cannot write MJPG AVI";
     for (int i = 0; i < kFrames; ++i) {
       cv::Mat f(kH, kW, CV_8UC3, cv::Scalar(30, 30, 30));
@@ -34,8 +35,9 @@ class VideoImportTest : public ::testing::Test {
     std::string csv = "frame,class,x,y,w,h,difficult\n";
     for (int i = 0; i < kFrames; i += 2) {
       cv::Rect b = BoxOf(i);
-      csv += std::to_string(i) + "," + (i % 4 == 0 ? "with_mask" : "without_mask") + "," + std::to_string(b.x) +
-             "," + std::to_string(b.y) + "," + std::to_string(b.width) + "," + std::to_string(b.height) + ",0\n";
+      csv += std::to_string(i) + "," + (i % 4 == 0 ? "with_mask" : "without_mask") + "," +
+             std::to_string(b.x) + "," + std::to_string(b.y) + "," + std::to_string(b.width) + "," +
+             std::to_string(b.height) + ",0\n";
     }
     WriteText(dir_ / "boxes.csv", csv);
     options_.out = dir_ / "ds";
@@ -81,7 +83,8 @@ TEST_F(VideoImportTest, EveryDecodedFrameIsAFrameWithItsLabels) {
     EXPECT_LT(img.at<cv::Vec3b>(centre.y, static_cast<int>(a.x) - 3)[0], 80) << "frame " << i;
   }
   VerifyReport report;
-  EXPECT_TRUE(VerifyDataset(*ds, {}, &report).ok()) << (report.problems.empty() ? "" : report.problems[0]);
+  EXPECT_TRUE(VerifyDataset(*ds, {}, &report).ok())
+      << (report.problems.empty() ? "" : report.problems[0]);
   EXPECT_EQ(report.frames_checked, kFrames);
 }
 
@@ -89,9 +92,11 @@ TEST_F(VideoImportTest, AnnotationPastTheEndIsAnError) {
   WriteText(dir_ / "boxes.csv", "frame,class,x,y,w,h\n3,with_mask,1,1,5,5\n12,with_mask,1,1,5,5\n");
   auto r = ImportVideo(video_, dir_ / "boxes.csv", options_);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("boxes.csv: line 3: frame 12 is past the end of"), std::string::npos)
+  EXPECT_NE(r.status().message().find("boxes.csv: line 3: frame 12 is past the end of"),
+            std::string::npos)
       << r.status().message();
-  EXPECT_NE(r.status().message().find("(12 frames decoded)"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("(12 frames decoded)"), std::string::npos)
+      << r.status().message();
 }
 
 TEST_F(VideoImportTest, CsvErrorsAreNamed) {
@@ -103,13 +108,15 @@ TEST_F(VideoImportTest, CsvErrorsAreNamed) {
   WriteText(dir_ / "boxes.csv", "frame,class,x,y,w,h\n2,with_mask,1,one,5,5\n");
   r = ImportVideo(video_, dir_ / "boxes.csv", options_);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("boxes.csv: line 2: \"one\" is not a number"), std::string::npos)
+  EXPECT_NE(r.status().message().find("boxes.csv: line 2: \"one\" is not a number"),
+            std::string::npos)
       << r.status().message();
   WriteText(dir_ / "boxes.csv", "frame,class,x,y,w,h\n2,with_mask,1,1,5,5\n");
   WriteText(dir_ / "not-a-video.avi", "hello");
   r = ImportVideo(dir_ / "not-a-video.avi", dir_ / "boxes.csv", options_);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("not-a-video.avi: "), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("not-a-video.avi: "), std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 
 #include "import_util.h"
+#include "maskbench/core/text.h"
 #include "maskbench/datasets/importers.h"
 
 namespace maskbench::datasets {
@@ -40,6 +41,7 @@ Result<VocFile> ParseVoc(const fs::path& xml) {
   v.xml = xml;
   v.stem = xml.stem().string();
   v.filename = Trim(root.child_value("filename"));
+  MB_RETURN_IF_ERROR(CheckUtf8(v.filename, xml.string() + ": <filename>"));
   if (pugi::xml_node size = root.child("size")) {
     float w = 0, h = 0;
     if (!ParseFloat(size.child_value("width"), &w) || !ParseFloat(size.child_value("height"), &h))
@@ -53,6 +55,7 @@ Result<VocFile> ParseVoc(const fs::path& xml) {
     VocObject o;
     o.name = Trim(obj.child_value("name"));
     if (o.name.empty()) return Status::Corruption(xml.string(), where + ": missing <name>");
+    MB_RETURN_IF_ERROR(CheckUtf8(o.name, xml.string() + ": " + where + ": <name>"));
     pugi::xml_node bb = obj.child("bndbox");
     if (!bb) return Status::Corruption(xml.string(), where + " (" + o.name + "): missing <bndbox>");
     const char* keys[4] = {"xmin", "ymin", "xmax", "ymax"};
@@ -63,7 +66,8 @@ Result<VocFile> ParseVoc(const fs::path& xml) {
                                                     "> is missing or not a number");
     std::string diff = Trim(obj.child_value("difficult"));
     if (!diff.empty() && diff != "0" && diff != "1")
-      return Status::Corruption(xml.string(), where + ": <difficult> is \"" + diff + "\", expected 0 or 1");
+      return Status::Corruption(xml.string(),
+                                where + ": <difficult> is \"" + diff + "\", expected 0 or 1");
     o.difficult = diff == "1";
     v.objects.push_back(std::move(o));
     ++index;
@@ -71,10 +75,14 @@ Result<VocFile> ParseVoc(const fs::path& xml) {
   return v;
 }
 
-Result<fs::path> FindImage(const fs::path& images_dir, const VocFile& v) {
+Result<fs::path> FindImage(const fs::path& images_dir, const VocFile& v, bool allow_outside) {
   std::error_code ec;
-  if (!v.filename.empty() && fs::is_regular_file(images_dir / v.filename, ec))
-    return images_dir / v.filename;
+  if (!v.filename.empty()) {
+    Result<fs::path> p = internal::ImagePathInside(images_dir, v.filename, allow_outside,
+                                                   v.xml.string() + ": <filename>");
+    if (!p.ok()) return p.status();
+    if (fs::is_regular_file(*p, ec)) return *p;
+  }
   for (const char* ext : {".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG"}) {
     fs::path p = images_dir / (v.stem + ext);
     if (fs::is_regular_file(p, ec)) return p;
@@ -88,7 +96,8 @@ Result<fs::path> FindImage(const fs::path& images_dir, const VocFile& v) {
 Result<ImportReport> ImportVoc(const fs::path& images_dir, const fs::path& annotations_dir,
                                const ImportOptions& options) {
   std::error_code ec;
-  if (!fs::is_directory(images_dir, ec)) return Status::NotFound(images_dir.string(), "not a directory");
+  if (!fs::is_directory(images_dir, ec))
+    return Status::NotFound(images_dir.string(), "not a directory");
   auto xmls = internal::ListFiles(annotations_dir, {".xml"});
   if (!xmls.ok()) return xmls.status();
   if (xmls->empty()) return Status::NotFound(annotations_dir.string(), "no .xml files");
@@ -128,20 +137,20 @@ Result<ImportReport> ImportVoc(const fs::path& images_dir, const fs::path& annot
   int64_t clipped = 0;
   internal::Progress progress("import voc", static_cast<int64_t>(files.size()), options.progress);
   for (const auto& v : files) {
-    auto image = FindImage(images_dir, v);
+    auto image = FindImage(images_dir, v, options.allow_outside_images);
     if (!image.ok()) return image.status();
-    auto info = internal::ReadImageFile(*image);
+    auto info = internal::ReadImageFile(*image, options.image_limits);
     if (!info.ok()) return info.status();
     if (v.width != 0 || v.height != 0) {
       if (v.width != info->width || v.height != info->height)
-        return Status::Corruption(v.xml.string(), "<size> says " + std::to_string(v.width) + "x" +
-                                                      std::to_string(v.height) + " but " +
-                                                      image->string() + " is " +
-                                                      std::to_string(info->width) + "x" +
-                                                      std::to_string(info->height));
+        return Status::Corruption(
+            v.xml.string(), "<size> says " + std::to_string(v.width) + "x" +
+                                std::to_string(v.height) + " but " + image->string() + " is " +
+                                std::to_string(info->width) + "x" + std::to_string(info->height));
     }
     if (!found.insert(v.stem).second)
-      return Status::InvalidArgument(v.xml.string(), "a second annotation file named \"" + v.stem + "\"");
+      return Status::InvalidArgument(v.xml.string(),
+                                     "a second annotation file named \"" + v.stem + "\"");
     Media md;
     md.kind = Media::Kind::kImage;
     md.path = internal::RelativeTo(*image, options.out);
@@ -161,8 +170,8 @@ Result<ImportReport> ImportVoc(const fs::path& images_dir, const fs::path& annot
       bool was_clipped = false;
       std::string problem = internal::ClipBox(&x0, &y0, &x1, &y1, f.width, f.height, &was_clipped);
       if (!problem.empty())
-        return Status::Corruption(v.xml.string(), "object " + std::to_string(i) + " (" + o.name +
-                                                      "): " + problem);
+        return Status::Corruption(v.xml.string(),
+                                  "object " + std::to_string(i) + " (" + o.name + "): " + problem);
       clipped += was_clipped;
       Annotation a;
       a.x = x0;

@@ -21,16 +21,19 @@ class VocImportTest : public ::testing::Test {
     WriteJpeg(dir_ / "src/images/b.jpg", 80, 60, 2);
     WriteJpeg(dir_ / "src/images/c.jpg", 40, 40, 3);
     // a: one box ends a pixel past the right edge (clipped), one difficult box.
-    WriteText(dir_ / "src/ann/a.xml", VocXml("a.jpg", 64, 48,
-                                             {{"with_mask", 10, 5, 30, 25},
-                                              {"without_mask", 50, 20, 65, 40, 1}}));
-    WriteText(dir_ / "src/ann/b.xml", VocXml("b.jpg", 80, 60, {{"mask_weared_incorrect", 0, 0, 80, 60}}));
+    WriteText(dir_ / "src/ann/a.xml",
+              VocXml("a.jpg", 64, 48,
+                     {{"with_mask", 10, 5, 30, 25}, {"without_mask", 50, 20, 65, 40, 1}}));
+    WriteText(dir_ / "src/ann/b.xml",
+              VocXml("b.jpg", 80, 60, {{"mask_weared_incorrect", 0, 0, 80, 60}}));
     WriteText(dir_ / "src/ann/c.xml", VocXml("c.jpg", 40, 40, {}));
     WriteText(dir_ / "src/train.txt", "b\na\n");
     WriteText(dir_ / "src/val.txt", "c\n");
     options_.out = dir_ / "ds";
   }
-  Result<ImportReport> Import() { return ImportVoc(dir_ / "src/images", dir_ / "src/ann", options_); }
+  Result<ImportReport> Import() {
+    return ImportVoc(dir_ / "src/images", dir_ / "src/ann", options_);
+  }
   TempDir dir_;
   ImportOptions options_;
 };
@@ -116,7 +119,8 @@ TEST_F(VocImportTest, ImportIsDeterministic) {
 }
 
 TEST_F(VocImportTest, OtherClassNamesAreSorted) {
-  WriteText(dir_ / "src/ann/b.xml", VocXml("b.jpg", 80, 60, {{"zebra", 0, 0, 8, 6}, {"cat", 1, 1, 5, 5}}));
+  WriteText(dir_ / "src/ann/b.xml",
+            VocXml("b.jpg", 80, 60, {{"zebra", 0, 0, 8, 6}, {"cat", 1, 1, 5, 5}}));
   auto r = Import();
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto ds = LoadDataset(dir_ / "ds");
@@ -139,13 +143,15 @@ TEST_F(VocImportTest, ClassFileFixesIdsAndRejectsUnknownNames) {
   WriteText(dir_ / "classes.txt", "with_mask\nwithout_mask\n");
   auto bad = Import();
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("b.xml: object 0: class \"mask_weared_incorrect\" is not in"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.status().message().find("b.xml: object 0: class \"mask_weared_incorrect\" is not in"),
+      std::string::npos)
       << bad.status().message();
 }
 
 TEST_F(VocImportTest, MalformedXmlNamesFileAndOffset) {
-  WriteText(dir_ / "src/ann/b.xml", "<annotation><filename>b.jpg</filename><object><name>x</name>\n");
+  WriteText(dir_ / "src/ann/b.xml",
+            "<annotation><filename>b.jpg</filename><object><name>x</name>\n");
   auto r = Import();
   ASSERT_FALSE(r.ok());
   const std::string& msg = r.status().message();
@@ -158,8 +164,10 @@ TEST_F(VocImportTest, BoxFullyOutsideIsRejectedNamingTheObject) {
             VocXml("a.jpg", 64, 48, {{"with_mask", 1, 1, 5, 5}, {"with_mask", 70, 10, 90, 20}}));
   auto r = Import();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("a.xml: object 1 (with_mask): box (70,10)-(90,20) lies fully outside the 64x48 frame"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find(
+          "a.xml: object 1 (with_mask): box (70,10)-(90,20) lies fully outside the 64x48 frame"),
+      std::string::npos)
       << r.status().message();
 }
 
@@ -167,7 +175,8 @@ TEST_F(VocImportTest, EmptyBoxIsRejected) {
   WriteText(dir_ / "src/ann/a.xml", VocXml("a.jpg", 64, 48, {{"with_mask", 10, 10, 10, 20}}));
   auto r = Import();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("a.xml: object 0 (with_mask): box (10,10)-(10,20) has no positive size"),
+  EXPECT_NE(r.status().message().find(
+                "a.xml: object 0 (with_mask): box (10,10)-(10,20) has no positive size"),
             std::string::npos)
       << r.status().message();
 }
@@ -176,7 +185,8 @@ TEST_F(VocImportTest, SizeMismatchNamesBothFiles) {
   WriteText(dir_ / "src/ann/a.xml", VocXml("a.jpg", 65, 48, {}));
   auto r = Import();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("a.xml: <size> says 65x48 but"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("a.xml: <size> says 65x48 but"), std::string::npos)
+      << r.status().message();
   EXPECT_NE(r.status().message().find("a.jpg is 64x48"), std::string::npos) << r.status().message();
 }
 
@@ -201,7 +211,8 @@ TEST_F(VocImportTest, ANameInTwoSplitsIsAnError) {
   options_.splits = {{"train", dir_ / "src/train.txt"}, {"val", dir_ / "src/val.txt"}};
   auto r = Import();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("val.txt line 1: \"a\" is already in split \"train\""), std::string::npos)
+  EXPECT_NE(r.status().message().find("val.txt line 1: \"a\" is already in split \"train\""),
+            std::string::npos)
       << r.status().message();
 }
 

@@ -17,10 +17,12 @@ Result<ImportReport> ImportYolo(const fs::path& images_dir, const fs::path& labe
   auto classes = internal::ReadClassesFile(options.classes_file);
   if (!classes.ok()) return classes.status();
   std::error_code ec;
-  if (!fs::is_directory(labels_dir, ec)) return Status::NotFound(labels_dir.string(), "not a directory");
+  if (!fs::is_directory(labels_dir, ec))
+    return Status::NotFound(labels_dir.string(), "not a directory");
   auto images = internal::ListFiles(images_dir, {".jpg", ".jpeg", ".png", ".bmp"});
   if (!images.ok()) return images.status();
-  if (images->empty()) return Status::NotFound(images_dir.string(), "no images (.jpg .jpeg .png .bmp)");
+  if (images->empty())
+    return Status::NotFound(images_dir.string(), "no images (.jpg .jpeg .png .bmp)");
   auto split_of = internal::ReadSplitLists(options.splits);
   if (!split_of.ok()) return split_of.status();
 
@@ -29,12 +31,13 @@ Result<ImportReport> ImportYolo(const fs::path& images_dir, const fs::path& labe
   m.classes = *classes;
   std::set<std::string> found;
   int64_t clipped = 0;
-  internal::Progress progress("import yolo", static_cast<int64_t>(images->size()), options.progress);
+  internal::Progress progress("import yolo", static_cast<int64_t>(images->size()),
+                              options.progress);
   for (const auto& image : *images) {
     std::string stem = image.stem().string();
     if (!found.insert(stem).second)
       return Status::InvalidArgument(image.string(), "a second image named \"" + stem + "\"");
-    auto info = internal::ReadImageFile(image);
+    auto info = internal::ReadImageFile(image, options.image_limits);
     if (!info.ok()) return info.status();
     Media md;
     md.kind = Media::Kind::kImage;
@@ -66,7 +69,8 @@ Result<ImportReport> ImportYolo(const fs::path& images_dir, const fs::path& labe
         std::vector<std::string> tok;
         for (std::string t; fields >> t;) tok.push_back(t);
         if (tok.size() != 5)
-          return Status::Corruption(here, "expected \"class cx cy w h\", got " + std::to_string(tok.size()) + " fields");
+          return Status::Corruption(
+              here, "expected \"class cx cy w h\", got " + std::to_string(tok.size()) + " fields");
         int cls = -1;
         try {
           size_t used = 0;
@@ -86,7 +90,8 @@ Result<ImportReport> ImportYolo(const fs::path& images_dir, const fs::path& labe
         float x0 = (v[0] - v[2] / 2) * f.width, x1 = (v[0] + v[2] / 2) * f.width;
         float y0 = (v[1] - v[3] / 2) * f.height, y1 = (v[1] + v[3] / 2) * f.height;
         bool was_clipped = false;
-        std::string problem = internal::ClipBox(&x0, &y0, &x1, &y1, f.width, f.height, &was_clipped);
+        std::string problem =
+            internal::ClipBox(&x0, &y0, &x1, &y1, f.width, f.height, &was_clipped);
         if (!problem.empty()) return Status::Corruption(here, problem);
         clipped += was_clipped;
         Annotation a;
@@ -108,7 +113,8 @@ Result<ImportReport> ImportYolo(const fs::path& images_dir, const fs::path& labe
   for (const auto& l : *labels) {
     if (l.filename() == "classes.txt" || fs::equivalent(l, options.classes_file, ec)) continue;
     if (!found.count(l.stem().string()))
-      return Status::NotFound(l.string(), "no image named \"" + l.stem().string() + "\" in " + images_dir.string());
+      return Status::NotFound(
+          l.string(), "no image named \"" + l.stem().string() + "\" in " + images_dir.string());
   }
 
   auto r = internal::FinishImport(std::move(m), options, *split_of, found, /*renumber=*/true);

@@ -58,17 +58,20 @@ TEST_F(YoloImportTest, BadLinesAreNamed) {
   WriteText(dir_ / "labels/two.txt", "0 0.5 0.5 0.1 0.1\n2 0.5 0.5 0.1 0.1\n");
   auto r = Import();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("two.txt line 2: class \"2\" is not an index into"), std::string::npos)
+  EXPECT_NE(r.status().message().find("two.txt line 2: class \"2\" is not an index into"),
+            std::string::npos)
       << r.status().message();
   WriteText(dir_ / "labels/two.txt", "0 0.5 0.5 0.1\n");
   r = Import();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("two.txt line 1: expected \"class cx cy w h\""), std::string::npos)
+  EXPECT_NE(r.status().message().find("two.txt line 1: expected \"class cx cy w h\""),
+            std::string::npos)
       << r.status().message();
   WriteText(dir_ / "labels/two.txt", "0 1.5 0.5 0.2 0.2\n");
   r = Import();
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("two.txt line 1: box"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("two.txt line 1: box"), std::string::npos)
+      << r.status().message();
   EXPECT_NE(r.status().message().find("fully outside"), std::string::npos) << r.status().message();
 }
 

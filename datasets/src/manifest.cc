@@ -51,8 +51,9 @@ std::string ManifestToJson(const Manifest& m) {
   }
   j["frames"] = json::array();
   for (const auto& f : m.frames) {
-    json jf = {{"id", f.id},        {"name", f.name},   {"media", f.media},
-               {"frame_index", f.frame_index}, {"width", f.width}, {"height", f.height},
+    json jf = {{"id", f.id},       {"name", f.name},
+               {"media", f.media}, {"frame_index", f.frame_index},
+               {"width", f.width}, {"height", f.height},
                {"split", f.split}};
     jf["annotations"] = json::array();
     for (const auto& a : f.annotations) {
@@ -90,7 +91,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for e.g. 1e309
     return Status::Corruption(origin, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return Status::Corruption(origin, "top level is not a JSON object");
@@ -98,7 +99,8 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
   std::string format;
   MB_RETURN_IF_ERROR(Get(j, "format", &format, origin, "manifest"));
   if (format != "maskbench.dataset")
-    return Status::Corruption(origin, "\"format\" is \"" + format + "\", expected \"maskbench.dataset\"");
+    return Status::Corruption(origin,
+                              "\"format\" is \"" + format + "\", expected \"maskbench.dataset\"");
   MB_RETURN_IF_ERROR(Get(j, "format_version", &m.format_version, origin, "manifest"));
   if (m.format_version != kManifestFormatVersion)
     return Status::Unsupported(origin, "format_version " + std::to_string(m.format_version) +
@@ -130,9 +132,12 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
     Media md;
     std::string kind;
     MB_RETURN_IF_ERROR(Get(jm, "kind", &kind, origin, where));
-    if (kind == "image") md.kind = Media::Kind::kImage;
-    else if (kind == "video") md.kind = Media::Kind::kVideo;
-    else return Status::Corruption(origin, where + ": kind \"" + kind + "\" is not image or video");
+    if (kind == "image")
+      md.kind = Media::Kind::kImage;
+    else if (kind == "video")
+      md.kind = Media::Kind::kVideo;
+    else
+      return Status::Corruption(origin, where + ": kind \"" + kind + "\" is not image or video");
     MB_RETURN_IF_ERROR(Get(jm, "path", &md.path, origin, where));
     MB_RETURN_IF_ERROR(Get(jm, "sha256", &md.sha256, origin, where));
     if (md.sha256.size() != 64)
@@ -155,7 +160,8 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
     if (jf.contains("name")) MB_RETURN_IF_ERROR(Get(jf, "name", &f.name, origin, where));
     MB_RETURN_IF_ERROR(Get(jf, "media", &f.media, origin, where));
     if (f.media < 0 || f.media >= static_cast<int>(m.media.size()))
-      return Status::Corruption(origin, where + ": media index " + std::to_string(f.media) + " out of range");
+      return Status::Corruption(
+          origin, where + ": media index " + std::to_string(f.media) + " out of range");
     MB_RETURN_IF_ERROR(Get(jf, "frame_index", &f.frame_index, origin, where));
     MB_RETURN_IF_ERROR(Get(jf, "width", &f.width, origin, where));
     MB_RETURN_IF_ERROR(Get(jf, "height", &f.height, origin, where));
@@ -173,14 +179,20 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
       std::vector<float> bbox;
       MB_RETURN_IF_ERROR(Get(ja, "bbox", &bbox, origin, aw));
       if (bbox.size() != 4) return Status::Corruption(origin, aw + ": bbox must have 4 numbers");
-      a.x = bbox[0]; a.y = bbox[1]; a.w = bbox[2]; a.h = bbox[3];
+      a.x = bbox[0];
+      a.y = bbox[1];
+      a.w = bbox[2];
+      a.h = bbox[3];
       MB_RETURN_IF_ERROR(Get(ja, "class", &a.class_id, origin, aw));
       if (!class_ids.count(a.class_id))
         return Status::Corruption(origin, aw + ": unknown class id " + std::to_string(a.class_id));
-      if (ja.contains("difficult")) MB_RETURN_IF_ERROR(Get(ja, "difficult", &a.difficult, origin, aw));
+      if (ja.contains("difficult"))
+        MB_RETURN_IF_ERROR(Get(ja, "difficult", &a.difficult, origin, aw));
       if (ja.contains("crowd")) MB_RETURN_IF_ERROR(Get(ja, "crowd", &a.crowd, origin, aw));
-      if (ja.contains("area")) MB_RETURN_IF_ERROR(Get(ja, "area", &a.area, origin, aw));
-      else a.area = static_cast<double>(a.w) * a.h;
+      if (ja.contains("area"))
+        MB_RETURN_IF_ERROR(Get(ja, "area", &a.area, origin, aw));
+      else
+        a.area = static_cast<double>(a.w) * a.h;
       f.annotations.push_back(a);
     }
     m.frames.push_back(std::move(f));

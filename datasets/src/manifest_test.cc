@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "maskbench/datasets/manifest.h"
+
+#include <gtest/gtest.h>
 
 namespace maskbench::datasets {
 namespace {

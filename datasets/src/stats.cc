@@ -43,14 +43,18 @@ SplitStats ComputeSplitStats(const Manifest& m, const std::string& split) {
       ++s.boxes;
       s.difficult += a.difficult;
       s.crowd += a.crowd;
-      if (a.area < 32.0 * 32.0) ++s.small;
-      else if (a.area < 96.0 * 96.0) ++s.medium;
-      else ++s.large;
+      if (a.area < 32.0 * 32.0)
+        ++s.small;
+      else if (a.area < 96.0 * 96.0)
+        ++s.medium;
+      else
+        ++s.large;
       for (size_t c = 0; c < m.classes.size(); ++c)
         if (m.classes[c].id == a.class_id) ++per_class[c];
     }
   }
-  for (size_t c = 0; c < m.classes.size(); ++c) s.classes.emplace_back(m.classes[c].name, per_class[c]);
+  for (size_t c = 0; c < m.classes.size(); ++c)
+    s.classes.emplace_back(m.classes[c].name, per_class[c]);
   return s;
 }
 
@@ -59,8 +63,9 @@ Result<DatasetStats> ComputeStats(const Dataset& ds, const std::string& split) {
   if (!split.empty() && std::find(m.splits.begin(), m.splits.end(), split) == m.splits.end()) {
     std::string known;
     for (const auto& n : m.splits) known += (known.empty() ? "" : ", ") + n;
-    return Status::InvalidArgument((ds.dir / kManifestFileName).string(),
-                                   "no split \"" + split + "\" (splits: " + (known.empty() ? "none" : known) + ")");
+    return Status::InvalidArgument(
+        (ds.dir / kManifestFileName).string(),
+        "no split \"" + split + "\" (splits: " + (known.empty() ? "none" : known) + ")");
   }
   DatasetStats st;
   st.name = m.name;
@@ -68,7 +73,8 @@ Result<DatasetStats> ComputeStats(const Dataset& ds, const std::string& split) {
   st.selected = ComputeSplitStats(m, split);
   if (split.empty()) {
     for (const auto& n : m.splits) st.splits.push_back(ComputeSplitStats(m, n));
-    bool any_unassigned = std::any_of(m.frames.begin(), m.frames.end(), [](const Frame& f) { return f.split.empty(); });
+    bool any_unassigned = std::any_of(m.frames.begin(), m.frames.end(),
+                                      [](const Frame& f) { return f.split.empty(); });
     if (!m.splits.empty() && any_unassigned) st.splits.push_back(ComputeSplitStats(m, kNoSplit));
   }
   return st;
@@ -100,7 +106,8 @@ std::string StatsToText(const DatasetStats& s) {
   std::snprintf(buf, sizeof(buf), "%-*s", static_cast<int>(name_w), "split");
   out += buf;
   for (const auto& c : cols) {
-    std::snprintf(buf, sizeof(buf), " %*s", static_cast<int>(std::max<size_t>(c.size(), 6)), c.c_str());
+    std::snprintf(buf, sizeof(buf), " %*s", static_cast<int>(std::max<size_t>(c.size(), 6)),
+                  c.c_str());
     out += buf;
   }
   out += "\n";
@@ -112,7 +119,8 @@ std::string StatsToText(const DatasetStats& s) {
     for (const auto& [name, n] : r->classes) vals.push_back(n);
     for (int64_t v : {r->small, r->medium, r->large, r->difficult, r->crowd}) vals.push_back(v);
     for (size_t i = 0; i < cols.size(); ++i) {
-      std::snprintf(buf, sizeof(buf), " %*lld", static_cast<int>(std::max<size_t>(cols[i].size(), 6)),
+      std::snprintf(buf, sizeof(buf), " %*lld",
+                    static_cast<int>(std::max<size_t>(cols[i].size(), 6)),
                     static_cast<long long>(vals[i]));
       out += buf;
     }

@@ -30,13 +30,20 @@ Dataset Sample() {
   };
   Frame f;
   f.width = f.height = 500;
-  f.id = 0; f.media = 0; f.split = "train";
-  f.annotations = {box(10, 0), box(31.9f, 0), box(32, 1, true), box(96, 2)};  // small, small, medium, large
+  f.id = 0;
+  f.media = 0;
+  f.split = "train";
+  f.annotations = {box(10, 0), box(31.9f, 0), box(32, 1, true),
+                   box(96, 2)};  // small, small, medium, large
   m.frames.push_back(f);
-  f.id = 1; f.media = 1; f.split = "val";
+  f.id = 1;
+  f.media = 1;
+  f.split = "val";
   f.annotations = {box(95, 1, false, true)};  // medium
   m.frames.push_back(f);
-  f.id = 2; f.media = 2; f.split = "";
+  f.id = 2;
+  f.media = 2;
+  f.split = "";
   f.annotations = {};
   m.frames.push_back(f);
   return ds;

@@ -49,7 +49,8 @@ inline void WriteJpeg(const std::filesystem::path& p, int width, int height, int
   std::filesystem::create_directories(p.parent_path());
   cv::Mat img(height, width, CV_8UC3);
   cv::randu(img, cv::Scalar::all(seed % 50), cv::Scalar::all(200 + seed % 50));
-  cv::circle(img, {width / 2, height / 2}, std::min(width, height) / 4, cv::Scalar(20, 200, 40), -1);
+  cv::circle(img, {width / 2, height / 2}, std::min(width, height) / 4, cv::Scalar(20, 200, 40),
+             -1);
   ASSERT_TRUE(cv::imwrite(p.string(), img, {cv::IMWRITE_JPEG_QUALITY, 90})) << p;
 }
 
@@ -59,15 +60,16 @@ struct VocObj {
   int xmin, ymin, xmax, ymax;
   int difficult = 0;
 };
-inline std::string VocXml(const std::string& image, int width, int height, const std::vector<VocObj>& objs) {
+inline std::string VocXml(const std::string& image, int width, int height,
+                          const std::vector<VocObj>& objs) {
   std::string s = "<annotation>\n  <folder>images</folder>\n  <filename>" + image + "</filename>\n";
   s += "  <size><width>" + std::to_string(width) + "</width><height>" + std::to_string(height) +
        "</height><depth>3</depth></size>\n";
   for (const auto& o : objs) {
     s += "  <object><name>" + o.name + "</name><difficult>" + std::to_string(o.difficult) +
-         "</difficult><bndbox><xmin>" + std::to_string(o.xmin) + "</xmin><ymin>" + std::to_string(o.ymin) +
-         "</ymin><xmax>" + std::to_string(o.xmax) + "</xmax><ymax>" + std::to_string(o.ymax) +
-         "</ymax></bndbox></object>\n";
+         "</difficult><bndbox><xmin>" + std::to_string(o.xmin) + "</xmin><ymin>" +
+         std::to_string(o.ymin) + "</ymin><xmax>" + std::to_string(o.xmax) + "</xmax><ymax>" +
+         std::to_string(o.ymax) + "</ymax></bndbox></object>\n";
   }
   return s + "</annotation>\n";
 }

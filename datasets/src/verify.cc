@@ -8,6 +8,7 @@
 #include <opencv2/videoio.hpp>
 #include <set>
 
+#include "image_decode.h"
 #include "import_util.h"
 #include "maskbench/core/files.h"
 
@@ -36,7 +37,8 @@ struct Decoded {
   int64_t frame_count = 0;  // 1 for an image
 };
 
-Decoded CheckImage(const fs::path& path, const Media& md, Collector* out) {
+Decoded CheckImage(const fs::path& path, const Media& md, const ImageLimits& limits,
+                   Collector* out) {
   Decoded d;
   auto data = ReadFile(path);
   if (!data.ok()) {
@@ -44,31 +46,20 @@ Decoded CheckImage(const fs::path& path, const Media& md, Collector* out) {
     return d;
   }
   if (data->size() != md.bytes)
-    out->Add(path.string(), "size is " + std::to_string(data->size()) + " bytes, the manifest says " +
-                                std::to_string(md.bytes));
+    out->Add(path.string(), "size is " + std::to_string(data->size()) +
+                                " bytes, the manifest says " + std::to_string(md.bytes));
   std::string hash = Sha256Hex(*data);
   if (hash != md.sha256)
-    out->Add(path.string(), "sha256 is " + hash + ", the manifest says " + md.sha256 +
-                                " (the file changed)");
-  std::string trunc = internal::ImageTruncationProblem(*data);
-  if (!trunc.empty()) {
-    out->Add(path.string(), trunc);
-    return d;
-  }
-  cv::Mat img;
-  try {
-    img = cv::imdecode(cv::Mat(1, static_cast<int>(data->size()), CV_8UC1, data->data()), cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    out->Add(path.string(), std::string("cannot decode the image: ") + e.what());
-    return d;
-  }
-  if (img.empty()) {
-    out->Add(path.string(), "cannot decode the image");
+    out->Add(path.string(),
+             "sha256 is " + hash + ", the manifest says " + md.sha256 + " (the file changed)");
+  Result<cv::Mat> img = internal::DecodeImage(*data, path.string(), limits);
+  if (!img.ok()) {
+    out->Add(path.string(), img.status().message().substr(path.string().size() + 2));
     return d;
   }
   d.ok = true;
-  d.width = img.cols;
-  d.height = img.rows;
+  d.width = img->cols;
+  d.height = img->rows;
   d.frame_count = 1;
   return d;
 }
@@ -90,7 +81,8 @@ Decoded CheckVideo(const fs::path& path, const Media& md, Collector* out, bool p
     return d;
   }
   if (*hash != md.sha256)
-    out->Add(path.string(), "sha256 is " + *hash + ", the manifest says " + md.sha256 + " (the file changed)");
+    out->Add(path.string(),
+             "sha256 is " + *hash + ", the manifest says " + md.sha256 + " (the file changed)");
   cv::VideoCapture cap;
   try {
     cap.open(path.string());
@@ -109,9 +101,10 @@ Decoded CheckVideo(const fs::path& path, const Media& md, Collector* out, bool p
       d.width = frame.cols;
       d.height = frame.rows;
     } else if (frame.cols != d.width || frame.rows != d.height) {
-      out->Add(path.string(), "frame " + std::to_string(d.frame_count) + " is " + std::to_string(frame.cols) +
-                                  "x" + std::to_string(frame.rows) + ", frame 0 is " +
-                                  std::to_string(d.width) + "x" + std::to_string(d.height));
+      out->Add(path.string(), "frame " + std::to_string(d.frame_count) + " is " +
+                                  std::to_string(frame.cols) + "x" + std::to_string(frame.rows) +
+                                  ", frame 0 is " + std::to_string(d.width) + "x" +
+                                  std::to_string(d.height));
     }
     ++d.frame_count;
     p.Step();
@@ -137,14 +130,18 @@ Status VerifyDataset(const Dataset& ds, const VerifyOptions& options, VerifyRepo
   std::set<std::string> split_names;
   for (const auto& s : m.splits) {
     if (s.empty()) out.Add(manifest_path, "a split has an empty name");
-    if (!split_names.insert(s).second) out.Add(manifest_path, "split \"" + s + "\" is listed twice");
+    if (!split_names.insert(s).second)
+      out.Add(manifest_path, "split \"" + s + "\" is listed twice");
   }
   std::set<std::string> class_names;
   std::set<int> class_ids;
   for (const auto& c : m.classes) {
-    if (c.name.empty()) out.Add(manifest_path, "class " + std::to_string(c.id) + " has an empty name");
-    if (!class_names.insert(c.name).second) out.Add(manifest_path, "class name \"" + c.name + "\" is used twice");
-    if (!class_ids.insert(c.id).second) out.Add(manifest_path, "class id " + std::to_string(c.id) + " is used twice");
+    if (c.name.empty())
+      out.Add(manifest_path, "class " + std::to_string(c.id) + " has an empty name");
+    if (!class_names.insert(c.name).second)
+      out.Add(manifest_path, "class name \"" + c.name + "\" is used twice");
+    if (!class_ids.insert(c.id).second)
+      out.Add(manifest_path, "class id " + std::to_string(c.id) + " is used twice");
   }
 
   // Media: existence, size, hash, decode.
@@ -157,7 +154,7 @@ Status VerifyDataset(const Dataset& ds, const VerifyOptions& options, VerifyRepo
     if (!fs::is_regular_file(path, ec)) {
       out.Add(path.string(), "missing (media " + std::to_string(i) + " of " + manifest_path + ")");
     } else if (md.kind == Media::Kind::kImage) {
-      decoded[i] = CheckImage(path, md, &out);
+      decoded[i] = CheckImage(path, md, options.image_limits, &out);
     } else {
       decoded[i] = CheckVideo(path, md, &out, options.progress);
     }
@@ -177,7 +174,8 @@ Status VerifyDataset(const Dataset& ds, const VerifyOptions& options, VerifyRepo
     if (!ids.insert(f.id).second) out.Add(where, "duplicate frame id");
     if (!f.split.empty() && !split_names.count(f.split))
       out.Add(where, "split \"" + f.split + "\" is not in \"splits\"");
-    if (f.width <= 0 || f.height <= 0) out.Add(where, "size " + Dims(f.width, f.height) + " is not positive");
+    if (f.width <= 0 || f.height <= 0)
+      out.Add(where, "size " + Dims(f.width, f.height) + " is not positive");
     if (f.media < 0 || f.media >= static_cast<int>(m.media.size())) {
       out.Add(where, "media index " + std::to_string(f.media) + " out of range");
     } else {
@@ -187,16 +185,18 @@ Status VerifyDataset(const Dataset& ds, const VerifyOptions& options, VerifyRepo
       std::string file = ds.MediaPath(md).string();
       auto [it, fresh] = seen.emplace(std::make_pair(f.media, f.frame_index), f.id);
       if (!fresh)
-        out.Add(where, "addresses the same picture as frame " + std::to_string(it->second) + " (" + file +
-                           " index " + std::to_string(f.frame_index) + ")");
+        out.Add(where, "addresses the same picture as frame " + std::to_string(it->second) + " (" +
+                           file + " index " + std::to_string(f.frame_index) + ")");
       if (md.kind == Media::Kind::kImage && f.frame_index != 0)
-        out.Add(where, "frame_index " + std::to_string(f.frame_index) + " in an image (" + file + ")");
-      if (md.kind == Media::Kind::kVideo && d.ok && (f.frame_index < 0 || f.frame_index >= d.frame_count))
+        out.Add(where,
+                "frame_index " + std::to_string(f.frame_index) + " in an image (" + file + ")");
+      if (md.kind == Media::Kind::kVideo && d.ok &&
+          (f.frame_index < 0 || f.frame_index >= d.frame_count))
         out.Add(where, "frame_index " + std::to_string(f.frame_index) + " but " + file + " has " +
                            std::to_string(d.frame_count) + " frames");
       if (d.ok && (d.width != f.width || d.height != f.height))
-        out.Add(where, "the manifest says " + Dims(f.width, f.height) + " but " + file + " decodes to " +
-                           Dims(d.width, d.height));
+        out.Add(where, "the manifest says " + Dims(f.width, f.height) + " but " + file +
+                           " decodes to " + Dims(d.width, d.height));
     }
     const float tol = internal::kBoxTolerancePx;
     for (size_t k = 0; k < f.annotations.size(); ++k) {
@@ -205,26 +205,32 @@ Status VerifyDataset(const Dataset& ds, const VerifyOptions& options, VerifyRepo
       std::string aw = where + " annotation " + std::to_string(k);
       char box[160];
       std::snprintf(box, sizeof(box), "box [%g, %g, %g, %g]", a.x, a.y, a.w, a.h);
-      if (!std::isfinite(a.x) || !std::isfinite(a.y) || !std::isfinite(a.w) || !std::isfinite(a.h)) {
+      if (!std::isfinite(a.x) || !std::isfinite(a.y) || !std::isfinite(a.w) ||
+          !std::isfinite(a.h)) {
         out.Add(aw, std::string(box) + " is not finite");
         continue;
       }
       if (!(a.w > 0 && a.h > 0)) out.Add(aw, std::string(box) + " has no positive size");
       if (a.x < -tol || a.y < -tol || a.x + a.w > f.width + tol || a.y + a.h > f.height + tol)
-        out.Add(aw, std::string(box) + " is outside the " + Dims(f.width, f.height) + " frame (tolerance 0.5 px)");
-      if (!class_ids.count(a.class_id)) out.Add(aw, "unknown class id " + std::to_string(a.class_id));
-      if (!std::isfinite(a.area) || a.area < 0) out.Add(aw, "area " + std::to_string(a.area) + " is not a non-negative number");
+        out.Add(aw, std::string(box) + " is outside the " + Dims(f.width, f.height) +
+                        " frame (tolerance 0.5 px)");
+      if (!class_ids.count(a.class_id))
+        out.Add(aw, "unknown class id " + std::to_string(a.class_id));
+      if (!std::isfinite(a.area) || a.area < 0)
+        out.Add(aw, "area " + std::to_string(a.area) + " is not a non-negative number");
     }
   }
   for (size_t i = 0; i < m.media.size(); ++i)
     if (!used[i])
-      out.Add(manifest_path, "media " + std::to_string(i) + " (" + m.media[i].path + ") is used by no frame");
+      out.Add(manifest_path,
+              "media " + std::to_string(i) + " (" + m.media[i].path + ") is used by no frame");
 
   if (report->ok()) return Status::Ok();
-  return Status::Corruption(report->problems.front(),
-                            report->problem_count == 1
-                                ? std::string()
-                                : "(and " + std::to_string(report->problem_count - 1) + " more problems)");
+  return Status::Corruption(
+      report->problems.front(),
+      report->problem_count == 1
+          ? std::string()
+          : "(and " + std::to_string(report->problem_count - 1) + " more problems)");
 }
 
 }  // namespace maskbench::datasets

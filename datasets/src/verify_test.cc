@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "maskbench/datasets/importers.h"
 #include "import_util.h"
+#include "maskbench/datasets/importers.h"
 #include "test_util.h"
 
 namespace maskbench::datasets {
@@ -86,7 +86,8 @@ TEST_F(VerifyTest, OutOfFrameBoxIsCaught) {
   m.replace(pos, std::string("\"bbox\": [\n      1.0,").size(), "\"bbox\": [\n      70.0,");
   WriteText(dir_ / "ds/manifest.json", m);
   std::string problems = Verify();
-  EXPECT_NE(problems.find("manifest.json: frame 1 (b) annotation 0: box [70, 2, 19, 28] is outside the 80x60 frame"),
+  EXPECT_NE(problems.find("manifest.json: frame 1 (b) annotation 0: box [70, 2, 19, 28] is outside "
+                          "the 80x60 frame"),
             std::string::npos)
       << problems;
 }
@@ -95,7 +96,8 @@ TEST_F(VerifyTest, HalfAPixelPastTheEdgeIsTolerated) {
   std::string m = ReadText(dir_ / "ds/manifest.json");
   auto pos = m.find("\"bbox\": [\n      1.0,");
   ASSERT_NE(pos, std::string::npos);
-  m.replace(pos, std::string("\"bbox\": [\n      1.0,").size(), "\"bbox\": [\n      61.5,");  // ends at 80.5
+  m.replace(pos, std::string("\"bbox\": [\n      1.0,").size(),
+            "\"bbox\": [\n      61.5,");  // ends at 80.5
   WriteText(dir_ / "ds/manifest.json", m);
   EXPECT_EQ(Verify(), "");
 }
@@ -105,7 +107,8 @@ TEST_F(VerifyTest, MissingFileAndWrongSizeAreCaught) {
   WriteJpeg(dir_ / "src/images/b.jpg", 81, 60, 2);
   std::string problems = Verify();
   EXPECT_NE(problems.find("a.jpg: missing"), std::string::npos) << problems;
-  EXPECT_NE(problems.find("frame 1 (b): the manifest says 80x60 but"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("frame 1 (b): the manifest says 80x60 but"), std::string::npos)
+      << problems;
   EXPECT_NE(problems.find("decodes to 81x60"), std::string::npos) << problems;
 }
 
@@ -136,7 +139,8 @@ TEST_F(VerifyTest, TruncatedPngIsCaught) {
 TEST(ImageTruncationTest, JpegNeedsEoiAtTheEnd) {
   std::string jpeg = "\xFF\xD8\xFF\xE0 body \xFF\xD9";
   EXPECT_EQ(internal::ImageTruncationProblem(jpeg), "");
-  EXPECT_EQ(internal::ImageTruncationProblem(jpeg + std::string(3, '\0')), "");  // zero padding is fine
+  EXPECT_EQ(internal::ImageTruncationProblem(jpeg + std::string(3, '\0')),
+            "");  // zero padding is fine
   EXPECT_NE(internal::ImageTruncationProblem(jpeg.substr(0, jpeg.size() - 1)), "");
   EXPECT_NE(internal::ImageTruncationProblem(jpeg + "junk"), "");
   EXPECT_EQ(internal::ImageTruncationProblem("not an image format we check"), "");

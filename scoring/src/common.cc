@@ -2,11 +2,18 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "internal.h"
 
 namespace maskbench::scoring::internal {
+
+std::string FormatNumber(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
 
 double PairwiseSum(const double* a, size_t n) {
   // Mirrors numpy's pairwise_sum for float64: blocks of <= 128 summed with 8

@@ -106,6 +106,10 @@ class ResultsReader {
     if (!has_score) return Bad("missing score");
     for (double v : d->bbox)
       if (!std::isfinite(v)) return Bad("bbox values must be finite");
+    for (double v : d->bbox)
+      if (std::fabs(v) > kMaxBoxCoordinate)
+        return Bad("bbox value " + internal::FormatNumber(v) +
+                   " is outside +-1e7 px (kMaxBoxCoordinate)");
     if (d->bbox[2] < 0 || d->bbox[3] < 0) return Bad("bbox w and h must be >= 0");
     if (std::isnan(d->score)) return Bad("score is NaN");
     if (!std::isfinite(d->score)) return Bad("score must be finite");

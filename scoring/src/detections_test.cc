@@ -54,6 +54,10 @@ TEST(DetectionsTest, MalformedRecordsNameTheIndex) {
   EXPECT_EQ(
       ParseError(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": Infinity}])"),
       "dets.json: record 0: score must be finite");
+  // An absurd box: inf/inf = NaN would give an identical detection AP 0.
+  EXPECT_EQ(ParseError(
+                R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1e300, 1e300], "score": 1}])"),
+            "dets.json: record 0: bbox value 1e+300 is outside +-1e7 px (kMaxBoxCoordinate)");
   EXPECT_EQ(
       ParseError(R"({"image_id": 1})"),
       "dets.json: record 0: invalid JSON: expected a JSON array of detections (line 1, column 1)");
@@ -135,6 +139,8 @@ TEST(GroundTruthTest, ErrorsNameTheRecord) {
       "gt.json: annotations[1]: unknown image_id 4");
   EXPECT_EQ(err(head + R"({"image_id": 1, "category_id": 2, "bbox": [1, 2, 3, 4]}]})"),
             "gt.json: annotations[0]: unknown category_id 2");
+  EXPECT_EQ(err(head + R"({"image_id": 1, "category_id": 1, "bbox": [0, 0, 1e300, 1e300]}]})"),
+            "gt.json: annotations[0]: bbox value 1e+300 is outside +-1e7 px (kMaxBoxCoordinate)");
   EXPECT_EQ(err(R"({"images": [], "categories": []})"), "gt.json: missing array \"annotations\"");
   EXPECT_NE(err("{").find("gt.json: not valid JSON"), std::string::npos);
 }

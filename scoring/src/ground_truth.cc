@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "internal.h"
 #include "json_reader.h"
 #include "maskbench/core/files.h"
 
@@ -221,6 +222,10 @@ class GtReader {
     if (!a.has_bbox) return Bad(rec_name(), "bbox must be 4 numbers");
     for (double v : a.box.bbox)
       if (!std::isfinite(v)) return Bad(rec_name(), "bbox values must be finite");
+    for (double v : a.box.bbox)
+      if (std::fabs(v) > kMaxBoxCoordinate)
+        return Bad(rec_name(), "bbox value " + internal::FormatNumber(v) +
+                                   " is outside +-1e7 px (kMaxBoxCoordinate)");
     if (a.box.bbox[2] < 0 || a.box.bbox[3] < 0) return Bad(rec_name(), "bbox w and h must be >= 0");
     if (!a.has_area) a.box.area = a.box.bbox[2] * a.box.bbox[3];
     raw_.push_back(a);

@@ -14,6 +14,9 @@
 
 namespace maskbench::scoring::internal {
 
+// A number for messages, %g-style ("1e+300").
+std::string FormatNumber(double v);
+
 // numpy's pairwise summation of float64 (what np.mean / np.sum compute).
 double PairwiseSum(const double* a, size_t n);
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "maskbench/core/status.h"
+#include "maskbench/datasets/image_limits.h"
 #include "maskbench/datasets/manifest.h"
 
 namespace maskbench::datasets {
@@ -42,6 +43,8 @@ struct FrameCacheOptions {
   // Threads decoding images (videos are read in order by one thread each).
   // Default: 0, meaning std::thread::hardware_concurrency().
   int threads = 0;
+  // The largest image decoded (checked from its header first). Default: ImageLimits{}.
+  ImageLimits image_limits;
 };
 
 // The cache file Open uses for (`ds`, `split`) with `options` (format: docs/frame-cache.md).

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "maskbench/core/status.h"
+#include "maskbench/datasets/image_limits.h"
 #include "maskbench/datasets/manifest.h"
 
 namespace maskbench::datasets {
@@ -46,6 +47,12 @@ struct ImportOptions {
   std::string name;
   // Print progress on stderr. Default: false.
   bool progress = false;
+  // The largest image decoded (checked from the header first). Default: ImageLimits{}.
+  ImageLimits image_limits;
+  // Let an annotation's image path (VOC <filename>, COCO file_name) resolve
+  // outside the images folder (absolute, or through ".."). Default: false: such
+  // a path is an error naming the record.
+  bool allow_outside_images = false;
 };
 
 struct ImportReport {

@@ -92,7 +92,9 @@ struct Dataset {
   std::string manifest_sha256;  // hash of manifest.json's bytes
   // Absolute path of a media file.
   std::filesystem::path MediaPath(const Media& m) const;
-  std::filesystem::path MediaPath(const Frame& f) const { return MediaPath(manifest.media[f.media]); }
+  std::filesystem::path MediaPath(const Frame& f) const {
+    return MediaPath(manifest.media[f.media]);
+  }
 };
 
 // Loads `dir/manifest.json` (or `dir` itself when it names a .json file).

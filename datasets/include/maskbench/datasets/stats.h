@@ -17,7 +17,7 @@
 namespace maskbench::datasets {
 
 struct SplitStats {
-  std::string split;  // "" = every frame
+  std::string split;   // "" = every frame
   int64_t images = 0;  // frames
   int64_t boxes = 0;
   int64_t empty_images = 0;  // frames without a box
@@ -30,8 +30,9 @@ struct SplitStats {
 struct DatasetStats {
   std::string name;
   std::string manifest_sha256;
-  SplitStats selected;             // the split asked for (all frames when none)
-  std::vector<SplitStats> splits;  // each manifest split (plus "(none)" for split "" when present), when none asked
+  SplitStats selected;  // the split asked for (all frames when none)
+  std::vector<SplitStats>
+      splits;  // each manifest split (plus "(none)" for split "" when present), when none asked
 };
 
 // Stats of frames of `split` (every frame when empty) in `m`.

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "maskbench/core/status.h"
+#include "maskbench/datasets/image_limits.h"
 #include "maskbench/datasets/manifest.h"
 
 namespace maskbench::datasets {
@@ -28,6 +29,8 @@ struct VerifyOptions {
   size_t max_problems = 100;
   // Print progress on stderr when it is a terminal. Default: false.
   bool progress = false;
+  // The largest image decoded (checked from the header first). Default: ImageLimits{}.
+  ImageLimits image_limits;
 };
 
 struct VerifyReport {

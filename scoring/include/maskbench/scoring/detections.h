@@ -21,6 +21,11 @@
 
 namespace maskbench::scoring {
 
+// The largest box coordinate (|x|, |y|, w, h, in pixels) a detection or a
+// ground-truth box may have: far past any frame, small enough that areas and
+// intersections stay exact in double and no IoU is ever inf/inf = NaN.
+inline constexpr double kMaxBoxCoordinate = 1e7;
+
 struct Detection {
   int64_t image_id = 0;
   int64_t category_id = 0;
