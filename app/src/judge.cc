@@ -246,15 +246,25 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
                      "judges anyway; every run is then recorded with seal \"reduced\")");
   if (!seal.full) Log(o, "judging UNSEALED (reduced seal): " + seal.reason);
 
+  // One judge per results file, for the whole judge: the lock comes before
+  // anything is timed or written (and before the file is checked for damage).
+  we::StoreOptions store_options;
+  store_options.writer_lock = true;
+  Result<std::unique_ptr<we::Store>> store = we::Store::Open(o.db, store_options);
+  if (!store.ok() && o.wait && !we::WriterLock::Holder(o.db).empty()) {
+    Log(o,
+        "waiting for the judge that holds " + o.db.string() + ": " + we::WriterLock::Holder(o.db));
+    store_options.wait_for_lock = true;
+    store = we::Store::Open(o.db, store_options);
+  }
+  if (!store.ok()) return store.status();
+  we::Store& db = **store;
+
   Log(o, "decoding frames (cached after the first run)");
   auto cache = datasets::FrameCache::Open(*ds, split);
   if (!cache.ok()) return cache.status();
   h::FrameCacheSource frames(std::move(*cache));
   if (frames.size() == 0) return Status::InvalidArgument(o.dataset.string(), "no frames to judge");
-
-  Result<std::unique_ptr<we::Store>> store = we::Store::Open(o.db);
-  if (!store.ok()) return store.status();
-  we::Store& db = **store;
 
   const std::string fingerprint = reference::MachineFingerprint();
   Result<int64_t> machine_id =
@@ -476,8 +486,18 @@ Result<std::vector<JudgedSubmission>> Judge(const JudgeOptions& o) {
       in.gt = &*gt;
       in.frames = &frames;
       const fs::path dir = o.reports / line.folder;
-      if (Status st = web_export::WriteSubmissionReport(dir, in); !st.ok()) return st;
-      line.report = (dir / "report.html").string();
+      // A report that cannot be written (a full disk, say) costs the report,
+      // not the judge: the run is stored already.
+      Status st = Status::Ok();
+      Result<StagingDir> staging = StagingDir::Create(dir, "report.html");
+      if (!staging.ok()) st = staging.status();
+      if (st.ok()) st = web_export::WriteSubmissionReport(staging->staging(), in);
+      if (st.ok()) st = staging->Commit();
+      if (st.ok()) {
+        line.report = (dir / "report.html").string();
+      } else {
+        Log(o, line.folder + ": report not written: " + st.message());
+      }
     }
     Log(o, line.folder + ": " + line.status + (line.message.empty() ? "" : ": " + line.message));
     report.push_back(line);

@@ -42,6 +42,9 @@ struct JudgeOptions {
   // Judge even where the full seal cannot be made (runs are then recorded with
   // seal "reduced"). Default: false: such a machine refuses to judge.
   bool allow_unsealed = false;
+  // When another judge holds the results file: wait for it (true) or fail
+  // naming it (false). Default: false.
+  bool wait = false;
   // The audits' secret seed; 0 = a random one per judge (recorded in each
   // audit's detail). Default: 0.
   uint64_t audit_seed = 0;

@@ -31,6 +31,8 @@ void AddJudgeCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--allow-unsealed", o->allow_unsealed,
                 "Judge even where the full seal (namespaces) cannot be made; runs are recorded "
                 "as sealed \"reduced\"");
+  cmd->add_flag("--wait", o->wait,
+                "When another judge holds the results file, wait for it instead of failing");
   cmd->add_option("--audit-seed", o->audit_seed,
                   "The audits' seed (default: random per judge; recorded in each audit)");
   cmd->add_flag("--json", *json, "Print the report as one JSON document on stdout");

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "maskbench/datasets/synth.h"
+#include "maskbench/web_export/store.h"
 
 namespace maskbench::app {
 namespace {
@@ -31,6 +33,8 @@ fs::path BuildDir() {
   const char* b = std::getenv("MASKBENCH_BUILD_DIR");
   return b ? fs::path(b) : fs::path(".");
 }
+
+std::string WriterLockHolder(const fs::path& db) { return web_export::WriterLock::Holder(db); }
 
 // Runs argv, returns the exit code; stdout into *out.
 int Exec(const std::vector<std::string>& argv, std::string* out = nullptr) {
@@ -279,6 +283,127 @@ TEST_F(JudgeTest, RefusesToJudgeUnsealedUnlessAllowedAndRecordsTheReducedSeal) {
     ++checked;
   }
   EXPECT_EQ(checked, 2);
+}
+
+// Runs argv with stdout and stderr together into *text; returns the exit code.
+int ExecAll(const std::vector<std::string>& argv, std::string* text) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  FILE* p = popen((cmd + "2>&1").c_str(), "r");
+  if (!p) return -1;
+  text->clear();
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text->append(buf, n);
+  const int rc = pclose(p);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+pid_t Spawn(const std::vector<std::string>& args) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> argv;
+    for (auto a : args) argv.push_back(strdup(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST_F(JudgeTest, ASecondJudgeOnTheSameFileIsRefusedOrWaits) {
+  const fs::path db = root_ / "two.sqlite";
+  const pid_t first = Spawn(JudgeArgs(db));
+  // Wait until the first holds the lock.
+  for (int i = 0; i < 500 && WriterLockHolder(db).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_FALSE(WriterLockHolder(db).empty()) << "the first judge never took the lock";
+  std::string text;
+  EXPECT_NE(ExecAll(JudgeArgs(db), &text), 0) << text;
+  EXPECT_NE(text.find("in use by another judge"), std::string::npos) << text;
+  EXPECT_NE(text.find("pid " + std::to_string(first)), std::string::npos) << text;
+  // With --wait it waits for the first, then finds everything judged.
+  std::vector<std::string> waiting = JudgeArgs(db);
+  waiting.insert(waiting.end(), {"--wait", "--json"});
+  std::string out;
+  ASSERT_EQ(Exec(waiting, &out), 0);
+  int status = 0;
+  waitpid(first, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  nlohmann::json report = nlohmann::json::parse(out);
+  for (const auto& sub : report["submissions"]) EXPECT_TRUE(sub["reused"].get<bool>()) << sub;
+  // No run was started twice, and the first's timings are a lone judge's.
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(h, "SELECT max(attempts) FROM runs", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(h,
+                     "SELECT m.value FROM metrics m JOIN runs r ON r.id = m.run_id JOIN "
+                     "submissions s ON s.id = r.submission_id WHERE s.name = 'sleep-10ms' AND "
+                     "m.name = 'latency_p50_ms'",
+                     -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const double p50 = sqlite3_column_double(st, 0);
+  EXPECT_GT(p50, 9.9);
+  EXPECT_LT(p50, 15.0) << "a second judge on the same CPU would have doubled it";
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
+
+TEST_F(JudgeTest, ADamagedDatabaseIsRefusedByJudgeAndLeaderboard) {
+  const fs::path db = root_ / "damaged.sqlite";
+  ASSERT_EQ(Exec(JudgeArgs(db)), 0);
+  {
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(db) / 2));
+    const std::string junk(4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  std::ifstream before_in(db, std::ios::binary);
+  const std::string before((std::istreambuf_iterator<char>(before_in)), {});
+  std::string text;
+  EXPECT_NE(ExecAll(JudgeArgs(db), &text), 0) << text;
+  EXPECT_NE(text.find("damaged"), std::string::npos) << text;
+  const fs::path lb = root_ / "damaged.json";
+  EXPECT_NE(ExecAll({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(),
+                     "--out", lb.string()},
+                    &text),
+            0)
+      << text;
+  EXPECT_NE(text.find("damaged"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(lb));
+  std::ifstream after_in(db, std::ios::binary);
+  const std::string after((std::istreambuf_iterator<char>(after_in)), {});
+  EXPECT_EQ(before, after) << "nothing written into a damaged database";
+}
+
+TEST_F(JudgeTest, ExportsOnAFullDiskSayDiskFullAndLeaveNothingHalfWritten) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (a private tmpfs in its own mount namespace)";
+  std::string text;
+  if (ExecAll({"unshare", "-m", "true"}, &text) != 0) GTEST_SKIP() << "no unshare -m: " << text;
+  const fs::path db = root_ / "full.sqlite";
+  ASSERT_EQ(Exec(JudgeArgs(db)), 0);
+  const fs::path small = root_ / "small-disk";
+  fs::create_directories(small);
+  // A 64 KiB file system: the page (~100 KiB of assets) cannot fit.
+  const std::string mb = (BuildDir() / "maskbench").string();
+  const std::string script = "mount -t tmpfs -o size=64k tmpfs '" + small.string() + "' && '" + mb +
+                             "' leaderboard --db '" + db.string() + "' --out '" +
+                             (small / "lb.json").string() + "' --html '" +
+                             (small / "web").string() + "'; rc=$?; echo LISTING; ls -A '" +
+                             small.string() + "'; exit $rc";
+  const int rc = ExecAll({"unshare", "-m", "sh", "-c", script}, &text);
+  EXPECT_NE(rc, 0) << text;
+  EXPECT_NE(text.find("disk full"), std::string::npos) << text;
+  const std::string listing = text.substr(text.find("LISTING") + 7);
+  EXPECT_EQ(listing.find(".tmp"), std::string::npos) << "temporaries left behind:" << listing;
+  EXPECT_EQ(listing.find("web"), std::string::npos) << "a half page:" << listing;
 }
 
 }  // namespace

@@ -301,7 +301,10 @@ int RunCommand(const RunFlags& f) {
                     {"settings_in_effect", h::RunSettingsToJson(record.in_effect)}};
 
   if (!f.out.empty()) {
-    const fs::path out(f.out);
+    // The folder is written whole beside --out and swapped in at the end.
+    Result<StagingDir> staging = StagingDir::Create(f.out, "summary.json");
+    if (!staging.ok()) return Fail(staging.status());
+    const fs::path out = staging->staging();
     if (Status st = WriteFileAtomic(out / "detections.json",
                                     scoring::DetectionsToCocoJson(h::RunDetections(record)));
         !st.ok())
@@ -327,6 +330,7 @@ int RunCommand(const RunFlags& f) {
     report.gt = &*gt;
     report.frames = &frames;
     if (Status st = web_export::WriteSubmissionReport(out, report); !st.ok()) return Fail(st);
+    if (Status st = staging->Commit(); !st.ok()) return Fail(st);
   }
   if (f.json) {
     std::printf("%s\n", doc.dump(2).c_str());

@@ -330,10 +330,11 @@ Status WriteLeaderboardJson(const json& doc, const std::filesystem::path& path) 
   return WriteFileAtomic(path, doc.dump(2) + "\n");
 }
 
-Status WriteLeaderboardPage(const json& doc, const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError(dir.string(), "cannot create folder: " + ec.message());
+Status WriteLeaderboardPage(const json& doc, const std::filesystem::path& final_dir) {
+  // Written whole into a sibling, then swapped in: never half a page.
+  Result<StagingDir> staging = StagingDir::Create(final_dir, "leaderboard.json");
+  if (!staging.ok()) return staging.status();
+  const std::filesystem::path dir = staging->staging();
   const std::string placeholder = "<!--LEADERBOARD_JSON-->";
   for (const internal::PageAsset& asset : internal::PageAssets()) {
     std::string text(asset.data, asset.size);
@@ -346,7 +347,8 @@ Status WriteLeaderboardPage(const json& doc, const std::filesystem::path& dir) {
     }
     MB_RETURN_IF_ERROR(WriteFileAtomic(dir / asset.name, text));
   }
-  return WriteLeaderboardJson(doc, dir / "leaderboard.json");
+  MB_RETURN_IF_ERROR(WriteLeaderboardJson(doc, dir / "leaderboard.json"));
+  return staging->Commit();
 }
 
 }  // namespace maskbench::web_export

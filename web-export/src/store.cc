@@ -1,11 +1,20 @@
 #include "maskbench/web_export/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
+#include <thread>
 #include <utility>
+
+#include "maskbench/core/files.h"
+#include "maskbench/core/text.h"
 
 namespace maskbench::web_export {
 namespace internal {
@@ -180,11 +189,28 @@ class Stmt {
 
 Status DbError(const std::filesystem::path& path, sqlite3* db, const std::string& what) {
   std::string msg = sqlite3_errmsg(db);
-  int code = sqlite3_errcode(db);
+  const int code = sqlite3_errcode(db);
+  const int extended = sqlite3_extended_errcode(db);
   if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
     return Status::Corruption(path.string(), "not a valid maskbench results database (SQLite: " +
                                                  msg + ") while " + what);
   }
+  // The real cause first: SQLite reports a full disk in several ways (a failed
+  // write, a failed journal, even a constraint on a half-written statement).
+  const int err = sqlite3_system_errno(db);
+  if (code == SQLITE_FULL || err == ENOSPC || err == EDQUOT)
+    return Status::IOError(path.string(), "disk full: " + what + " (SQLite: " + msg + ")");
+  if (code == SQLITE_IOERR)
+    return Status::IOError(
+        path.string(),
+        "I/O error while " + what + ": " + sqlite3_errstr(extended) +
+            (err != 0 ? std::string(" (") + std::strerror(err) + ")" : std::string()));
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    return Status::IOError(path.string(), what +
+                                              ": the database stayed locked by another "
+                                              "process for more than the 10 s busy timeout");
+  if (code == SQLITE_READONLY)
+    return Status::IOError(path.string(), what + ": the database is read-only (" + msg + ")");
   return Status::IOError(path.string(), what + ": " + msg);
 }
 
@@ -225,6 +251,59 @@ class Transaction {
 
 }  // namespace
 
+Result<std::unique_ptr<WriterLock>> WriterLock::Acquire(const std::filesystem::path& db,
+                                                        bool wait) {
+  const std::string lock_path = db.string() + ".lock";
+  std::error_code ec;
+  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(lock_path, "cannot open the lock file: " + ErrnoText(errno));
+  for (;;) {
+    if (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0) break;
+    if (errno == EINTR) continue;
+    const int err = errno;
+    if (err == EWOULDBLOCK) {
+      const std::string holder = Holder(db);
+      ::close(fd);
+      return Status::IOError(db.string(), "in use by another judge (" +
+                                              (holder.empty() ? "unknown holder" : holder) +
+                                              "); wait for it to finish, or pass --wait");
+    }
+    ::close(fd);
+    return Status::IOError(lock_path, "cannot lock: " + ErrnoText(err));
+  }
+  // Who we are, for the next one who finds the lock taken.
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  std::string cmdline;
+  if (Result<std::string> c = ReadFile("/proc/self/cmdline"); c.ok()) {
+    cmdline = *c;
+    for (char& ch : cmdline)
+      if (ch == '\0') ch = ' ';
+    while (!cmdline.empty() && cmdline.back() == ' ') cmdline.pop_back();
+  }
+  const std::string info = "pid " + std::to_string(::getpid()) + " on host " + host + ", since " +
+                           NowUtcIso8601() + ": " + SanitizeText(cmdline, {.max_bytes = 512});
+  if (::ftruncate(fd, 0) == 0) {
+    ssize_t n = ::pwrite(fd, info.data(), info.size(), 0);
+    (void)n;
+  }
+  return std::unique_ptr<WriterLock>(new WriterLock(fd));
+}
+
+WriterLock::~WriterLock() {
+  if (fd_ >= 0) {
+    if (::ftruncate(fd_, 0) != 0) {
+    }
+    ::close(fd_);  // releases the flock
+  }
+}
+
+std::string WriterLock::Holder(const std::filesystem::path& db) {
+  Result<std::string> text = ReadFile(db.string() + ".lock");
+  return text.ok() ? SanitizeText(*text) : std::string();
+}
+
 bool IsCompleteStatus(const std::string& status) {
   return status != kStatusPending && status != kStatusRunning;
 }
@@ -250,6 +329,15 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path,
                                            const StoreOptions& options) {
   std::error_code ec;
   bool exists = std::filesystem::exists(path, ec);
+  // The writer lock comes before anything touches the file.
+  std::unique_ptr<WriterLock> lock;
+  if (options.writer_lock) {
+    if (!exists && !options.create_if_missing)
+      return Status::NotFound(path.string(), "no such results database");
+    Result<std::unique_ptr<WriterLock>> l = WriterLock::Acquire(path, options.wait_for_lock);
+    if (!l.ok()) return l.status();
+    lock = std::move(*l);
+  }
   if (!exists && !options.create_if_missing) {
     return Status::NotFound(path.string(), "no such results database");
   }
@@ -268,13 +356,35 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path,
     return Status::IOError(path.string(), "cannot open results database: " + msg);
   }
   std::unique_ptr<Store> store(new Store(path, db));
+  store->lock_ = std::move(lock);
   sqlite3_busy_timeout(db, 10000);
+  sqlite3_extended_result_codes(db, 1);
   // The first statement that reads the header detects a file that is not a database.
   MB_RETURN_IF_ERROR(Exec(path, db, "PRAGMA schema_version", "reading the database header"));
+  if (exists && options.check_integrity) MB_RETURN_IF_ERROR(store->QuickCheck());
   MB_RETURN_IF_ERROR(Exec(path, db, "PRAGMA foreign_keys = ON", "enabling foreign keys"));
   {
-    Stmt wal(db, "PRAGMA journal_mode = WAL");
-    if (!wal.prepared() || wal.Step() != SQLITE_ROW) {
+    // Switching the journal mode does not wait on the busy handler: retry for
+    // up to the busy timeout while another process holds the file.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      std::string current;
+      {
+        Stmt mode(db, "PRAGMA journal_mode");
+        if (mode.prepared() && mode.Step() == SQLITE_ROW) current = mode.Text(0);
+      }
+      if (current == "wal") break;
+      int rc2;
+      {
+        Stmt wal(db, "PRAGMA journal_mode = WAL");
+        rc2 = wal.prepared() ? wal.Step() : SQLITE_ERROR;
+        if (rc2 == SQLITE_ROW && wal.Text(0) == "wal") break;
+      }
+      if ((rc2 == SQLITE_BUSY || rc2 == SQLITE_LOCKED || rc2 == SQLITE_ROW) &&
+          std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
       return DbError(path, db, "switching to WAL journal mode");
     }
   }
@@ -284,6 +394,30 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path,
 }
 
 Store::~Store() { sqlite3_close(db_); }
+
+namespace internal {
+Status SetMaxPageCountForTesting(Store& store, int64_t pages) {
+  return Exec(store.path_, store.db_, "PRAGMA max_page_count = " + std::to_string(pages),
+              "setting max_page_count");
+}
+}  // namespace internal
+
+Status Store::QuickCheck() {
+  Stmt q(db_, "PRAGMA quick_check");
+  if (!q.prepared()) return DbError(path_, db_, "checking the database (quick_check)");
+  std::vector<std::string> rows;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) rows.push_back(q.Text(0));
+  if (rc != SQLITE_DONE) return DbError(path_, db_, "checking the database (quick_check)");
+  if (rows.size() == 1 && rows[0] == "ok") return Status::Ok();
+  std::string first = rows.empty() ? std::string("no answer") : rows[0];
+  return Status::Corruption(
+      path_.string(),
+      "the results database is damaged (quick_check: " + first +
+          (rows.size() > 1 ? "; " + std::to_string(rows.size() - 1) + " more problems"
+                           : std::string()) +
+          "); nothing was written: restore it from a copy");
+}
 
 Result<int> Store::SchemaVersion() {
   Stmt q(db_, "PRAGMA user_version");
@@ -351,7 +485,8 @@ Result<int64_t> Store::UpsertSubmission(const SubmissionInfo& s) {
       "INSERT INTO submissions (name, team, version, artifact_sha256, abi_version, latency_kind) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
       "ON CONFLICT (team, name, version, artifact_sha256) DO UPDATE SET "
-      "abi_version = excluded.abi_version, latency_kind = excluded.latency_kind "
+      "abi_version = CASE WHEN excluded.abi_version <> '' THEN excluded.abi_version "
+      "ELSE abi_version END, latency_kind = excluded.latency_kind "
       "RETURNING id");
   q.Bind(1, s.name).Bind(2, s.team).Bind(3, s.version).Bind(4, s.artifact_sha256);
   q.Bind(5, s.abi_version).Bind(6, s.latency_kind);
@@ -395,6 +530,7 @@ Result<RunTicket> Store::BeginRun(const RunKey& key) {
   Transaction tx(path_, db_);
   MB_RETURN_IF_ERROR(tx.Begin());
   RunTicket ticket;
+  std::string running_status;
   {
     Stmt q(db_,
            "SELECT id, status, attempts FROM runs WHERE submission_id = ?1 AND dataset_id = ?2 "
@@ -406,6 +542,7 @@ Result<RunTicket> Store::BeginRun(const RunKey& key) {
     if (rc == SQLITE_ROW) {
       ticket.run_id = q.Int(0);
       ticket.attempts = static_cast<int>(q.Int(2));
+      running_status = q.Text(1);
       if (IsFinalStatus(q.Text(1))) {
         ticket.already_complete = true;
         return ticket;  // nothing written; the transaction rolls back
@@ -415,6 +552,11 @@ Result<RunTicket> Store::BeginRun(const RunKey& key) {
     }
   }
   const std::string now = NowUtcIso8601();
+  if (ticket.run_id != 0 && running_status == kStatusRunning && lock_ == nullptr)
+    return Status::InvalidArgument(
+        path_.string(), "run " + std::to_string(ticket.run_id) +
+                            " is marked running and this process does not hold the writer lock, "
+                            "so its owner may be alive; open the store with the writer lock");
   if (ticket.run_id != 0) {
     // A stale pending/running row (its process died) or a harness error: restart it.
     for (const char* table : {"frame_results", "metrics", "audits", "pr_curves"}) {

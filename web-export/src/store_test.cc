@@ -204,8 +204,14 @@ struct Keyed {
   RunKey key;
 };
 
-Keyed OpenWithKey(const fs::path& path) {
-  auto store = Store::Open(path);
+StoreOptions Writer() {
+  StoreOptions o;
+  o.writer_lock = true;
+  return o;
+}
+
+Keyed OpenWithKey(const fs::path& path, const StoreOptions& options = Writer()) {
+  auto store = Store::Open(path, options);
   EXPECT_TRUE(store.ok()) << store.status().message();
   Keyed k{std::move(*store), {}};
   k.key.submission_id = *k.store->UpsertSubmission({"s", "t", "1", "abc", "1.0.0", "measured"});
@@ -334,6 +340,139 @@ TEST_F(StoreTest, StaleRunningRowIsReusedOnResume) {
   EXPECT_TRUE(k.store->ListRuns({})->empty());
 }
 
+TEST_F(StoreTest, ARunningRowIsTakenOverOnlyWithTheWriterLock) {
+  fs::path path = dir_ / "r.sqlite";
+  {
+    Keyed k = OpenWithKey(path);
+    ASSERT_TRUE(k.store->BeginRun(k.key).ok());
+  }
+  // Without the lock its owner may be alive: refused, and the row is untouched.
+  Keyed plain = OpenWithKey(path, StoreOptions{});
+  auto refused = plain.store->BeginRun(plain.key);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("writer lock"), std::string::npos);
+  EXPECT_EQ(CountRows(path, "SELECT attempts FROM runs"), 1);
+}
+
+TEST_F(StoreTest, TheWriterLockNamesItsHolderAndIsFreedWithIt) {
+  fs::path path = dir_ / "r.sqlite";
+  auto first = Store::Open(path, Writer());
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_TRUE((*first)->holds_writer_lock());
+  // A second writer (another process: flock locks are per open file) is refused, naming it.
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto second = Store::Open(path, Writer());
+    if (second.ok()) _exit(1);
+    const std::string& m = second.status().message();
+    _exit(m.find("in use by another judge") != std::string::npos &&
+                  m.find("pid " + std::to_string(getppid())) != std::string::npos &&
+                  m.find("--wait") != std::string::npos
+              ? 0
+              : 2);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // Readers need no lock.
+  EXPECT_TRUE(Store::Open(path).ok());
+  first->reset();
+  EXPECT_TRUE(Store::Open(path, Writer()).ok());
+}
+
+TEST_F(StoreTest, AFullDiskSaysDiskFullAndLosesNothing) {
+  fs::path path = dir_ / "r.sqlite";
+  Keyed k = OpenWithKey(path);
+  auto t = k.store->BeginRun(k.key);
+  ASSERT_TRUE(t.ok());
+  RunOutcome small;
+  small.status = "ok";
+  ASSERT_TRUE(k.store->CommitRun(t->run_id, small).ok());
+  const std::string before = DumpRows(path);
+  // The file may not grow any more: SQLite reports SQLITE_FULL, as on a full disk.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(raw, "PRAGMA page_count", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const int64_t pages = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  Keyed k2 = OpenWithKey(dir_ / "other.sqlite");
+  k.store.reset();
+  auto store = Store::Open(path, Writer());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->UpsertSubmission({"big", "t", "1", "def", "1.0.0", "measured"}).ok());
+  Result<int64_t> sub = (*store)->UpsertSubmission({"big", "t", "1", "def", "1.0.0", "measured"});
+  RunKey key = k2.key;
+  key.submission_id = *sub;
+  key.dataset_id = 1;
+  key.rules_id = 1;
+  key.machine_id = 1;
+  auto t2 = (*store)->BeginRun(key);
+  ASSERT_TRUE(t2.ok()) << t2.status().message();
+  ASSERT_TRUE(internal::SetMaxPageCountForTesting(**store, pages + 1).ok());
+  RunOutcome big;
+  big.status = "ok";
+  for (int i = 0; i < 20000; ++i) {
+    FrameResult f;
+    f.frame_index = i;
+    f.frame_id = std::to_string(i);
+    f.latency_ns = i;
+    big.frames.push_back(f);
+  }
+  Status s = (*store)->CommitRun(t2->run_id, big);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("disk full"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(path.string()), std::string::npos) << s.message();
+  store->reset();
+  EXPECT_EQ(CountRows(path, "SELECT count(*) FROM frame_results"), 0);
+  EXPECT_EQ(CountRows(path, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
+  (void)before;
+}
+
+TEST_F(StoreTest, ADamagedFileIsRefusedBeforeAnythingIsWritten) {
+  fs::path path = dir_ / "r.sqlite";
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(testing::FillFixtureStore(**store).ok());
+  }
+  // Damage a page in the middle of the file (past the header page).
+  const auto size = fs::file_size(path);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    const std::string junk(4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  const std::string bytes_before = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  auto store = Store::Open(path, Writer());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Status::Code::kCorruption) << store.status().message();
+  EXPECT_NE(store.status().message().find(path.string()), std::string::npos);
+  const std::string bytes_after = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  EXPECT_EQ(bytes_before, bytes_after) << "nothing written";
+}
+
+TEST_F(StoreTest, ReJudgingKeepsTheAbiVersion) {
+  auto store = Store::Open(dir_ / "r.sqlite");
+  ASSERT_TRUE(store.ok());
+  auto id = (*store)->UpsertSubmission({"s", "t", "1", "abc", "1.0.0", "measured"});
+  auto again = (*store)->UpsertSubmission({"s", "t", "1", "abc", "", "measured"});
+  ASSERT_TRUE(id.ok() && again.ok());
+  EXPECT_EQ(*id, *again);
+  EXPECT_EQ(
+      CountRows(dir_ / "r.sqlite", "SELECT count(*) FROM submissions WHERE abi_version = '1.0.0'"),
+      1);
+}
+
 // ---- SIGKILL mid-run, then resume: the same rows as an uninterrupted fill. ----
 
 int g_kill_at_begin = -1;   // fixture index whose BeginRun is followed by SIGKILL
@@ -361,7 +500,7 @@ int FillInChild(const fs::path& path, int frames, int kill_at_begin, int kill_at
     g_kill_at_commit = kill_at_commit;
     g_commits = 0;
     internal::SetCommitHookForTesting(&KillInsideCommit);
-    auto store = Store::Open(path);
+    auto store = Store::Open(path, Writer());
     if (!store.ok()) _exit(3);
     char ready = 'r';
     if (write(fds[1], &ready, 1) != 1) _exit(5);
@@ -385,7 +524,7 @@ int FillInChild(const fs::path& path, int frames, int kill_at_begin, int kill_at
 }
 
 void ResumeInProcess(const fs::path& path, int frames) {
-  auto store = Store::Open(path);
+  auto store = Store::Open(path, Writer());
   ASSERT_TRUE(store.ok()) << store.status().message();
   testing::FixtureOptions o;
   o.frames = frames;

@@ -83,8 +83,8 @@ struct RunKey {
 
 // One timed frame of a run.
 struct FrameResult {
-  int64_t frame_index = 0;          // position in the run, 0-based, unique per run
-  std::string frame_id;             // the manifest's frame id
+  int64_t frame_index = 0;               // position in the run, 0-based, unique per run
+  std::string frame_id;                  // the manifest's frame id
   std::optional<int64_t> latency_ns;     // the timed inference call; absent if it never returned
   std::optional<int64_t> round_trip_ns;  // parent-side round trip
   int64_t detections = 0;
@@ -109,7 +109,7 @@ struct RunOutcome {
   std::string message;  // why, for a status other than ok
   std::string requested_settings_json = "{}";  // what the rules/flags asked for
   std::string effective_settings_json = "{}";  // what was in effect
-  std::string seal_json = "{}";  // the run's seal report (harness::SealReportToJson)
+  std::string seal_json = "{}";                // the run's seal report (harness::SealReportToJson)
   std::vector<FrameResult> frames;
   // Metric name -> value. Names the leaderboard reads: see docs/results-db.md.
   // A non-finite value is stored as NULL.
@@ -155,10 +155,47 @@ struct RunFilter {
   bool complete_only = true;
 };
 
+// The one-writer lock of a results file: an exclusive flock(2) on `<db>.lock`,
+// which holds the owner's pid, host, start time and command line. The kernel
+// drops it when the owner exits, however it ends, so a held lock means a live
+// owner and a free one means every earlier writer is gone.
+class WriterLock {
+ public:
+  // Takes the lock of `db`; when another process holds it, waits (`wait`) or
+  // fails naming the holder: "results.sqlite is in use by another judge (pid
+  // 1234 on host h, since 2026-12-01T10:00:00.000Z: maskbench judge …); wait
+  // for it to finish, or pass --wait".
+  static Result<std::unique_ptr<WriterLock>> Acquire(const std::filesystem::path& db, bool wait);
+  ~WriterLock();
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+  // Who holds the lock of `db` now, as stored in the lock file ("" when free).
+  static std::string Holder(const std::filesystem::path& db);
+
+ private:
+  explicit WriterLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 struct StoreOptions {
   // Create the file when it does not exist. Default: true.
   bool create_if_missing = true;
+  // Hold the WriterLock for as long as the Store is open: what a judge (any
+  // process that runs submissions into the file) must do. Only a holder may
+  // take over a run left "running". Default: false.
+  bool writer_lock = false;
+  // With writer_lock: wait for another holder to finish instead of failing.
+  // Default: false.
+  bool wait_for_lock = false;
+  // Run PRAGMA quick_check on an existing file before anything else, and refuse
+  // a damaged one (Corruption, nothing written). Default: true.
+  bool check_integrity = true;
 };
+
+class Store;
+namespace internal {
+Status SetMaxPageCountForTesting(Store& store, int64_t pages);
+}  // namespace internal
 
 class Store {
  public:
@@ -184,6 +221,8 @@ class Store {
   // Returns the key's run if its status is final (already_complete = true), or
   // marks the key's one row "running" (inserting it, or resetting a stale
   // pending/running/harness_error row, its child rows deleted, attempt counted).
+  // A "running" row is taken over only by a Store holding the writer lock (its
+  // owner is then provably gone); otherwise that is InvalidArgument.
   Result<RunTicket> BeginRun(const RunKey& key);
   // Writes frames, metrics, audits, curves, settings and the final status of a
   // running run in one transaction. Fails if the run is unknown or already complete.
@@ -195,12 +234,18 @@ class Store {
   Result<std::vector<PrCurve>> LoadPrCurves(int64_t run_id);
   // The text of a stored rules file; NotFound if absent.
   Result<std::string> LoadRulesJson(const std::string& sha256);
+  // PRAGMA quick_check: Ok, or Corruption naming the file and the first problem.
+  Status QuickCheck();
+  // True when this Store holds the writer lock.
+  bool holds_writer_lock() const { return lock_ != nullptr; }
 
  private:
   Store(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   Status Migrate();
+  friend Status internal::SetMaxPageCountForTesting(Store& store, int64_t pages);
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<WriterLock> lock_;
 };
 
 // The current time as ISO 8601 UTC with milliseconds ("2026-11-25T08:30:00.123Z").
@@ -212,6 +257,9 @@ namespace internal {
 void SetCommitHookForTesting(void (*hook)(int64_t run_id));
 // The ordered migration steps; step i takes the schema from version i to i + 1.
 const std::vector<std::string>& MigrationSteps();
+// Test hook: caps the file at `pages` pages (PRAGMA max_page_count), so that
+// writes fail with SQLITE_FULL as on a full disk.
+Status SetMaxPageCountForTesting(Store& store, int64_t pages);
 }  // namespace internal
 
 }  // namespace maskbench::web_export
