@@ -11,6 +11,7 @@ function(maskbench_add_test)
   set_source_files_properties(${PROJECT_SOURCE_DIR}/cmake/test_env.cc TARGET_DIRECTORY ${T_NAME} PROPERTIES
     COMPILE_DEFINITIONS "MASKBENCH_TEST_SHARED_DIR=\"${MASKBENCH_SHARED_DIR}\";MASKBENCH_TEST_BUILD_DIR=\"${CMAKE_BINARY_DIR}\";MASKBENCH_TEST_SOURCE_DIR=\"${CMAKE_SOURCE_DIR}\"")
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
+  maskbench_sanitize(${T_NAME})
   set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   set(labels unit)
   if(T_LABELS)

@@ -64,11 +64,14 @@ Result<ImportReport> ImportCoco(const fs::path& gt_json, const fs::path& images_
   if (!options.classes_file.empty()) {
     auto fixed = internal::ReadClassesFile(options.classes_file);
     if (!fixed.ok()) return fixed.status();
-    for (const auto& [id, name] : cats)
+    for (const auto& entry : cats) {
+      const std::string& name = entry.second;
       if (std::none_of(fixed->begin(), fixed->end(),
                        [&](const ClassInfo& c) { return c.name == name; }))
-        return Status::InvalidArgument(origin, "category " + std::to_string(id) + " \"" + name +
-                                                   "\" is not in " + options.classes_file.string());
+        return Status::InvalidArgument(origin, "category " + std::to_string(entry.first) + " \"" +
+                                                   name + "\" is not in " +
+                                                   options.classes_file.string());
+    }
   }
   for (const auto& [id, name] : cats) m.classes.push_back({id, name});
 

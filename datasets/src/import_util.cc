@@ -113,23 +113,28 @@ bool ParseFloat(const std::string& s, float* out) {
 
 namespace {
 
-// Lines of a text file, trimmed, with their 1-based numbers; blank lines skipped.
-Result<std::vector<std::pair<int, std::string>>> ReadLines(const fs::path& file) {
-  auto text = ReadFile(file);
-  if (!text.ok()) return text.status();
+// Lines of a text, trimmed, with their 1-based numbers; blank lines skipped.
+Result<std::vector<std::pair<int, std::string>>> ParseLines(std::string_view text,
+                                                            const std::string& where) {
   std::vector<std::pair<int, std::string>> out;
   size_t pos = 0;
   int line_no = 0;
-  while (pos <= text->size()) {
-    size_t nl = text->find('\n', pos);
-    if (nl == std::string::npos) nl = text->size();
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
     ++line_no;
-    std::string line = Trim(text->substr(pos, nl - pos));
-    MB_RETURN_IF_ERROR(CheckUtf8(line, file.string() + " line " + std::to_string(line_no)));
+    std::string line = Trim(std::string(text.substr(pos, nl - pos)));
+    MB_RETURN_IF_ERROR(CheckUtf8(line, where + " line " + std::to_string(line_no)));
     if (!line.empty()) out.emplace_back(line_no, line);
     pos = nl + 1;
   }
   return out;
+}
+
+Result<std::vector<std::pair<int, std::string>>> ReadLines(const fs::path& file) {
+  auto text = ReadFile(file);
+  if (!text.ok()) return text.status();
+  return ParseLines(*text, file.string());
 }
 
 }  // namespace
@@ -155,19 +160,25 @@ Result<std::map<std::string, std::string>> ReadSplitLists(const std::vector<Spli
   return split_of;
 }
 
-Result<std::vector<ClassInfo>> ReadClassesFile(const fs::path& file) {
-  auto lines = ReadLines(file);
+Result<std::vector<ClassInfo>> ParseClassNames(std::string_view text, const std::string& where) {
+  auto lines = ParseLines(text, where);
   if (!lines.ok()) return lines.status();
   std::vector<ClassInfo> out;
   std::set<std::string> seen;
   for (const auto& [no, name] : *lines) {
     if (!seen.insert(name).second)
-      return Status::InvalidArgument(file.string() + " line " + std::to_string(no),
+      return Status::InvalidArgument(where + " line " + std::to_string(no),
                                      "class \"" + name + "\" listed twice");
     out.push_back({static_cast<int>(out.size()), name});
   }
-  if (out.empty()) return Status::InvalidArgument(file.string(), "no class names");
+  if (out.empty()) return Status::InvalidArgument(where, "no class names");
   return out;
+}
+
+Result<std::vector<ClassInfo>> ReadClassesFile(const fs::path& file) {
+  auto text = ReadFile(file);
+  if (!text.ok()) return text.status();
+  return ParseClassNames(*text, file.string());
 }
 
 std::vector<ClassInfo> ClassesForNames(const std::set<std::string>& names) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "maskbench/core/status.h"
@@ -80,6 +81,43 @@ class Progress {
   int64_t total_, done_ = 0;
   bool enabled_;
 };
+
+// ---- Text parsers of the importers (also the fuzz targets' entry points) ----
+
+// One box of a video's CSV (docs/dataset-format.md).
+struct CsvBox {
+  int line = 0;
+  int64_t frame = 0;
+  std::string cls;
+  float x = 0, y = 0, w = 0, h = 0;
+  bool difficult = false;
+};
+// The CSV of `import video`; `csv` names it in errors.
+Result<std::vector<CsvBox>> ParseVideoCsv(std::string_view text, const std::filesystem::path& csv);
+
+struct VocObject {
+  std::string name;
+  float xmin = 0, ymin = 0, xmax = 0, ymax = 0;
+  bool difficult = false;
+};
+struct VocFile {
+  std::filesystem::path xml;
+  std::string stem;
+  std::string filename;       // <filename>, may be empty
+  int width = 0, height = 0;  // <size>, 0 when absent
+  std::vector<VocObject> objects;
+};
+// One PASCAL VOC annotation file's text; `xml` names it (and gives the stem).
+Result<VocFile> ParseVocText(std::string_view text, const std::filesystem::path& xml);
+
+// The boxes of one YOLO label file (`where` names it) for an image of
+// width x height, with `class_count` classes; *clipped counts clipped boxes.
+Result<std::vector<Annotation>> ParseYoloLabels(std::string_view text, const std::string& where,
+                                                size_t class_count, const std::string& classes_file,
+                                                int width, int height, int64_t* clipped);
+
+// One class name a line (blank lines skipped), as ReadClassesFile reads them.
+Result<std::vector<ClassInfo>> ParseClassNames(std::string_view text, const std::string& where);
 
 // Trims ASCII whitespace on both ends.
 std::string Trim(const std::string& s);

@@ -17,13 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CsvBox {
-  int line = 0;
-  int64_t frame = 0;
-  std::string cls;
-  float x = 0, y = 0, w = 0, h = 0;
-  bool difficult = false;
-};
+using internal::CsvBox;
 
 std::vector<std::string> SplitComma(const std::string& line) {
   std::vector<std::string> out;
@@ -40,10 +34,10 @@ std::vector<std::string> SplitComma(const std::string& line) {
   return out;
 }
 
-Result<std::vector<CsvBox>> ReadCsv(const fs::path& csv) {
-  auto text = ReadFile(csv);
-  if (!text.ok()) return text.status();
-  std::istringstream in(*text);
+}  // namespace
+
+Result<std::vector<CsvBox>> internal::ParseVideoCsv(std::string_view text, const fs::path& csv) {
+  std::istringstream in{std::string(text)};
   std::string line;
   int line_no = 0;
   bool header_seen = false;
@@ -98,6 +92,12 @@ Result<std::vector<CsvBox>> ReadCsv(const fs::path& csv) {
   return out;
 }
 
+namespace {
+Result<std::vector<CsvBox>> ReadCsv(const fs::path& csv) {
+  auto text = ReadFile(csv);
+  if (!text.ok()) return text.status();
+  return internal::ParseVideoCsv(*text, csv);
+}
 }  // namespace
 
 Result<ImportReport> ImportVideo(const fs::path& video, const fs::path& annotations_csv,

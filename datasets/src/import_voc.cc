@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 
 #include "import_util.h"
+#include "maskbench/core/files.h"
 #include "maskbench/core/text.h"
 #include "maskbench/datasets/importers.h"
 
@@ -15,23 +16,14 @@ using internal::Trim;
 
 namespace {
 
-struct VocObject {
-  std::string name;
-  float xmin, ymin, xmax, ymax;
-  bool difficult = false;
-};
+using internal::VocFile;
+using internal::VocObject;
 
-struct VocFile {
-  fs::path xml;
-  std::string stem;
-  std::string filename;       // <filename>, may be empty
-  int width = 0, height = 0;  // <size>, 0 when absent
-  std::vector<VocObject> objects;
-};
+}  // namespace
 
-Result<VocFile> ParseVoc(const fs::path& xml) {
+Result<VocFile> internal::ParseVocText(std::string_view text, const fs::path& xml) {
   pugi::xml_document doc;
-  pugi::xml_parse_result pr = doc.load_file(xml.c_str());
+  pugi::xml_parse_result pr = doc.load_buffer(text.data(), text.size());
   if (!pr)
     return Status::Corruption(xml.string(), std::string("malformed XML: ") + pr.description() +
                                                 " at byte offset " + std::to_string(pr.offset));
@@ -46,6 +38,12 @@ Result<VocFile> ParseVoc(const fs::path& xml) {
     float w = 0, h = 0;
     if (!ParseFloat(size.child_value("width"), &w) || !ParseFloat(size.child_value("height"), &h))
       return Status::Corruption(xml.string(), "<size> needs numeric <width> and <height>");
+    // A size is a count of pixels: a whole number in a sane range.
+    for (float d : {w, h})
+      if (d < 0 || d > 1e6f || d != static_cast<float>(static_cast<int>(d)))
+        return Status::Corruption(
+            xml.string(),
+            "<size> " + std::to_string(d) + " is not a whole number of pixels in 0..1000000");
     v.width = static_cast<int>(w);
     v.height = static_cast<int>(h);
   }
@@ -73,6 +71,14 @@ Result<VocFile> ParseVoc(const fs::path& xml) {
     ++index;
   }
   return v;
+}
+
+namespace {
+
+Result<VocFile> ParseVoc(const fs::path& xml) {
+  Result<std::string> text = ReadFile(xml);
+  if (!text.ok()) return text.status();
+  return internal::ParseVocText(*text, xml);
 }
 
 Result<fs::path> FindImage(const fs::path& images_dir, const VocFile& v, bool allow_outside) {

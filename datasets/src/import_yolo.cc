@@ -4,6 +4,7 @@
 
 #include "import_util.h"
 #include "maskbench/core/files.h"
+#include "maskbench/core/text.h"
 #include "maskbench/datasets/importers.h"
 
 namespace maskbench::datasets {
@@ -57,52 +58,11 @@ Result<ImportReport> ImportYolo(const fs::path& images_dir, const fs::path& labe
     if (fs::is_regular_file(label, ec)) {  // no label file: an image without objects
       auto text = ReadFile(label);
       if (!text.ok()) return text.status();
-      std::istringstream in(*text);
-      std::string line;
-      int line_no = 0;
-      while (std::getline(in, line)) {
-        ++line_no;
-        line = internal::Trim(line);
-        if (line.empty()) continue;
-        std::string here = label.string() + " line " + std::to_string(line_no);
-        std::istringstream fields(line);
-        std::vector<std::string> tok;
-        for (std::string t; fields >> t;) tok.push_back(t);
-        if (tok.size() != 5)
-          return Status::Corruption(
-              here, "expected \"class cx cy w h\", got " + std::to_string(tok.size()) + " fields");
-        int cls = -1;
-        try {
-          size_t used = 0;
-          cls = std::stoi(tok[0], &used);
-          if (used != tok[0].size()) cls = -1;
-        } catch (...) {
-          cls = -1;
-        }
-        if (cls < 0 || cls >= static_cast<int>(classes->size()))
-          return Status::Corruption(here, "class \"" + tok[0] + "\" is not an index into " +
-                                              options.classes_file.string() + " (0.." +
-                                              std::to_string(classes->size() - 1) + ")");
-        float v[4];
-        for (int k = 0; k < 4; ++k)
-          if (!internal::ParseFloat(tok[k + 1], &v[k]))
-            return Status::Corruption(here, "\"" + tok[k + 1] + "\" is not a number");
-        float x0 = (v[0] - v[2] / 2) * f.width, x1 = (v[0] + v[2] / 2) * f.width;
-        float y0 = (v[1] - v[3] / 2) * f.height, y1 = (v[1] + v[3] / 2) * f.height;
-        bool was_clipped = false;
-        std::string problem =
-            internal::ClipBox(&x0, &y0, &x1, &y1, f.width, f.height, &was_clipped);
-        if (!problem.empty()) return Status::Corruption(here, problem);
-        clipped += was_clipped;
-        Annotation a;
-        a.x = x0;
-        a.y = y0;
-        a.w = x1 - x0;
-        a.h = y1 - y0;
-        a.class_id = cls;
-        a.area = static_cast<double>(a.w) * a.h;
-        f.annotations.push_back(a);
-      }
+      auto boxes =
+          internal::ParseYoloLabels(*text, label.string(), classes->size(),
+                                    options.classes_file.string(), f.width, f.height, &clipped);
+      if (!boxes.ok()) return boxes.status();
+      f.annotations = std::move(*boxes);
     }
     m.frames.push_back(std::move(f));
     progress.Step();
@@ -121,6 +81,63 @@ Result<ImportReport> ImportYolo(const fs::path& images_dir, const fs::path& labe
   if (!r.ok()) return r.status();
   r->clipped_boxes = clipped;
   return r;
+}
+
+Result<std::vector<Annotation>> internal::ParseYoloLabels(std::string_view text,
+                                                          const std::string& where,
+                                                          size_t class_count,
+                                                          const std::string& classes_file,
+                                                          int width, int height, int64_t* clipped) {
+  std::vector<Annotation> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    line = internal::Trim(line);
+    if (line.empty()) continue;
+    std::string here = where + " line " + std::to_string(line_no);
+    MB_RETURN_IF_ERROR(CheckUtf8(line, here));
+    std::istringstream fields(line);
+    std::vector<std::string> tok;
+    for (std::string t; fields >> t;) tok.push_back(t);
+    if (tok.size() != 5)
+      return Status::Corruption(
+          here, "expected \"class cx cy w h\", got " + std::to_string(tok.size()) + " fields");
+    int cls = -1;
+    {
+      size_t used = 0;
+      try {
+        cls = std::stoi(tok[0], &used);
+      } catch (const std::exception&) {
+        cls = -1;
+      }
+      if (used != tok[0].size()) cls = -1;
+    }
+    if (cls < 0 || static_cast<size_t>(cls) >= class_count)
+      return Status::Corruption(
+          here, "class \"" + tok[0] + "\" is not an index into " + classes_file + " (0.." +
+                    std::to_string(static_cast<int64_t>(class_count) - 1) + ")");
+    float v[4];
+    for (int k = 0; k < 4; ++k)
+      if (!internal::ParseFloat(tok[k + 1], &v[k]))
+        return Status::Corruption(here, "\"" + tok[k + 1] + "\" is not a number");
+    float x0 = (v[0] - v[2] / 2) * width, x1 = (v[0] + v[2] / 2) * width;
+    float y0 = (v[1] - v[3] / 2) * height, y1 = (v[1] + v[3] / 2) * height;
+    bool was_clipped = false;
+    std::string problem = internal::ClipBox(&x0, &y0, &x1, &y1, width, height, &was_clipped);
+    if (!problem.empty()) return Status::Corruption(here, problem);
+    *clipped += was_clipped;
+    Annotation a;
+    a.x = x0;
+    a.y = y0;
+    a.w = x1 - x0;
+    a.h = y1 - y0;
+    a.class_id = cls;
+    a.area = static_cast<double>(a.w) * a.h;
+    out.push_back(a);
+  }
+  return out;
 }
 
 }  // namespace maskbench::datasets

@@ -66,6 +66,13 @@ TEST_F(InputFaultsTest, InvalidUtf8InAVideoCsvNamesTheLine) {
   ExpectMentions(r.status(), {"boxes.csv", "line 2", "invalid UTF-8"});
 }
 
+TEST_F(InputFaultsTest, AVocSizeOutOfRangeIsAnError) {
+  // Found by fuzz_voc: 6.7e28 cast to int was undefined behaviour.
+  std::string xml = VocXml("a.jpg", 64, 48, {});
+  xml.replace(xml.find("<width>64</width>"), 17, "<width>6.66667e+28</width>");
+  ExpectMentions(ImportVocWith(xml).status(), {"a.xml", "<size>"});
+}
+
 TEST_F(InputFaultsTest, CocoNumberOutOfRangeIsAnErrorNotAnAbort) {
   WriteText(dir_ / "gt.json", R"({"images": [{"id": 1, "file_name": "a.jpg", "width": 1e309}],)"
                               R"( "annotations": [], "categories": []})");

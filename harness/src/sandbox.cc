@@ -210,7 +210,10 @@ std::string InstallAllowlist(pid_t self, int32_t* violation_syscall) {
          SCMP_SYS(ppoll),     SCMP_SYS(select),     SCMP_SYS(pselect6),    SCMP_SYS(epoll_create1),
          SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(eventfd2),
          SCMP_SYS(umask)});
-  const scmp_datum_t write_flags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE;
+  // O_TMPFILE is __O_TMPFILE | O_DIRECTORY: only its own bit may count, or
+  // opening a folder (opendir) would look like a write.
+  const scmp_datum_t write_flags =
+      O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY);
   rule(SCMP_ACT_ALLOW, SCMP_SYS(openat), {SCMP_A2(SCMP_CMP_MASKED_EQ, write_flags, 0)});
   rule(SCMP_ACT_ALLOW, SCMP_SYS(open), {SCMP_A1(SCMP_CMP_MASKED_EQ, write_flags, 0)});
   // openat2 and clone3 pass their flags in structs a filter cannot read: glibc
