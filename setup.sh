@@ -11,7 +11,7 @@ PACKAGES=(
   libopencv-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev sqlite3 libssl-dev libpugixml-dev libseccomp-dev libtbb-dev
   bubblewrap libturbojpeg0-dev
-  clang libclang-rt-14-dev libfuzzer-14-dev
+  clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium python3-jsonschema
 )

@@ -183,6 +183,41 @@ void BM_VocEvaluate(benchmark::State& state) {
 }
 BENCHMARK(BM_VocEvaluate)->Unit(benchmark::kMillisecond)->MinTime(2);
 
+// Precision-recall curves as the store keeps them now: the cumulative TP/FP of
+// one VOC evaluation (keep_curves) ...
+void BM_PrCurvesOneEvaluation(benchmark::State& state) {
+  const Workload& w = TheWorkload();
+  VocOptions o;
+  o.keep_curves = true;
+  size_t points = 0;
+  for (auto _ : state) {
+    Result<VocResult> r = VocEvaluate(w.gt, w.dets, o);
+    if (!r.ok()) state.SkipWithError(r.status().message().c_str());
+    points = 0;
+    for (const auto& c : r->per_class) points += c.curve.size();
+  }
+  state.counters["curve_points"] = double(points);
+}
+BENCHMARK(BM_PrCurvesOneEvaluation)->Unit(benchmark::kMillisecond)->MinTime(2);
+
+// ... and as they were made before: one full evaluation per score threshold
+// (41 thresholds 0.00, 0.025, ..., 1.00), precision and recall read off each.
+void BM_PrCurvesPerThreshold(benchmark::State& state) {
+  const Workload& w = TheWorkload();
+  for (auto _ : state) {
+    for (int t = 0; t <= 40; ++t) {
+      const double threshold = t / 40.0;
+      std::vector<Detection> kept;
+      for (const Detection& d : w.dets)
+        if (d.score >= threshold) kept.push_back(d);
+      Result<VocResult> r = VocEvaluate(w.gt, kept);
+      if (!r.ok()) state.SkipWithError(r.status().message().c_str());
+      benchmark::DoNotOptimize(r->map);
+    }
+  }
+}
+BENCHMARK(BM_PrCurvesPerThreshold)->Unit(benchmark::kMillisecond)->MinTime(2);
+
 void BM_ParseDetections(benchmark::State& state) {
   const Workload& w = TheWorkload();
   for (auto _ : state) {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "maskbench/contest/rules.h"
 #include "maskbench/core/files.h"
-#include "maskbench/scoring/rules.h"
 
 namespace fs = std::filesystem;
 
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   seed("detections", R"([{"image_id": 1, "category_id": 1, "bbox": [1.5, 2, 3, 4], "score": 0.9}, )"
                      R"({"image_id": 2, "category_id": 3, "bbox": [0, 0, 1, 1], "score": 1e-3}])");
   seed("detections", R"([{"image_id": 1, "bbox": [NaN, 0, 1, 1], "score": 2}])");
-  seed("rules", std::string(maskbench::scoring::DefaultRulesJson()));
+  seed("rules", std::string(maskbench::contest::DefaultRulesJson()));
   seed("rules", R"({"format_version": 1, "ranking": {"composite": "mAP50 * speedup ^ 0.5"}})");
   cv::Mat img(24, 32, CV_8UC3, cv::Scalar(10, 120, 240));
   for (const char* ext : {".jpg", ".png", ".bmp"}) {

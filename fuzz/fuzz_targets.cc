@@ -16,13 +16,13 @@
 
 #include "image_decode.h"
 #include "import_util.h"
+#include "maskbench/contest/rules.h"
 #include "maskbench/core/files.h"
 #include "maskbench/core/text.h"
 #include "maskbench/datasets/importers.h"
 #include "maskbench/datasets/manifest.h"
 #include "maskbench/scoring/detections.h"
 #include "maskbench/scoring/ground_truth.h"
-#include "maskbench/scoring/rules.h"
 
 namespace {
 
@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #elif defined(FUZZ_TARGET_ground_truth)
   Use(maskbench::scoring::ParseCocoGroundTruth(text, "gt.json").status());
 #elif defined(FUZZ_TARGET_rules)
-  Use(maskbench::scoring::ParseRules(text, "rules.json").status());
+  Use(maskbench::contest::ParseRules(text, "rules.json").status());
 #elif defined(FUZZ_TARGET_image)
   ds::ImageLimits small;
   small.max_side = 4096;

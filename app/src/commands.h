@@ -22,7 +22,7 @@ std::string SealText(const harness::SealReport& seal);
 int Fail(const Status& s);
 int Fail(const std::string& message);
 
-// The folder of the running executable (<build>): it holds submissions/ and calibration/.
+// The folder of the running executable (<build>): it holds submissions/.
 // The current folder when /proc/self/exe cannot be read.
 std::filesystem::path ExeDir();
 
@@ -44,7 +44,10 @@ void AddValidateCommand(CLI::App& app, int* exit_code);
 // `run` (run_command.cc).
 void AddRunCommand(CLI::App& app, int* exit_code);
 
-// `judge` (judge_command.cc, judge.cc).
+// `scores import|list` (scores_command.cc).
+void AddScoresCommand(CLI::App& app, int* exit_code);
+
+// `judge` (judge_command.cc).
 void AddJudgeCommand(CLI::App& app, int* exit_code);
 
 // `leaderboard` (leaderboard_command.cc).

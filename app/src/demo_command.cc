@@ -10,11 +10,12 @@
 #include <string>
 
 #include "commands.h"
-#include "judge.h"
+#include "maskbench/contest/judge.h"
 #include "maskbench/datasets/synth.h"
 #include "maskbench/datasets/verify.h"
+#include "maskbench/harness/runner.h"
 #include "maskbench/web_export/leaderboard.h"
-#include "maskbench/web_export/store.h"
+#include "run_document.h"
 
 namespace maskbench::app {
 namespace {
@@ -57,47 +58,73 @@ int Demo(const fs::path& out, int64_t frames) {
               subs.c_str(), data_dir.c_str(), db.c_str(), reports.c_str(),
               frames > 0 ? (" --frames " + std::to_string(frames)).c_str() : "");
   std::fflush(stdout);
-  JudgeOptions jo;
+  contest::JudgeOptions jo;
   jo.submissions = subs;
   jo.dataset = data_dir;
   jo.db = db;
   jo.split = "val";
   jo.max_frames = frames;
-  jo.reports = reports;
-  Result<std::vector<JudgedSubmission>> judged = Judge(jo);
+  jo.build_submissions = subs;
+  jo.on_run = ReportOnRun(reports);
+  // A demo on a laptop judges what the laptop can seal.
+  jo.allow_unsealed = !harness::ProbeSeal().full;
+  Result<std::vector<contest::JudgedEntry>> judged = contest::Judge(jo);
   if (!judged.ok()) return Fail(judged.status());
-  for (const auto& l : *judged)
-    std::printf("      %-22s %s%s%s%s\n", l.folder.c_str(), l.status.c_str(),
-                l.reused ? " (already judged)" : "", l.message.empty() ? "" : ": ",
-                l.message.c_str());
+  for (const auto& l : *judged) {
+    // The build folder's other sub-folders (CMakeFiles, testing, …) are not entries.
+    if (l.status == "skipped" && l.message.rfind("no plugin", 0) == 0) continue;
+    std::printf("      %-22s %s%s%s%s%s\n", l.team_id.c_str(), l.status.c_str(),
+                l.reference ? " (reference)" : "", l.reused ? " (already judged)" : "",
+                l.message.empty() ? "" : ": ", l.message.c_str());
+  }
 
-  std::printf("[3/4] leaderboard --db %s --out %s --html %s\n", db.c_str(),
-              (out / "leaderboard.json").c_str(), (out / "web").c_str());
-  auto store = web_export::Store::Open(db);
+  std::printf("[3/4] leaderboard --db %s --out %s --html %s%s\n", db.c_str(),
+              (out / "leaderboard.json").c_str(), (out / "web").c_str(),
+              frames > 0 ? " --include-partial" : "");
+  contest::StoreOptions store_options;
+  store_options.create_if_missing = false;
+  auto store = contest::Store::Open(db, store_options);
   if (!store.ok()) return Fail(store.status());
-  auto doc = web_export::BuildLeaderboard(**store);
+  web_export::LeaderboardOptions lo;
+  lo.board.include_partial = frames > 0;  // a demo on fewer frames shows them, unranked
+  lo.report_link = [reports](const std::string& team) -> std::optional<std::string> {
+    std::error_code ec;
+    if (fs::exists(reports / team / "report.html", ec))
+      return "../reports/" + team + "/report.html";
+    return std::nullopt;
+  };
+  auto doc = web_export::BuildLeaderboard(**store, contest::DefaultRules(), lo);
   if (!doc.ok()) return Fail(doc.status());
   if (Status s = web_export::WriteLeaderboardJson(*doc, out / "leaderboard.json"); !s.ok())
     return Fail(s);
   if (Status s = web_export::WriteLeaderboardPage(*doc, out / "web"); !s.ok()) return Fail(s);
-  std::printf("      %-5s %-22s %8s %10s %10s %9s\n", "rank", "submission", "mAP50", "p90 ms",
-              "modeled ms", "speedup");
-  for (const auto& e : (*doc)["entries"]) {
-    std::string rank = e["rank"].is_number() ? std::to_string(e["rank"].get<int>()) : "-";
-    std::string name = e.value("name", "");
-    std::printf(
-        "      %-5s %-22s %8s %10s %10s %9s  %s\n", rank.c_str(), name.c_str(),
-        Opt(e["accuracy"]["mAP50"], "%.4f").c_str(), Opt(e["latency_ms"]["p90"], "%.3f").c_str(),
-        Opt(e["modeled_latency_ms"], "%.3f").c_str(), Opt(e["speedup"], "%.1fx").c_str(),
-        e["unranked_reason"].is_string() ? e["unranked_reason"].get<std::string>().c_str() : "");
+  for (const auto& t : (*doc)["tracks"]) {
+    std::printf("      track %s (%s latency)\n", t["name"].get<std::string>().c_str(),
+                t["latency_kind"].get<std::string>().c_str());
+    std::printf("      %-5s %-22s %8s %11s %9s\n", "rank", "entry", "mAP50", "latency ms",
+                "speedup");
+    for (const auto& e : t["entries"]) {
+      std::string rank = e["rank"].is_number() ? std::to_string(e["rank"].template get<int>())
+                         : e["reference"].get<bool>() ? "ref"
+                                                      : "-";
+      std::printf("      %-5s %-22s %8s %11s %9s  %s\n", rank.c_str(),
+                  e["team_id"].get<std::string>().c_str(),
+                  Opt(e["accuracy"]["mAP50"], "%.4f").c_str(), Opt(e["latency_ms"], "%.3f").c_str(),
+                  Opt(e["speedup"], "%.1fx").c_str(),
+                  e["unranked_reason"].is_string() && !e["reference"].get<bool>()
+                      ? e["unranked_reason"].get<std::string>().c_str()
+                      : "");
+    }
   }
+  for (const auto& n : (*doc)["context"]["notes"])
+    std::printf("      note: %s\n", n.get<std::string>().c_str());
 
   std::printf("[4/4] done\n");
   std::printf("      data set          %s\n", fs::absolute(data_dir).c_str());
   std::printf("      results database  %s\n", fs::absolute(db).c_str());
   std::printf("      leaderboard.json  %s\n", fs::absolute(out / "leaderboard.json").c_str());
   std::printf("      index.html        %s\n", fs::absolute(out / "web" / "index.html").c_str());
-  std::printf("      reports           %s/<submission>/report.html (runs made by this demo)\n",
+  std::printf("      reports           %s/<entry>/report.html (runs made by this demo)\n",
               fs::absolute(reports).c_str());
   return 0;
 }

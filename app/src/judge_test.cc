@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "maskbench/contest/store.h"
 #include "maskbench/datasets/synth.h"
-#include "maskbench/web_export/store.h"
 
 namespace maskbench::app {
 namespace {
@@ -34,7 +34,7 @@ fs::path BuildDir() {
   return b ? fs::path(b) : fs::path(".");
 }
 
-std::string WriterLockHolder(const fs::path& db) { return web_export::WriterLock::Holder(db); }
+std::string WriterLockHolder(const fs::path& db) { return contest::WriterLock::Holder(db); }
 
 // Runs argv, returns the exit code; stdout into *out.
 int Exec(const std::vector<std::string>& argv, std::string* out = nullptr) {
@@ -121,14 +121,20 @@ class JudgeTest : public ::testing::Test {
     }
     fs::create_directories(root_ / "subs" / "not-a-submission");  // no plugin: ignored
     std::ofstream(root_ / "rules.json") << R"({
-      "format_version": 1, "name": "judge test", "split": "train",
-      "latency": {"kind": "measured", "headline_percentile": 90},
-      "gate": {"enabled": false, "metric": "mAP50", "min_ratio": 0.99, "reference": "reference-fp32"},
-      "ranking": {"primary": {"key": "latency_ms", "better": "lower"},
-                  "tie_breaks": [{"key": "mAP50", "better": "higher"}], "composite": null},
+      "format_version": 2, "name": "judge test", "split": "train", "headline_percentile": 90,
+      "references": {"baseline": "reference-baseline", "gate": "reference-fp32"},
+      "tracks": [
+        {"name": "measured", "latency_kind": "measured",
+         "primary": {"key": "latency_ms", "better": "lower"},
+         "tie_breaks": [{"key": "mAP50", "better": "higher"}],
+         "gate": {"enabled": false, "metric": "mAP50", "min_ratio": 0.99}},
+        {"name": "modeled", "latency_kind": "modeled",
+         "primary": {"key": "speedup", "better": "higher"},
+         "gate": {"enabled": false, "metric": "mAP50", "min_ratio": 0.99}}],
       "limits": {"per_frame_timeout_ms": 1500, "total_timeout_s": 60, "memory_mb": 1024,
                  "max_detections_per_frame": 100},
-      "frames": {"warmup": 1, "min": 1}})";
+      "frames": {"warmup": 1, "min": 1},
+      "uncertainty": {"bootstrap_samples": 50, "seed": 1, "confidence": 0.95}})";
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
@@ -145,35 +151,87 @@ class JudgeTest : public ::testing::Test {
             (root_ / "rules.json").string(),
             "--audit-frames",
             "3",
-            "--no-pin"};
+            "--no-pin",
+            "--no-noise-check"};
   }
   static fs::path root_;
 };
 fs::path JudgeTest::root_;
+
+// Runs argv with stdout and stderr together into *text; returns the exit code.
+int ExecAll(const std::vector<std::string>& argv, std::string* text) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  FILE* p = popen((cmd + "2>&1").c_str(), "r");
+  if (!p) return -1;
+  text->clear();
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text->append(buf, n);
+  const int rc = pclose(p);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// The entries of one track of a leaderboard document, by team id.
+std::map<std::string, nlohmann::json> TrackEntries(const nlohmann::json& doc,
+                                                   const std::string& track) {
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& t : doc["tracks"])
+    if (t["name"] == track)
+      for (const auto& e : t["entries"]) out[e["team_id"].get<std::string>()] = e;
+  return out;
+}
+
+int64_t CountRows(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+  int64_t n = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return n;
+}
 
 TEST_F(JudgeTest, JudgesEverySubmissionWithItsStatusAndRanksTheGoodOnes) {
   const fs::path db = root_ / "full.sqlite";
   std::vector<std::string> args = JudgeArgs(db);
   args.push_back("--json");
   std::vector<std::string> with_reports = args;
-  with_reports.insert(with_reports.end(), {"--reports", (root_ / "reports").string()});
+  with_reports.insert(with_reports.end(), {"--reports", (root_ / "page" / "reports").string()});
   std::string out;
   ASSERT_EQ(Exec(with_reports, &out), 0) << out;
   nlohmann::json report = nlohmann::json::parse(out);
   // --reports: one report per run made, failed runs included.
   for (const char* folder : {"echo", "segfault"}) {
-    const fs::path page = root_ / "reports" / folder / "report.html";
+    const fs::path page = root_ / "page" / "reports" / folder / "report.html";
     EXPECT_TRUE(fs::exists(page)) << page;
-    for (const auto& s : report["submissions"])
+    for (const auto& s : report["entries"])
       if (s["folder"] == folder) EXPECT_EQ(s["report"], page.string());
   }
-  std::ifstream echo_page(root_ / "reports" / "echo" / "report.html");
+  std::ifstream echo_page(root_ / "page" / "reports" / "echo" / "report.html");
   const std::string echo_html((std::istreambuf_iterator<char>(echo_page)),
                               std::istreambuf_iterator<char>());
   EXPECT_NE(echo_html.find("echo"), std::string::npos);
   std::map<std::string, std::string> status;
-  for (const auto& s : report["submissions"]) status[s["folder"]] = s["status"];
-  EXPECT_EQ(status.size(), 7u) << out;  // not-a-submission is not one
+  std::map<std::string, bool> reference;
+  for (const auto& s : report["entries"]) {
+    status[s["team_id"]] = s["status"];
+    reference[s["team_id"]] = s["reference"];
+  }
+  // The folder has no references: the build's are judged first, as references.
+  std::vector<std::string> order;
+  for (const auto& s : report["entries"])
+    if (s["status"] != "skipped") order.push_back(s["team_id"]);
+  ASSERT_GE(order.size(), 2u) << out;
+  EXPECT_EQ(order[0], "reference-baseline") << out;
+  EXPECT_EQ(order[1], "reference-fp32") << out;
+  EXPECT_TRUE(reference["reference-baseline"] && reference["reference-fp32"]);
+  EXPECT_EQ(status.size(), 10u) << out;  // 2 references, 7 entries, not-a-submission skipped
+  EXPECT_EQ(status["not-a-submission"], "skipped");
+  EXPECT_EQ(status["reference-baseline"], "ok");
+  EXPECT_EQ(status["reference-fp32"], "ok");
   EXPECT_EQ(status["echo"], "ok");
   EXPECT_EQ(status["noop"], "ok");
   EXPECT_EQ(status["sleep-10ms"], "ok");
@@ -185,35 +243,272 @@ TEST_F(JudgeTest, JudgesEverySubmissionWithItsStatusAndRanksTheGoodOnes) {
   // A second judge finds everything complete and runs nothing again.
   ASSERT_EQ(Exec(args, &out), 0);
   report = nlohmann::json::parse(out);
-  for (const auto& s : report["submissions"]) {
+  for (const auto& s : report["entries"]) {
+    if (s["status"] == "skipped") continue;
     EXPECT_TRUE(s["reused"].get<bool>()) << s.dump();
     EXPECT_TRUE(s["report"].is_null()) << "no --reports, and nothing was run";
   }
 
   const fs::path lb = root_ / "lb.json";
   ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
-                  lb.string()}),
+                  lb.string(), "--rules", (root_ / "rules.json").string()}),
             0);
   nlohmann::json doc = nlohmann::json::parse(std::ifstream(lb));
-  std::map<std::string, nlohmann::json> entries;
-  for (const auto& e : doc["entries"]) entries[e["name"]] = e;
-  ASSERT_EQ(entries.size(), 7u);
-  for (const char* good : {"echo", "noop", "sleep-10ms"}) {
-    EXPECT_TRUE(entries[good]["rank"].is_number()) << entries[good].dump();
-    EXPECT_EQ(entries[good]["audits"].size(), 2u);
+  // The page beside the judge's reports: written (twice) whole, the reports kept and linked.
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(),
+                    "--out", lb.string(), "--rules", (root_ / "rules.json").string(), "--html",
+                    (root_ / "page").string()}),
+              0);
+    EXPECT_TRUE(fs::exists(root_ / "page" / "index.html"));
+    EXPECT_TRUE(fs::exists(root_ / "page" / "reports" / "echo" / "report.html")) << round;
+    const nlohmann::json linked = nlohmann::json::parse(std::ifstream(lb));
+    bool found = false;
+    for (const auto& t : linked["tracks"])
+      for (const auto& e : t["entries"])
+        if (e["team_id"] == "echo") {
+          found = true;
+          EXPECT_EQ(e["report"], "reports/echo/report.html") << round;
+        }
+    EXPECT_TRUE(found);
   }
+  ASSERT_EQ(doc["tracks"].size(), 2u);
+  EXPECT_EQ(doc["tracks"][0]["latency_kind"], "measured");
+  EXPECT_EQ(doc["tracks"][1]["latency_kind"], "modeled");
+  auto measured = TrackEntries(doc, "measured");
+  auto modeled = TrackEntries(doc, "modeled");
+  ASSERT_EQ(measured.size(), 9u);
+  for (const char* good : {"noop", "sleep-10ms"}) {
+    EXPECT_TRUE(measured[good]["rank"].is_number()) << measured[good].dump();
+    EXPECT_EQ(measured[good]["audits"].size(), 2u);
+    EXPECT_TRUE(measured[good]["speedup"].is_number()) << measured[good].dump();
+    EXPECT_EQ(modeled.count(good), 0u) << good << " reports no cycles: not in the modeled track";
+  }
+  // References are shown, flagged and never ranked.
+  for (const char* ref : {"reference-baseline", "reference-fp32"}) {
+    EXPECT_TRUE(measured[ref]["reference"].get<bool>()) << ref;
+    EXPECT_TRUE(measured[ref]["rank"].is_null()) << ref;
+  }
+  // echo reports cycles: a hardware model, never ranked by its wall time, and
+  // ranked by modeled latency in the modeled track (above the baseline's).
+  EXPECT_TRUE(measured["echo"]["rank"].is_null()) << measured["echo"].dump();
+  EXPECT_NE(measured["echo"]["unranked_reason"].get<std::string>().find("hardware model"),
+            std::string::npos);
+  ASSERT_EQ(modeled.count("echo"), 1u);
+  EXPECT_EQ(modeled["echo"]["rank"], 1) << modeled["echo"].dump();
+  EXPECT_GT(modeled["echo"]["speedup"].get<double>(), 1.0);
+  EXPECT_EQ(modeled["echo"]["cycles"], "self-reported");
+  EXPECT_TRUE(modeled["reference-baseline"]["rank"].is_null());
+  EXPECT_DOUBLE_EQ(modeled["reference-baseline"]["speedup"].get<double>(), 1.0);
   // Every run was sealed, and the page's JSON says so.
-  for (const auto& [name, e] : entries)
+  for (const auto& [name, e] : measured)
     EXPECT_EQ(e["seal"]["level"], "full") << name << ": " << e["seal"].dump();
   // The audits say how to reproduce them.
-  EXPECT_NE(entries["echo"]["audits"][0]["detail"].get<std::string>().find("seed "),
+  EXPECT_NE(measured["noop"]["audits"][0]["detail"].get<std::string>().find("seed "),
             std::string::npos);
-  // Ranked by latency, lower first: sleep-10ms is last of the three.
-  EXPECT_GT(entries["sleep-10ms"]["rank"].get<int>(), entries["noop"]["rank"].get<int>());
+  // Ranked by latency, lower first: sleep-10ms after noop.
+  EXPECT_GT(measured["sleep-10ms"]["rank"].get<int>(), measured["noop"]["rank"].get<int>());
   for (const char* bad : {"segfault", "hang", "wrong-abi", "nan-boxes"}) {
-    EXPECT_TRUE(entries[bad]["rank"].is_null()) << bad;
-    EXPECT_TRUE(entries[bad]["unranked_reason"].is_string()) << bad;
+    EXPECT_TRUE(measured[bad]["rank"].is_null()) << bad;
+    EXPECT_TRUE(measured[bad]["unranked_reason"].is_string()) << bad;
   }
+  // Intervals: bootstrap over frames, the value inside its interval.
+  const auto& ci = measured["noop"]["intervals"]["latency_ms"];
+  ASSERT_TRUE(ci.is_array()) << measured["noop"].dump();
+  EXPECT_LE(ci[0].get<double>(), measured["noop"]["latency_ms"].get<double>());
+  EXPECT_GE(ci[1].get<double>(), measured["noop"]["latency_ms"].get<double>());
+
+  // Re-ranking under other rules (mAP50 first) adds no run and re-orders.
+  const int64_t runs_before = CountRows(db, "SELECT COUNT(*) FROM runs");
+  std::ifstream rules_in(root_ / "rules.json");
+  nlohmann::json rules = nlohmann::json::parse(rules_in);
+  rules["tracks"][0]["primary"] = {{"key", "latency_ms"}, {"better", "higher"}};
+  std::ofstream(root_ / "slowest-first.json") << rules.dump();
+  const fs::path lb2 = root_ / "lb2.json";
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
+                  lb2.string(), "--rules", (root_ / "slowest-first.json").string()}),
+            0);
+  auto reranked = TrackEntries(nlohmann::json::parse(std::ifstream(lb2)), "measured");
+  EXPECT_LT(reranked["sleep-10ms"]["rank"].get<int>(), reranked["noop"]["rank"].get<int>());
+  EXPECT_EQ(CountRows(db, "SELECT COUNT(*) FROM runs"), runs_before);
+
+  // An outside score inside a composite: presentation + 1 / latency.
+  std::ofstream(root_ / "presentation.csv")
+      << "team_id,metric,value\nnoop,presentation,0\nsleep-10ms,presentation,10000000\n";
+  rules = nlohmann::json::parse(std::ifstream(root_ / "rules.json"));
+  rules["outside_scores"] = {"presentation"};
+  rules["tracks"][0]["composite"] = "presentation + 1 / latency_ms";
+  rules["tracks"][0]["primary"] = {{"key", "composite"}, {"better", "higher"}};
+  std::ofstream(root_ / "composite.json") << rules.dump();
+  std::string text;
+  ASSERT_EQ(ExecAll({(BuildDir() / "maskbench").string(), "scores", "import", "--db", db.string(),
+                     "--rules", (root_ / "composite.json").string(),
+                     (root_ / "presentation.csv").string()},
+                    &text),
+            0)
+      << text;
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
+                  lb2.string(), "--rules", (root_ / "composite.json").string()}),
+            0);
+  auto composite = TrackEntries(nlohmann::json::parse(std::ifstream(lb2)), "measured");
+  EXPECT_EQ(composite["sleep-10ms"]["rank"], 1) << composite["sleep-10ms"].dump();
+  EXPECT_GT(composite["sleep-10ms"]["score"].get<double>(), 1e7);
+  EXPECT_EQ(composite["sleep-10ms"]["outside_scores"]["presentation"], 1e7);
+  EXPECT_EQ(CountRows(db, "SELECT COUNT(*) FROM runs"), runs_before);
+  // A score for a metric the rules do not list is refused, naming it.
+  std::ofstream(root_ / "bad.csv") << "team_id,metric,value\nnoop,charisma,3\n";
+  EXPECT_NE(ExecAll({(BuildDir() / "maskbench").string(), "scores", "import", "--db", db.string(),
+                     "--rules", (root_ / "composite.json").string(), (root_ / "bad.csv").string()},
+                    &text),
+            0);
+  EXPECT_NE(text.find("charisma"), std::string::npos) << text;
+
+  // `run` gives the same accuracy as the judge for the same submission, data
+  // set and machine, and latency of the same kind.
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "run", (root_ / "subs" / "noop").string(),
+                  "--dataset", (root_ / "ds").string(), "--rules", (root_ / "rules.json").string(),
+                  "--db", (root_ / "run.sqlite").string(), "--json"},
+                 &out),
+            0);
+  nlohmann::json run = nlohmann::json::parse(out);
+  for (const char* k : {"mAP50", "AP", "violation_recall", "violation_precision"})
+    EXPECT_EQ(run["accuracy"][k], measured["noop"]["accuracy"][k]) << k;
+  EXPECT_EQ(run["frames"], measured["noop"]["frames"]);
+  ASSERT_TRUE(run["tracks"][0]["latency_ms"].is_number()) << out;
+  ASSERT_TRUE(run["speedup"].is_number()) << out;
+  EXPECT_EQ(run["tracks"][0]["latency_kind"], "measured");
+  // The same measurement on one machine: within a factor of 20 (a noop's
+  // sub-microsecond latency is mostly noise).
+  const double a = run["tracks"][0]["latency_ms"].get<double>();
+  const double b = measured["noop"]["latency_ms"].get<double>();
+  EXPECT_LT(std::max(a, b) / std::min(a, b), 20.0) << a << " vs " << b;
+}
+
+TEST_F(JudgeTest, ASmokeJudgeIsPartialAndTheFullJudgeIsMeasuredAndShown) {
+  const fs::path db = root_ / "smoke.sqlite";
+  std::vector<std::string> smoke = JudgeArgs(db);
+  smoke.insert(smoke.end(), {"--frames", "5", "--json"});
+  std::string out;
+  ASSERT_EQ(Exec(smoke, &out), 0) << out;
+  for (const auto& e : nlohmann::json::parse(out)["entries"])
+    if (e["status"] != "skipped") EXPECT_TRUE(e["partial"].get<bool>()) << e.dump();
+  std::vector<std::string> full = JudgeArgs(db);
+  full.push_back("--json");
+  ASSERT_EQ(Exec(full, &out), 0) << out;
+  for (const auto& e : nlohmann::json::parse(out)["entries"]) {
+    if (e["status"] == "skipped") continue;
+    EXPECT_FALSE(e["reused"].get<bool>()) << "the smoke run is not the judgement: " << e.dump();
+    EXPECT_FALSE(e["partial"].get<bool>()) << e.dump();
+  }
+  const fs::path lb = root_ / "smoke.json";
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
+                  lb.string(), "--rules", (root_ / "rules.json").string()}),
+            0);
+  for (const auto& [team, e] : TrackEntries(nlohmann::json::parse(std::ifstream(lb)), "measured")) {
+    EXPECT_FALSE(e["partial"].get<bool>()) << team;
+    EXPECT_EQ(e["frame_selection"], "all") << team;
+  }
+  // Asked for, the partial runs are not shown when a full one exists; a smoke
+  // judge alone shows its partial runs, never ranked.
+  const fs::path db2 = root_ / "smoke-only.sqlite";
+  smoke = JudgeArgs(db2);
+  smoke.insert(smoke.end(), {"--frames", "5"});
+  ASSERT_EQ(Exec(smoke), 0);
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db2.string(), "--out",
+                  lb.string(), "--rules", (root_ / "rules.json").string(), "--include-partial"}),
+            0);
+  auto partial = TrackEntries(nlohmann::json::parse(std::ifstream(lb)), "measured");
+  ASSERT_EQ(partial.count("noop"), 1u);
+  EXPECT_TRUE(partial["noop"]["partial"].get<bool>());
+  EXPECT_TRUE(partial["noop"]["rank"].is_null());
+  EXPECT_NE(partial["noop"]["unranked_reason"].get<std::string>().find("partial"),
+            std::string::npos);
+}
+
+TEST_F(JudgeTest, TheTemplateIsRefusedAndDuplicateClaimsAreJudgedApart) {
+  const fs::path subs = root_ / "claims";
+  fs::create_directories(subs);
+  const fs::path tmpl = BuildDir() / "submissions" / "template";
+  for (const char* team : {"team-a", "team-b"}) {
+    fs::create_directories(subs / team);
+    fs::copy_file(tmpl / "libmy_accelerator.so", subs / team / "libmy_accelerator.so",
+                  fs::copy_options::overwrite_existing);
+  }
+  // team-a kept the template's identity; team-b and team-c claim the same one.
+  fs::copy_file(tmpl / "submission.json", subs / "team-a" / "submission.json",
+                fs::copy_options::overwrite_existing);
+  std::ofstream(subs / "team-b" / "submission.json")
+      << R"({"name": "fast-net", "team": "the-fast-ones", "version": "1"})";
+  fs::create_directories(subs / "team-c");
+  fs::copy_file(BuildDir() / "submissions/testing/noop/libnoop.so", subs / "team-c" / "libnoop.so",
+                fs::copy_options::overwrite_existing);
+  std::ofstream(subs / "team-c" / "submission.json")
+      << R"({"name": "fast-net", "team": "the-fast-ones", "version": "1"})";
+  const fs::path db = root_ / "claims.sqlite";
+  std::vector<std::string> args = JudgeArgs(db);
+  args[3] = subs.string();
+  std::string text;
+  ASSERT_EQ(ExecAll(args, &text), 0) << text;
+  EXPECT_NE(text.find("unchanged template"), std::string::npos) << text;
+  EXPECT_NE(text.find("WARNING: claims the same team and name"), std::string::npos) << text;
+  const fs::path lb = root_ / "claims.json";
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
+                  lb.string(), "--rules", (root_ / "rules.json").string()}),
+            0);
+  auto entries = TrackEntries(nlohmann::json::parse(std::ifstream(lb)), "measured");
+  EXPECT_EQ(entries.count("team-a"), 0u) << "the template is refused";
+  ASSERT_EQ(entries.count("team-b"), 1u);
+  ASSERT_EQ(entries.count("team-c"), 1u);
+  EXPECT_EQ(entries["team-b"]["display_name"], "fast-net");
+  EXPECT_EQ(entries["team-c"]["display_name"], "fast-net");
+}
+
+TEST_F(JudgeTest, TheModeledTrackRanksTheNpuByModeledLatencyAndLeavesOutMeasuredOnly) {
+  const fs::path subs = root_ / "hardware";
+  fs::create_directories(subs);
+  for (const char* name : {"int8-fast", "systolic-16x16"})
+    fs::create_directory_symlink(BuildDir() / "submissions" / name, subs / name);
+  const fs::path db = root_ / "hardware.sqlite";
+  std::vector<std::string> args = JudgeArgs(db);
+  args[3] = subs.string();
+  std::string text;
+  ASSERT_EQ(ExecAll(args, &text), 0) << text;
+  const fs::path lb = root_ / "hardware.json";
+  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(), "--out",
+                  lb.string(), "--rules", (root_ / "rules.json").string()}),
+            0);
+  const nlohmann::json doc = nlohmann::json::parse(std::ifstream(lb));
+  auto modeled = TrackEntries(doc, "modeled");
+  auto measured = TrackEntries(doc, "measured");
+  ASSERT_EQ(modeled.count("systolic-16x16"), 1u) << doc.dump();
+  EXPECT_EQ(modeled.count("int8-fast"), 0u) << "measured only: not in the modeled track";
+  EXPECT_EQ(modeled["systolic-16x16"]["rank"], 1) << modeled["systolic-16x16"].dump();
+  EXPECT_EQ(modeled["systolic-16x16"]["cycles"], "self-reported");
+  // Ranked above the baseline by modeled latency (the baseline's is its own).
+  EXPECT_LT(modeled["systolic-16x16"]["latency_ms"].get<double>(),
+            modeled["reference-baseline"]["latency_ms"].get<double>());
+  EXPECT_NEAR(modeled["systolic-16x16"]["speedup"].get<double>(),
+              modeled["reference-baseline"]["latency_ms"].get<double>() /
+                  modeled["systolic-16x16"]["latency_ms"].get<double>(),
+              1e-9 * modeled["systolic-16x16"]["speedup"].get<double>());
+  EXPECT_DOUBLE_EQ(modeled["systolic-16x16"]["latency_ms"].get<double>(),
+                   modeled["systolic-16x16"]["modeled_latency_ms"].get<double>());
+  // In the measured track the NPU's simulator wall time never ranks it.
+  EXPECT_TRUE(measured["systolic-16x16"]["rank"].is_null());
+  EXPECT_NE(measured["systolic-16x16"]["unranked_reason"].get<std::string>().find("hardware model"),
+            std::string::npos);
+  EXPECT_EQ(measured["int8-fast"]["rank"], 1) << measured["int8-fast"].dump();
+  // Unless the rules ask for it.
+  nlohmann::json rules = nlohmann::json::parse(std::ifstream(root_ / "rules.json"));
+  rules["tracks"][0]["rank_hardware_models_by_wall_time"] = true;
+  std::ofstream(root_ / "wall-time.json") << rules.dump();
+  ASSERT_EQ(ExecAll({(BuildDir() / "maskbench").string(), "leaderboard", "--db", db.string(),
+                     "--out", lb.string(), "--rules", (root_ / "wall-time.json").string()},
+                    &text),
+            0)
+      << text;
+  measured = TrackEntries(nlohmann::json::parse(std::ifstream(lb)), "measured");
+  EXPECT_TRUE(measured["systolic-16x16"]["rank"].is_number()) << measured["systolic-16x16"].dump();
 }
 
 TEST_F(JudgeTest, KilledMidRunThenResumedGivesTheSameResults) {
@@ -245,7 +540,7 @@ TEST_F(JudgeTest, KilledMidRunThenResumedGivesTheSameResults) {
 
   ASSERT_EQ(Exec(args), 0);
   const auto resumed = Snapshot(db);
-  EXPECT_EQ(resumed.size(), 7u);
+  EXPECT_EQ(resumed.size(), 9u);  // 7 entries and the 2 references
   EXPECT_EQ(resumed, Snapshot(reference_db));
 }
 
@@ -276,27 +571,13 @@ TEST_F(JudgeTest, RefusesToJudgeUnsealedUnlessAllowedAndRecordsTheReducedSeal) {
             0);
   nlohmann::json doc = nlohmann::json::parse(std::ifstream(lb));
   int checked = 0;
-  for (const auto& e : doc["entries"]) {
-    if (e["name"] != "noop" && e["name"] != "echo") continue;
+  for (const auto& e : doc["tracks"][0]["entries"]) {
+    if (e["team_id"] != "noop" && e["team_id"] != "echo") continue;
     EXPECT_EQ(e["seal"]["level"], "reduced") << e.dump();
     EXPECT_NE(e["seal"]["reason"].get<std::string>().find("disabled"), std::string::npos);
     ++checked;
   }
   EXPECT_EQ(checked, 2);
-}
-
-// Runs argv with stdout and stderr together into *text; returns the exit code.
-int ExecAll(const std::vector<std::string>& argv, std::string* text) {
-  std::string cmd;
-  for (const auto& a : argv) cmd += "'" + a + "' ";
-  FILE* p = popen((cmd + "2>&1").c_str(), "r");
-  if (!p) return -1;
-  text->clear();
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text->append(buf, n);
-  const int rc = pclose(p);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 pid_t Spawn(const std::vector<std::string>& args) {
@@ -334,7 +615,8 @@ TEST_F(JudgeTest, ASecondJudgeOnTheSameFileIsRefusedOrWaits) {
   waitpid(first, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   nlohmann::json report = nlohmann::json::parse(out);
-  for (const auto& sub : report["submissions"]) EXPECT_TRUE(sub["reused"].get<bool>()) << sub;
+  for (const auto& sub : report["entries"])
+    if (sub["status"] != "skipped") EXPECT_TRUE(sub["reused"].get<bool>()) << sub;
   // No run was started twice, and the first's timings are a lone judge's.
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   app::AddRunCommand(app, &exit_code);
   app::AddJudgeCommand(app, &exit_code);
   app::AddLeaderboardCommand(app, &exit_code);
+  app::AddScoresCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,10 +1,13 @@
 // `maskbench run SUBMISSION --dataset DS [--split NAME] [--frames N] [--rules RULES.json]
-//  [--out DIR] [--json] [--scenario single-stream|offline] [--batch N] [--in-process]`: runs one
-//  submission isolated over a data
-// set's frames, scores it and reports. See docs/cli.md and docs/runner.md.
+//  [--db FILE | --no-db] [--out DIR] [--json] [--scenario single-stream|offline] [--batch N]
+//  [--in-process]`: runs one submission sealed over a data set's frames through the
+// contest pipeline (the one `judge` uses), stores it beside the build's references
+// measured on the same frames and machine, and reports its judgement per track.
+// See docs/cli.md and docs/contest.md.
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,293 +15,305 @@
 #include <string>
 
 #include "commands.h"
+#include "maskbench/contest/board.h"
+#include "maskbench/contest/facts.h"
+#include "maskbench/contest/frames.h"
+#include "maskbench/contest/identity.h"
+#include "maskbench/contest/metrics.h"
+#include "maskbench/contest/pipeline.h"
 #include "maskbench/core/files.h"
-#include "maskbench/core/version.h"
 #include "maskbench/datasets/frame_cache.h"
 #include "maskbench/datasets/manifest.h"
-#include "maskbench/harness/run_summary.h"
 #include "maskbench/harness/runner.h"
 #include "maskbench/harness/submission.h"
-#include "maskbench/reference/baseline_calibration.h"
-#include "maskbench/reference/calibrate.h"
 #include "maskbench/scoring/detections.h"
-#include "maskbench/scoring/rules.h"
-#include "maskbench/web_export/report.h"
-#include "maskbench/web_export/store.h"
+#include "run_document.h"
 
 namespace maskbench::app {
 namespace {
 
 namespace fs = std::filesystem;
 namespace h = maskbench::harness;
+namespace c = maskbench::contest;
+namespace metric = maskbench::contest::metric;
 
 struct RunFlags {
-  std::string submission, dataset, split, rules, out;
+  std::string submission, dataset, split, rules, out, db;
   int64_t frames = 0;
   bool json = false;
   bool in_process = false;
+  bool no_db = false;
   std::string scenario = "single-stream";
   uint32_t batch = 0;
 };
 
-std::string Ms(const std::optional<double>& v) {
-  if (!v) return "n/a";
+std::string Num(const nlohmann::ordered_json& v, const char* fmt = "%.4f") {
+  if (!v.is_number()) return "n/a";
   char b[64];
-  std::snprintf(b, sizeof b, "%.3f ms", *v);
+  std::snprintf(b, sizeof b, fmt, v.get<double>());
   return b;
 }
 
-std::string Num(const std::optional<double>& v, const char* fmt = "%.4f") {
-  if (!v) return "n/a";
-  char b[64];
-  std::snprintf(b, sizeof b, fmt, *v);
-  return b;
+std::string WithInterval(const nlohmann::ordered_json& v, const nlohmann::ordered_json& ci,
+                         const char* fmt) {
+  std::string s = Num(v, fmt);
+  if (ci.is_array() && ci.size() == 2) s += " [" + Num(ci[0], fmt) + ", " + Num(ci[1], fmt) + "]";
+  return s;
 }
 
-void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const h::RunSummary& s,
-                const std::string& split, const datasets::Dataset& ds) {
+void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const nlohmann::ordered_json& d,
+                const std::string& split, const datasets::Dataset& ds, const std::string& db) {
   std::printf("submission   %s (team %s, version %s) %s\n", sub.name.c_str(),
               sub.team.empty() ? "?" : sub.team.c_str(),
               sub.version.empty() ? "?" : sub.version.c_str(), r.plugin_path.c_str());
-  std::printf("data set     %s split %s, %lld frames run (%s, %d warm-up)\n",
+  std::printf("data set     %s split %s, %lld of %lld frames run (%s, %d warm-up)%s\n",
               ds.dir.string().c_str(), split.empty() ? "(all)" : split.c_str(),
-              static_cast<long long>(s.frames), r.mode.c_str(), r.in_effect.warmup_frames);
-  std::printf("status       %s%s%s\n", h::RunStatusName(s.status), s.message.empty() ? "" : ": ",
-              s.message.c_str());
+              static_cast<long long>(r.frames()), d["split_frames"].get<long long>(),
+              r.mode.c_str(), r.in_effect.warmup_frames,
+              d["partial"].get<bool>() ? ", partial" : "");
+  std::printf("status       %s%s%s\n", h::RunStatusName(r.status), r.message.empty() ? "" : ": ",
+              r.message.c_str());
   std::printf("seal         %s\n", SealText(r.seal).c_str());
-  if (s.latency) {
-    const auto& l = *s.latency;
+  const auto& l = d["latency_ms"];
+  if (l.is_object()) {
     std::printf(
-        "latency      p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  (min %.3f, mean %.3f, max %.3f)  %.1f "
-        "fps\n",
-        l.p50_ns / 1e6, l.p90_ns / 1e6, l.p99_ns / 1e6, l.min_ns / 1e6, l.mean_ns / 1e6,
-        l.max_ns / 1e6, l.fps);
-    if (s.scenario == h::Scenario::kOffline) {
-      std::printf(
-          "offline      %s frames/s (%lld batches of up to %u frames, %s; latencies above are "
-          "per-batch "
-          "time / frames)\n",
-          Num(s.offline_frames_per_s, "%.1f").c_str(), static_cast<long long>(s.offline_batches),
-          s.batch_size,
-          s.batch_extension ? "maskbench.batch/1" : "no batch extension: infer() per frame");
-    } else {
-      std::printf("headline     p%g %s (%s)\n", s.headline_percentile,
-                  Ms(s.headline_latency_ms).c_str(), "measured");
-    }
+        "latency      p50 %s ms  p90 %s ms  p99 %s ms  (min %s, mean %s, max %s)  %s fps "
+        "(parent clock)\n",
+        Num(l["p50"], "%.3f").c_str(), Num(l["p90"], "%.3f").c_str(), Num(l["p99"], "%.3f").c_str(),
+        Num(l["min"], "%.3f").c_str(), Num(l["mean"], "%.3f").c_str(),
+        Num(l["max"], "%.3f").c_str(), Num(d["fps"], "%.1f").c_str());
   }
-  if (s.modeled_latency_ms)
-    std::printf("modeled      p%g %s at %.0f MHz (reported cycles; not mixed with measured)\n",
-                s.headline_percentile, Ms(s.modeled_latency_ms).c_str(), r.clock_hz / 1e6);
-  if (s.overhead_p50_us)
-    std::printf("overhead     p50 %.2f us  p99 %.2f us (round trip minus the timed call)\n",
-                *s.overhead_p50_us, *s.overhead_p99_us);
-  std::printf("accuracy     mAP50 %s  AP %s  violation recall %s  precision %s\n",
-              Num(s.map50).c_str(), Num(s.ap).c_str(), Num(s.violation_recall).c_str(),
-              Num(s.violation_precision).c_str());
-  std::printf("speedup      %s\n", s.speedup ? Num(s.speedup, "%.2fx").c_str()
-                                   : s.scenario == h::Scenario::kOffline
-                                       ? "n/a (speedup compares SingleStream latencies)"
-                                       : "n/a (no reference baseline in this build to calibrate)");
-  if (s.modeled_speedup)
+  if (d.contains("offline"))
     std::printf(
-        "modeled      speedup %s (the baseline's modeled latency / this one; cycles / clock)\n",
-        Num(s.modeled_speedup, "%.1fx").c_str());
-  std::printf("gate         %s\n", s.gate_passed ? (*s.gate_passed ? "passed" : "FAILED")
-                                                 : "n/a (no gate reference in this build)");
+        "offline      %s frames/s (%s batches of up to %s frames, %s; latencies above are "
+        "per-batch time / frames)\n",
+        Num(d["offline"]["frames_per_s"], "%.1f").c_str(), d["offline"]["batches"].dump().c_str(),
+        d["offline"]["batch_size"].dump().c_str(),
+        d["offline"]["batch_extension"].get<bool>() ? "maskbench.batch/1"
+                                                    : "no batch extension: infer() per frame");
+  if (d["modeled_latency_ms"].is_number())
+    std::printf("modeled      p%g %s ms at %.0f MHz (reported cycles / clock)\n",
+                d["headline_percentile"].get<double>(),
+                Num(d["modeled_latency_ms"], "%.3f").c_str(), r.clock_hz / 1e6);
+  if (d["overhead_us"].is_object())
+    std::printf("overhead     p50 %s us (round trip minus the timed call)\n",
+                Num(d["overhead_us"]["p50"], "%.2f").c_str());
+  const auto& a = d["accuracy"];
+  std::printf("accuracy     mAP50 %s  AP %s  violation recall %s  precision %s\n",
+              WithInterval(a["mAP50"], a["mAP50_interval"], "%.4f").c_str(), Num(a["AP"]).c_str(),
+              Num(a["violation_recall"]).c_str(), Num(a["violation_precision"]).c_str());
+  for (const auto& t : d["tracks"]) {
+    const std::string name =
+        t["name"].get<std::string>() + " (" + t["latency_kind"].get<std::string>() + ")";
+    if (!t["in_track"].get<bool>()) {
+      std::printf("track        %-20s not in this track: %s\n", name.c_str(),
+                  t["why"].get<std::string>().c_str());
+      continue;
+    }
+    std::string gate = t["gate_passed"].is_boolean()
+                           ? (t["gate_passed"].get<bool>() ? "gate passed" : "gate FAILED")
+                           : "gate n/a";
+    std::printf(
+        "track        %-20s latency %s ms  speedup %s  %s%s%s\n", name.c_str(),
+        WithInterval(t["latency_ms"], t["latency_interval_ms"], "%.3f").c_str(),
+        WithInterval(t["speedup"], t["speedup_interval"], "%.2fx").c_str(), gate.c_str(),
+        t["unranked_reason"].is_string() ? "; unranked here: " : "",
+        t["unranked_reason"].is_string() ? t["unranked_reason"].get<std::string>().c_str() : "");
+  }
+  if (d["tracks"].empty())
+    std::printf("speedup      n/a (%s)\n",
+                d.contains("offline") ? "speedup compares SingleStream latencies"
+                : db.empty()          ? "no results store: --no-db, or it could not be opened"
+                                      : "no judgement");
+  if (!db.empty()) std::printf("stored       %s\n", db.c_str());
 }
 
-// The baseline's latencies on this machine: measured (the rules' headline
-// percentile) and modeled (cycles / clock).
-struct BaselineLatencies {
-  std::optional<double> measured_ms, modeled_ms;
-  // The one the rules rank by.
-  std::optional<double> ForRules(const scoring::Rules& rules) const {
-    return rules.latency_kind == scoring::LatencyKind::kModeled ? modeled_ms : measured_ms;
-  }
-};
-
-// The baseline's latencies from the stored calibration; calibrates once (first
-// 8 frames of `frames`, 1 warm-up) when the build holds the reference baseline
-// and no calibration of this machine exists.
-BaselineLatencies BaselineLatencyMs(const scoring::Rules& rules, const h::FrameSource& frames,
-                                    const datasets::Dataset& ds, const std::string& split,
-                                    bool quiet) {
-  const fs::path path = reference::DefaultBaselineCalibrationPath(ExeDir());
-  const std::string fingerprint = reference::MachineFingerprint();
-  Result<reference::BaselineCalibration> cal =
-      reference::LoadBaselineCalibrationFor(path, fingerprint);
-  if (!cal.ok()) {
-    Result<h::Submission> base = h::LoadSubmission(ExeDir() / "submissions" / "reference-baseline");
-    if (!base.ok() || frames.size() < 2) return {};
-    const int n = static_cast<int>(std::min<size_t>(8, frames.size() - 1));
+// Evaluates the rules' references from the build on the same frames when the
+// store has no complete run of theirs with the same key (once per machine,
+// frames and harness version).
+std::vector<std::string> EnsureReferences(c::Store& store, const c::StoreContext& sc,
+                                          const c::EvaluationContext& ctx,
+                                          const std::string& own_team, bool quiet) {
+  const c::Rules& rules = *ctx.rules;
+  std::vector<std::string> measured;
+  for (const std::string& ref : {rules.references.baseline, rules.references.gate}) {
+    if (ref == own_team) continue;
+    Result<h::Submission> sub = h::LoadSubmission(ExeDir() / "submissions" / ref);
+    if (!sub.ok()) {
+      if (!quiet)
+        std::fprintf(stderr, "maskbench: run: the build has no %s (%s): no %s\n", ref.c_str(),
+                     sub.status().message().c_str(),
+                     ref == rules.references.baseline ? "speedup" : "accuracy gate");
+      continue;
+    }
+    Result<std::string> artifact = c::ArtifactSha256(sub->dir);
+    if (!artifact.ok()) continue;
+    Result<int64_t> id = c::StoreEntry(store, *sub, *artifact, ref, "", true, "");
+    if (!id.ok()) continue;
+    Result<c::RunTicket> ticket = store.BeginRun(c::KeyFor(*id, sc, ctx, 0));
+    if (!ticket.ok() || ticket->already_complete) continue;
     if (!quiet)
       std::fprintf(stderr,
-                   "maskbench: run: calibrating reference-baseline on this machine (%d frames, "
-                   "once; stored in %s)\n",
-                   n, path.c_str());
-    Result<reference::BaselineCalibration> c =
-        reference::CalibrateBaseline(*base, frames, ds, split, n, 1);
-    if (!c.ok()) {
-      std::fprintf(stderr, "maskbench: run: %s\n", c.status().message().c_str());
-      return {};
+                   "maskbench: run: measuring %s on the same frames (once per machine and frame "
+                   "selection; kept in %s)\n",
+                   ref.c_str(), store.path().c_str());
+    c::EvaluationContext rc = ctx;
+    rc.log = nullptr;
+    Result<c::Evaluation> e =
+        c::EvaluateAndCommit(store, ticket->run_id, *sub, *artifact, rc, nullptr);
+    if (!e.ok()) {
+      std::fprintf(stderr, "maskbench: run: %s: %s\n", ref.c_str(), e.status().message().c_str());
+      continue;
     }
-    if (Status st = reference::SaveBaselineCalibration(path, *c); !st.ok())
-      std::fprintf(stderr, "maskbench: run: %s\n", st.message().c_str());
-    cal = std::move(c);
+    measured.push_back(ref);
   }
-  BaselineLatencies out;
-  if (cal->clock_hz != 0 && cal->modeled_cycles_per_frame != 0)
-    out.modeled_ms = static_cast<double>(cal->modeled_cycles_per_frame) * 1e3 /
-                     static_cast<double>(cal->clock_hz);
-  if (Result<int64_t> p = scoring::Percentile(cal->latency_ns, rules.headline_percentile); p.ok())
-    out.measured_ms = *p / 1e6;
-  return out;
-}
-
-// The gate reference's mAP@0.5 on the same frames: cached beside the data set,
-// computed once by running the reference (isolated) when the build holds it.
-std::optional<double> ReferenceMap50(const scoring::Rules& rules, const h::FrameSource& frames,
-                                     const datasets::Dataset& ds, const std::string& split,
-                                     const std::vector<int64_t>& frame_ids, bool quiet) {
-  Result<h::Submission> ref = h::LoadSubmission(ExeDir() / "submissions" / rules.gate.reference);
-  if (!ref.ok() || frame_ids.empty()) return std::nullopt;
-  Result<std::string> plugin_sha = Sha256File(ref->plugin);
-  Result<std::string> model_sha = Sha256File(ref->dir / "refnet.onnx");
-  std::string key =
-      Sha256Hex((plugin_sha.ok() ? *plugin_sha : "") + (model_sha.ok() ? *model_sha : "") +
-                ds.manifest_sha256 + split + std::to_string(frame_ids.size()));
-  const fs::path cache = ds.dir / ".cache" / ("reference-" + key.substr(0, 16) + ".json");
-  if (Result<std::string> text = ReadFile(cache); text.ok()) {
-    try {
-      return nlohmann::json::parse(*text).at("mAP50").get<double>();
-    } catch (const nlohmann::json::exception&) {
-    }
-  }
-  if (!quiet)
-    std::fprintf(
-        stderr, "maskbench: run: scoring %s on the same frames for the gate (once; cached in %s)\n",
-        ref->name.c_str(), cache.c_str());
-  h::RunSettings settings = h::SettingsFromRules(rules, ds.manifest);
-  settings.max_frames = static_cast<int64_t>(frame_ids.size());
-  h::RunRecord rec = h::RunSubmission(*ref, frames, settings);
-  if (!rec.ok()) return std::nullopt;
-  Result<scoring::GroundTruth> gt = h::GroundTruthForFrames(ds, split, rec.frame_ids);
-  if (!gt.ok()) return std::nullopt;
-  Result<h::RunSummary> s = h::SummarizeRun(rec, &*gt, rules);
-  if (!s.ok() || !s->map50) return std::nullopt;
-  (void)WriteFileAtomic(
-      cache, nlohmann::json{{"submission", ref->name}, {"mAP50", *s->map50}}.dump() + "\n");
-  return s->map50;
+  return measured;
 }
 
 int RunCommand(const RunFlags& f) {
   Result<h::Submission> sub = h::LoadSubmission(f.submission);
   if (!sub.ok()) return Fail(sub.status());
-  scoring::Rules rules = scoring::DefaultRules();
+  c::Rules rules = c::DefaultRules();
+  std::string rules_text(c::DefaultRulesJson());
   if (!f.rules.empty()) {
-    Result<scoring::Rules> loaded = scoring::LoadRules(f.rules);
+    Result<c::Rules> loaded = c::LoadRules(f.rules);
     if (!loaded.ok()) return Fail(loaded.status());
     rules = *loaded;
+    Result<std::string> text = ReadFile(f.rules);
+    if (!text.ok()) return Fail(text.status());
+    rules_text = *text;
   }
   if (f.frames < 0)
     return Fail(
         Status::InvalidArgument("--frames", "must be >= 0, got " + std::to_string(f.frames)));
+  std::optional<h::Scenario> scenario = h::ParseScenario(f.scenario);
+  if (!scenario)
+    return Fail(Status::InvalidArgument(
+        "--scenario", "must be single-stream or offline, got \"" + f.scenario + "\""));
   Result<datasets::Dataset> ds = datasets::LoadDataset(f.dataset);
   if (!ds.ok()) return Fail(ds.status());
   std::string split = f.split;
+  const auto& splits = ds->manifest.splits;
   if (split.empty()) {
     split = rules.split;
-    const auto& splits = ds->manifest.splits;
     if (std::find(splits.begin(), splits.end(), split) == splits.end()) {
       std::fprintf(
           stderr, "maskbench: run: %s has no split \"%s\" (the rules' split); running all frames\n",
           ds->dir.string().c_str(), split.c_str());
       split.clear();
     }
-  } else {
-    const auto& splits = ds->manifest.splits;
-    if (std::find(splits.begin(), splits.end(), split) == splits.end())
-      return Fail(Status::InvalidArgument(f.dataset, "no split \"" + split + "\" in the manifest"));
+  } else if (std::find(splits.begin(), splits.end(), split) == splits.end()) {
+    return Fail(Status::InvalidArgument(f.dataset, "no split \"" + split + "\" in the manifest"));
   }
-  if (isatty(STDERR_FILENO))
+  const bool quiet = f.json || !isatty(STDERR_FILENO);
+  if (!quiet)
     std::fprintf(stderr, "maskbench: run: decoding frames (cached after the first run)...\n");
-  auto cache = datasets::FrameCache::Open(*ds, split);
+  datasets::FrameCacheOptions cache_options;
+  cache_options.image_limits.max_side = rules.limits.max_image_side;
+  cache_options.image_limits.max_pixels = rules.limits.max_image_pixels;
+  auto cache = datasets::FrameCache::Open(*ds, split, cache_options);
   if (!cache.ok()) return Fail(cache.status());
-  h::FrameCacheSource frames(std::move(*cache));
+  c::FrameCacheSource frames(std::move(*cache));
   if (frames.size() == 0)
     return Fail(Status::InvalidArgument(f.dataset, "split \"" + split + "\" has no frames"));
 
-  h::RunSettings settings = h::SettingsFromRules(rules, ds->manifest);
-  settings.max_frames = f.frames;
-  settings.in_process = f.in_process;
-  std::optional<h::Scenario> scenario = h::ParseScenario(f.scenario);
-  if (!scenario)
-    return Fail(Status::InvalidArgument(
-        "--scenario", "must be single-stream or offline, got \"" + f.scenario + "\""));
-  settings.scenario = *scenario;
-  settings.batch_size = f.batch;
-  if (isatty(STDERR_FILENO))
+  c::EvaluationContext ctx;
+  ctx.dataset = &*ds;
+  ctx.split = split;
+  ctx.frames = &frames;
+  ctx.rules = &rules;
+  ctx.max_frames = f.frames;
+  ctx.seal = h::SealPolicy::kBestEffort;
+  ctx.scenario = *scenario;
+  ctx.batch_size = f.batch;
+  ctx.in_process = f.in_process;
+  if (Result<h::Submission> noop = h::LoadSubmission(ExeDir() / "submissions/testing/noop");
+      noop.ok())
+    ctx.noop = *noop;
+  ctx.log = [quiet](const std::string& line) {
+    if (!quiet) std::fprintf(stderr, "maskbench: run: %s\n", line.c_str());
+  };
+
+  // The team id the run is stored under: the folder's name (a reference's own
+  // name makes it a reference row).
+  // A name outside the team-id alphabet keeps its valid characters (others
+  // become '-'), so two such folders stay apart in the local store.
+  std::string team_id = sub->dir.filename().string();
+  if (!c::ValidTeamId(team_id)) {
+    std::string clean;
+    for (unsigned char ch : team_id)
+      clean +=
+          (std::isalnum(ch) && ch < 0x80) || ch == '-' || ch == '_' || ch == '.' ? char(ch) : '-';
+    while (!clean.empty() && clean.front() == '.') clean.erase(0, 1);
+    if (clean.size() > 64) clean.resize(64);
+    team_id = c::ValidTeamId(clean) ? clean : "local";
+  }
+  const bool is_reference =
+      team_id == rules.references.baseline || team_id == rules.references.gate;
+
+  // Stored beside the references (same frames, machine, harness): what gives a
+  // speedup and a gate. Offline and in-process runs are not judged.
+  const bool judged = !f.no_db && !f.in_process && *scenario == h::Scenario::kSingleStream;
+  std::string db_path = f.db.empty() ? (ds->dir / ".cache" / "runs.sqlite").string() : f.db;
+  std::unique_ptr<c::Store> store;
+  c::StoreContext sc;
+  if (judged) {
+    std::error_code ec;
+    fs::create_directories(fs::path(db_path).parent_path(), ec);
+    c::StoreOptions so;
+    so.writer_lock = true;
+    so.wait_for_lock = true;
+    Result<std::unique_ptr<c::Store>> opened = c::Store::Open(db_path, so);
+    Result<c::StoreContext> prepared =
+        opened.ok() ? c::PrepareStore(**opened, *ds, split, static_cast<int64_t>(frames.size()),
+                                      rules, rules_text)
+                    : Result<c::StoreContext>(opened.status());
+    if (!prepared.ok()) {
+      std::fprintf(stderr, "maskbench: run: WARNING: no results store (%s): no speedup or gate\n",
+                   prepared.status().message().c_str());
+    } else {
+      store = std::move(*opened);
+      sc = *prepared;
+    }
+  }
+  if (!store) db_path.clear();
+
+  if (!quiet)
     std::fprintf(stderr, "maskbench: run: %s on %zu frames...\n", sub->name.c_str(),
                  f.frames > 0 ? std::min<size_t>(frames.size(), f.frames) : frames.size());
-  h::RunRecord record = h::RunSubmission(*sub, frames, settings);
-
-  Result<scoring::GroundTruth> gt = h::GroundTruthForFrames(*ds, split, record.frame_ids);
-  if (!gt.ok()) return Fail(gt.status());
-  // Speedup against the reference baseline calibrated on this machine (the
-  // baseline itself: its own latency), the gate against the reference's mAP@0.5.
-  const bool quiet = f.json || !isatty(STDERR_FILENO);
-  std::optional<double> reference_map50;
-  BaselineLatencies baseline;
-  if (record.ok()) {
-    if (sub->name != "reference-baseline" && settings.scenario == h::Scenario::kSingleStream)
-      baseline = BaselineLatencyMs(rules, frames, *ds, split, quiet);
-    if (sub->name != rules.gate.reference && rules.gate.enabled)
-      reference_map50 = ReferenceMap50(rules, frames, *ds, split, record.frame_ids, quiet);
+  Result<c::Evaluation> e = Status::InvalidArgument("run", "not evaluated");
+  std::optional<c::Board> board;
+  std::vector<std::string> references_run;
+  if (store) {
+    Result<std::string> artifact = c::ArtifactSha256(sub->dir);
+    if (!artifact.ok()) return Fail(artifact.status());
+    Result<int64_t> id = c::StoreEntry(*store, *sub, *artifact, team_id, "", is_reference, "");
+    if (!id.ok()) return Fail(id.status());
+    Result<c::RunTicket> ticket = store->BeginRun(c::KeyFor(*id, sc, ctx, 0), true);
+    if (!ticket.ok()) return Fail(ticket.status());
+    e = c::EvaluateAndCommit(*store, ticket->run_id, *sub, *artifact, ctx, nullptr);
+    if (!e.ok()) return Fail(e.status());
+    if (e->record.ok()) references_run = EnsureReferences(*store, sc, ctx, team_id, quiet);
+    c::BoardOptions bo;
+    bo.dataset_sha256 = ds->manifest_sha256;
+    bo.split = split;
+    bo.include_partial = true;
+    Result<c::Board> b = c::BuildBoard(*store, rules, bo);
+    if (b.ok()) {
+      board = std::move(*b);
+    } else {
+      std::fprintf(stderr, "maskbench: run: %s\n", b.status().message().c_str());
+    }
+  } else {
+    e = c::Evaluate(*sub, ctx);
+    if (!e.ok()) return Fail(e.status());
   }
-  Result<h::RunSummary> summary = h::SummarizeRun(record, &*gt, rules, baseline.ForRules(rules),
-                                                  reference_map50, baseline.modeled_ms);
-  if (!summary.ok()) return Fail(summary.status());
-  if (record.ok() && sub->name == "reference-baseline" &&
-      settings.scenario == h::Scenario::kSingleStream) {
-    // speedup = baseline latency / its own latency, both from this run.
-    summary = h::SummarizeRun(record, &*gt, rules,
-                              rules.latency_kind == scoring::LatencyKind::kModeled
-                                  ? summary->modeled_latency_ms
-                                  : summary->headline_latency_ms,
-                              reference_map50, summary->modeled_latency_ms);
-    if (!summary.ok()) return Fail(summary.status());
-  }
-  if (record.ok() && sub->name == rules.gate.reference && rules.gate.enabled && summary->map50) {
-    summary->gate_passed =
-        scoring::GatePassed(*summary->map50, *summary->map50, rules.gate.min_ratio);
-  }
-
-  nlohmann::ordered_json doc = h::RunSummaryToJson(*summary);
-  doc["submission"] = {{"name", sub->name},
-                       {"team", sub->team},
-                       {"version", sub->version},
-                       {"plugin", record.plugin_path},
-                       {"plugin_abi", record.plugin_abi},
-                       {"description",
-                        {{"name", record.description.name},
-                         {"team", record.description.team},
-                         {"version", record.description.version}}}};
-  doc["seal"] = h::SealReportToJson(record.seal);
-  doc["latency_source"] = record.latency_source;
-  doc["plugin_output"] = {{"bytes", record.stderr_bytes}, {"text", record.stderr_log}};
-  char host[256] = "";
-  gethostname(host, sizeof host - 1);
-  doc["context"] = {{"harness_version", HarnessVersion()},
-                    {"harness_commit", HarnessCommit()},
-                    {"host", host},
-                    {"dataset", ds->dir.string()},
-                    {"dataset_sha256", ds->manifest_sha256},
-                    {"split", split},
-                    {"rules", rules.source},
-                    {"rules_sha256", rules.sha256},
-                    {"mode", record.mode},
-                    {"settings_requested", h::RunSettingsToJson(record.requested)},
-                    {"settings_in_effect", h::RunSettingsToJson(record.in_effect)}};
+  const h::RunRecord& record = e->record;
+  nlohmann::ordered_json doc =
+      RunDocument(*sub, *e, rules, *ds, split, TrackViews(board ? &*board : nullptr, team_id));
+  doc["db"] = db_path.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(db_path);
+  doc["team_id"] = team_id;
+  doc["references_run"] = references_run;  // measured by this call (once per key)
 
   if (!f.out.empty()) {
     // The folder is written whole beside --out and swapped in at the end.
@@ -306,14 +321,19 @@ int RunCommand(const RunFlags& f) {
     if (!staging.ok()) return Fail(staging.status());
     const fs::path out = staging->staging();
     if (Status st = WriteFileAtomic(out / "detections.json",
-                                    scoring::DetectionsToCocoJson(h::RunDetections(record)));
+                                    scoring::DetectionsToCocoJson(c::RunDetections(record)));
         !st.ok())
       return Fail(st);
     std::ostringstream csv;
-    csv << "frame,ns,image_id,round_trip_ns\n";
-    for (size_t i = 0; i < record.latency_ns.size(); ++i)
+    csv << "frame,ns,image_id,round_trip_ns,child_ns,cycles\n";
+    for (size_t i = 0; i < record.latency_ns.size(); ++i) {
       csv << i << ',' << record.latency_ns[i] << ',' << record.frame_ids[i] << ','
-          << record.round_trip_ns[i] << '\n';
+          << record.round_trip_ns[i] << ',';
+      if (i < record.child_latency_ns.size()) csv << record.child_latency_ns[i];
+      csv << ',';
+      if (record.clock_hz != 0 && i < record.cycles.size()) csv << record.cycles[i];
+      csv << '\n';
+    }
     if (Status st = WriteFileAtomic(out / "latencies.csv", csv.str()); !st.ok()) return Fail(st);
     if (Status st = WriteFileAtomic(out / "summary.json", doc.dump(2) + "\n"); !st.ok())
       return Fail(st);
@@ -321,21 +341,15 @@ int RunCommand(const RunFlags& f) {
             WriteFileAtomic(out / "run_record.json", h::RunRecordToJson(record).dump() + "\n");
         !st.ok())
       return Fail(st);
-    web_export::ReportInput report;
-    report.name = sub->name;
-    report.team = sub->team;
-    report.version = sub->version;
-    report.record = &record;
-    report.summary = doc;
-    report.gt = &*gt;
-    report.frames = &frames;
-    if (Status st = web_export::WriteSubmissionReport(out, report); !st.ok()) return Fail(st);
+    if (Status st = WriteRunReport(out, *sub, *e, doc, false); !st.ok()) return Fail(st);
     if (Status st = staging->Commit(); !st.ok()) return Fail(st);
   }
   if (f.json) {
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
-    PrintHuman(*sub, record, *summary, split, *ds);
+    PrintHuman(*sub, record, doc, split, *ds, db_path);
+    if (board)
+      for (const std::string& note : board->notes) std::printf("note         %s\n", note.c_str());
     if (!f.out.empty())
       std::printf(
           "wrote        "
@@ -364,7 +378,7 @@ int RunCommand(const RunFlags& f) {
 void AddRunCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<RunFlags>();
   CLI::App* cmd =
-      app.add_subcommand("run", "Run a submission isolated on a data set, time and score it");
+      app.add_subcommand("run", "Run a submission sealed on a data set, time, score and judge it");
   cmd->add_option("submission", f->submission,
                   "A plugin .so, or a folder holding one (and submission.json)")
       ->required();
@@ -372,6 +386,10 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--split", f->split, "Split to run (default: the rules' split, else all frames)");
   cmd->add_option("--frames", f->frames, "Measure at most N frames (default: all)");
   cmd->add_option("--rules", f->rules, "Rules JSON (default: the built-in rules)");
+  cmd->add_option("--db", f->db,
+                  "Results SQLite file the run and the references' runs are kept in (default: "
+                  "DATASET/.cache/runs.sqlite)");
+  cmd->add_flag("--no-db", f->no_db, "Store nothing (no references measured: no speedup, no gate)");
   cmd->add_option("--out", f->out,
                   "Write detections.json, latencies.csv, summary.json, run_record.json, "
                   "report.html (+ PNGs) here");

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -105,12 +106,18 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data)
   return Status::Ok();
 }
 
-Result<StagingDir> StagingDir::Create(const std::filesystem::path& dir, const std::string& marker) {
+Result<StagingDir> StagingDir::Create(const std::filesystem::path& dir, const std::string& marker,
+                                      const std::vector<std::string>& also_allowed) {
   std::error_code ec0;
   if (!marker.empty() && std::filesystem::exists(dir, ec0)) {
     if (!std::filesystem::is_directory(dir, ec0))
       return Status::InvalidArgument(dir.string(), "exists and is not a folder");
-    if (!std::filesystem::is_empty(dir, ec0) && !std::filesystem::exists(dir / marker, ec0))
+    bool only_allowed = true;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec0))
+      if (std::find(also_allowed.begin(), also_allowed.end(), e.path().filename().string()) ==
+          also_allowed.end())
+        only_allowed = false;
+    if (!only_allowed && !std::filesystem::exists(dir / marker, ec0))
       return Status::InvalidArgument(
           dir.string(), "exists, is not empty and holds no " + marker +
                             ", so it is not an earlier output to replace; choose a new folder");

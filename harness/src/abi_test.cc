@@ -30,7 +30,8 @@ TEST(AbiTest, CAndCppSeeTheSameLayout) {
       sizeof(mb_ext_describe_t),
       static_cast<size_t>(mb_version_is_compatible(mb_version_t MB_ABI_VERSION_INIT)),
   };
-  for (size_t i = 0; i < std::size(cpp); ++i) EXPECT_EQ(cpp[i], mb_test_c_layout(i)) << "item " << i;
+  for (size_t i = 0; i < std::size(cpp); ++i)
+    EXPECT_EQ(cpp[i], mb_test_c_layout(i)) << "item " << i;
   EXPECT_EQ(mb_test_c_layout(std::size(cpp)), static_cast<size_t>(-1));
   EXPECT_EQ(offsetof(mb_accelerator_entry_t, version), 0u);
   EXPECT_EQ(offsetof(mb_accelerator_t, version), 0u);
@@ -101,7 +102,8 @@ TEST(AbiTest, HelperBuildsAWorkingInstance) {
   EXPECT_EQ(cycles->clock_hz(a), 500'000'000u);
   EXPECT_EQ(a->get_extension(a, "maskbench.unknown/1"), nullptr);
 
-  auto* describe = static_cast<const mb_ext_describe_t*>(kCounterEntry.get_extension(MB_EXT_DESCRIBE));
+  auto* describe =
+      static_cast<const mb_ext_describe_t*>(kCounterEntry.get_extension(MB_EXT_DESCRIBE));
   ASSERT_NE(describe, nullptr);
   EXPECT_STREQ(describe->name, "counter");
   EXPECT_STREQ(describe->team, "abi-test");
@@ -125,9 +127,10 @@ TEST(AbiTest, ExceptionsBecomeCodesAndText) {
     int32_t code;
     const char* text;
   };
-  for (const Case& c : {Case{2, MB_ERR_EXCEPTION, "frame 2 is cursed"}, Case{3, MB_ERR_IO, "disk gone"},
-                        Case{4, MB_ERR_OUT_OF_MEMORY, "std::bad_alloc"},
-                        Case{5, MB_ERR_EXCEPTION, "unknown C++ exception"}}) {
+  for (const Case& c :
+       {Case{2, MB_ERR_EXCEPTION, "frame 2 is cursed"}, Case{3, MB_ERR_IO, "disk gone"},
+        Case{4, MB_ERR_OUT_OF_MEMORY, "std::bad_alloc"},
+        Case{5, MB_ERR_EXCEPTION, "unknown C++ exception"}}) {
     mb_frame_t frame{pixels.data(), 2, 2, 6, MB_PIXEL_FORMAT_BGR8, c.sequence};
     EXPECT_EQ(a->infer(a, &frame, dets, 4, &count, big, sizeof big), c.code) << c.sequence;
     EXPECT_STREQ(big, c.text);

@@ -3,7 +3,7 @@
 // tells how it ended. Internal to maskbench::harness.
 //
 // Not thread-safe: one ChildProcess per run, driven by one thread (its stderr
-// reader is its own thread).
+// reader and its open supervisor are threads of their own).
 #pragma once
 
 #include <sys/types.h>
@@ -43,6 +43,45 @@ class StderrCapture {
   std::thread thread_;
 };
 
+// The parent's answer to every open(2) of a sealed child. The child's first
+// seccomp filter, installed by the harness's own code between fork and exec
+// (before bubblewrap, the runner or the plugin exist), sends open, openat,
+// openat2, creat and open_by_handle_at to this listener (SECCOMP_RET_USER_NOTIF);
+// the filter's listener fd is sent to the parent at once and closed in the
+// child, so nothing in the child can answer for it, and no later filter can
+// have a listener of its own (the kernel refuses a second one: EBUSY). While the
+// open phase lasts (setup, dlopen, create()) each open continues as if
+// unfiltered (the later filters and Landlock still apply); after
+// EndOpenPhase() each one fails with EACCES. The decision depends only on the
+// parent's own state, never on the child's memory (so no ID_VALID race: no
+// argument is read). Thread-safe: its thread answers, any thread may end the
+// phase or read the counts.
+class OpenSupervisor {
+ public:
+  OpenSupervisor() = default;
+  OpenSupervisor(const OpenSupervisor&) = delete;
+  OpenSupervisor& operator=(const OpenSupervisor&) = delete;
+  ~OpenSupervisor() { Stop(); }
+  // Starts answering the notifications of `listener` (taken over).
+  Status Start(int listener);
+  // From now on every open is refused.
+  void EndOpenPhase() { open_phase_.store(false, std::memory_order_seq_cst); }
+  // Stops the thread (the child need not have ended) and closes the listener.
+  void Stop();
+  bool started() const { return started_; }
+  int64_t allowed() const { return allowed_.load(); }
+  int64_t refused() const { return refused_.load(); }
+
+ private:
+  void Loop();
+  int listener_ = -1;
+  int wake_ = -1;  // an eventfd: Stop() writes it
+  bool started_ = false;
+  std::atomic<bool> open_phase_{true};
+  std::atomic<int64_t> allowed_{0}, refused_{0};
+  std::thread thread_;
+};
+
 class ChildProcess {
  public:
   ChildProcess() = default;
@@ -51,9 +90,16 @@ class ChildProcess {
   ~ChildProcess() { Kill(); }
 
   // Starts the runner: `stage` holds the copies it runs from (unused when the
-  // plan is off, which runs `runner` in place); the shared memory is its fd 3.
+  // plan is off, which runs `runner` in place); the control memfd is its fd 3,
+  // the pixels memfd its fd 5. Sealed (reduced or full), its opens go to an
+  // OpenSupervisor from before the exec on.
   Status Spawn(const SealPlan& plan, const Stage* stage, const std::string& runner, int shm_fd,
-               uint64_t stderr_cap);
+               int pixels_fd, uint64_t stderr_cap);
+
+  // load and create() are over: every later open of the child is refused.
+  void EndOpenPhase() { opens_.EndOpenPhase(); }
+  bool supervising_opens() const { return opens_.started(); }
+  int64_t opens_refused() const { return opens_.refused(); }
 
   // The runner's pid in the judge's pid namespace.
   pid_t runner_pid() const { return runner_pid_; }
@@ -84,6 +130,7 @@ class ChildProcess {
   int init_pidfd_ = -1;    // a pidfd of the sandbox's init
   int wait_status_ = 0;
   StderrCapture stderr_;
+  OpenSupervisor opens_;
 };
 
 // Runs argv[0] with argv to completion under the same identity a sealed child

@@ -114,18 +114,36 @@ TEST_F(CliTest, RunJsonAndOutFiles) {
   EXPECT_TRUE(j["fps"].is_number());
   EXPECT_TRUE(j["modeled_latency_ms"].is_number());  // echo reports cycles
   EXPECT_DOUBLE_EQ(j["modeled_latency_ms"].get<double>(), 320.0 * 240 / 4 / 1e9 * 1e3);
-  // The build holds reference-baseline and reference-fp32: `run` calibrates the
-  // baseline on this machine (once) and scores the gate's reference on the same frames.
+  // The build holds reference-baseline and reference-fp32: `run` measures them
+  // on the same frames (once, kept in the data set's run store) for the speedup
+  // and the gate.
   ASSERT_TRUE(j["speedup"].is_number()) << o.out;
   EXPECT_GT(j["speedup"].get<double>(), 0);
-  // echo reports cycles: its modeled speedup is the baseline's modeled latency
-  // (306,182,251 cycles at 200 MHz) over its own.
+  EXPECT_TRUE(fs::exists(*dir_ / "ds" / ".cache" / "runs.sqlite"));
+  EXPECT_EQ(j["db"], (*dir_ / "ds" / ".cache" / "runs.sqlite").string());
+  // echo reports cycles: in the modeled track its speedup is the baseline's
+  // modeled latency over its own (echo's own latency kind is measured).
+  ASSERT_EQ(j["tracks"].size(), 2u) << o.out;
+  const auto& modeled = j["tracks"][1];
+  EXPECT_EQ(modeled["latency_kind"], "modeled");
+  ASSERT_TRUE(modeled["in_track"].get<bool>()) << o.out;
   ASSERT_TRUE(j["modeled_speedup"].is_number()) << o.out;
   EXPECT_NEAR(j["modeled_speedup"].get<double>(),
-              306182251 / 200e6 * 1e3 / j["modeled_latency_ms"].get<double>(),
-              1e-6 * j["modeled_speedup"].get<double>());
+              modeled["baseline_latency_ms"].get<double>() / modeled["latency_ms"].get<double>(),
+              1e-9 * j["modeled_speedup"].get<double>());
+  EXPECT_GT(j["modeled_speedup"].get<double>(), 1.0);
+  // In the measured track echo (a hardware model) is never ranked by wall time.
+  EXPECT_NE(j["tracks"][0]["unranked_reason"].get<std::string>().find("hardware model"),
+            std::string::npos);
   EXPECT_TRUE(j["gate_passed"].is_boolean()) << o.out;
-  EXPECT_TRUE(fs::exists(BuildDir() / "calibration" / "reference-baseline.json"));
+  EXPECT_EQ(j["references_run"], nlohmann::json::array({"reference-baseline", "reference-fp32"}));
+  // A second run replaces the first in the store; the references are not re-run.
+  Output again = Shell(Maskbench() + " run " + Testing("echo") + " --dataset " +
+                       (*dir_ / "ds").string() + " --json");
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  nlohmann::json j2 = nlohmann::json::parse(again.out);
+  EXPECT_EQ(j2["references_run"], nlohmann::json::array());
+  EXPECT_EQ(j2["accuracy"], j["accuracy"]);
   EXPECT_TRUE(j["overhead_us"]["p50"].is_number());
   EXPECT_TRUE(j["accuracy"]["mAP50"].is_number());
   EXPECT_TRUE(j["accuracy"].contains("AP"));
@@ -179,6 +197,7 @@ TEST_F(CliTest, RunOfflineReportsThroughputAndNoSpeedup) {
   EXPECT_EQ(j["fps"], j["offline"]["frames_per_s"]);
   EXPECT_TRUE(j["headline_latency_ms"].is_null());
   EXPECT_TRUE(j["speedup"].is_null());
+  EXPECT_TRUE(j["tracks"].empty()) << "an Offline run is not judged";
   EXPECT_TRUE(j["accuracy"]["mAP50"].is_number());
   std::ifstream record(out / "run_record.json");
   nlohmann::json r = nlohmann::json::parse(record);

@@ -20,7 +20,8 @@ Result<std::vector<std::string>> ElfExportedSymbols(const std::filesystem::path&
   std::memcpy(&eh, b.data(), sizeof eh);
   if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
     return Status::Corruption(where, "not a 64-bit little-endian ELF file");
-  if (eh.e_shentsize != sizeof(Elf64_Shdr) || !fits(eh.e_shoff, uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr)))
+  if (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+      !fits(eh.e_shoff, uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr)))
     return Status::Corruption(where, "section header table out of range");
   auto section = [&](size_t i) {
     Elf64_Shdr sh;
@@ -33,7 +34,8 @@ Result<std::vector<std::string>> ElfExportedSymbols(const std::filesystem::path&
     const Elf64_Shdr sh = section(i);
     if (sh.sh_type != SHT_DYNSYM) continue;
     found = true;
-    if (sh.sh_link >= eh.e_shnum || !fits(sh.sh_offset, sh.sh_size) || sh.sh_entsize != sizeof(Elf64_Sym))
+    if (sh.sh_link >= eh.e_shnum || !fits(sh.sh_offset, sh.sh_size) ||
+        sh.sh_entsize != sizeof(Elf64_Sym))
       return Status::Corruption(where, ".dynsym out of range");
     const Elf64_Shdr str = section(sh.sh_link);
     if (!fits(str.sh_offset, str.sh_size)) return Status::Corruption(where, ".dynstr out of range");
@@ -49,7 +51,8 @@ Result<std::vector<std::string>> ElfExportedSymbols(const std::filesystem::path&
       names.emplace_back(name, strnlen(name, str.sh_size - sym.st_name));
     }
   }
-  if (!found) return Status::Corruption(where, "no dynamic symbol table (.dynsym): not a shared library?");
+  if (!found)
+    return Status::Corruption(where, "no dynamic symbol table (.dynsym): not a shared library?");
   return names;
 }
 

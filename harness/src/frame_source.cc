@@ -26,7 +26,8 @@ FrameRef MemoryFrameSource::Get(size_t i) const {
   return r;
 }
 
-std::unique_ptr<MemoryFrameSource> MakeSyntheticFrames(size_t count, int width, int height, uint32_t seed) {
+std::unique_ptr<MemoryFrameSource> MakeSyntheticFrames(size_t count, int width, int height,
+                                                       uint32_t seed) {
   auto source = std::make_unique<MemoryFrameSource>();
   std::vector<uint8_t> pixels(static_cast<size_t>(width) * height * 3);
   uint32_t state = seed * 2654435761u + 1;
@@ -48,7 +49,8 @@ std::unique_ptr<MemoryFrameSource> MakeSyntheticFrames(size_t count, int width, 
       const int bw = std::max(1, width / 8), bh = std::max(1, height / 6);
       const int bx = static_cast<int>(next() % static_cast<uint32_t>(std::max(1, width - bw)));
       const int by = static_cast<int>(next() % static_cast<uint32_t>(std::max(1, height - bh)));
-      const uint8_t c[3] = {static_cast<uint8_t>(next()), static_cast<uint8_t>(next()), static_cast<uint8_t>(next())};
+      const uint8_t c[3] = {static_cast<uint8_t>(next()), static_cast<uint8_t>(next()),
+                            static_cast<uint8_t>(next())};
       for (int y = by; y < std::min(height, by + bh); ++y)
         for (int x = bx; x < std::min(width, bx + bw); ++x)
           std::memcpy(pixels.data() + (static_cast<size_t>(y) * width + x) * 3, c, 3);
@@ -56,18 +58,6 @@ std::unique_ptr<MemoryFrameSource> MakeSyntheticFrames(size_t count, int width, 
     source->Add(pixels.data(), width, height, static_cast<int64_t>(n));
   }
   return source;
-}
-
-FrameRef FrameCacheSource::Get(size_t i) const {
-  const datasets::FrameView v = cache_->Get(i);
-  FrameRef r;
-  r.data = v.data;
-  r.width = v.width;
-  r.height = v.height;
-  r.stride = v.stride;
-  r.pixel_format = 1;
-  r.frame_id = v.frame_id;
-  return r;
 }
 
 }  // namespace maskbench::harness

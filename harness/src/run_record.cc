@@ -83,7 +83,9 @@ nlohmann::json SealReportToJson(const SealReport& s) {
                         {"no_capabilities", s.no_capabilities},
                         {"threads_checked", s.threads_checked},
                         {"landlock_abi", s.landlock_abi},
-                        {"startup_ns", s.startup_ns}};
+                        {"startup_ns", s.startup_ns},
+                        {"open_supervisor", s.open_supervisor},
+                        {"opens_refused", s.opens_refused}};
 }
 
 nlohmann::json RunSettingsToJson(const RunSettings& s) {

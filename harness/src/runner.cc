@@ -79,6 +79,11 @@ void Fail(RunRecord& r, RunStatus status, const std::string& message, int64_t ca
   }
 }
 
+// The status of a runner's answer other than ok. The runner shares its address
+// space with the plugin, so from the moment the plugin loads every answer is
+// the plugin's word: a "bad request" (the parent only sends valid ones) or a
+// result code the runner never writes means the plugin overwrote the shared
+// control page, and is its fault (invalid_output), never the harness's.
 RunStatus StatusOfChildResult(uint32_t result) {
   switch (result) {
     case internal::kChildLoadFailed:
@@ -93,8 +98,10 @@ RunStatus StatusOfChildResult(uint32_t result) {
       return RunStatus::kInferFailed;
     case internal::kChildOutOfMemory:
       return RunStatus::kMemoryLimit;
+    case internal::kChildSealFailed:
+      return RunStatus::kSandboxViolation;
     default:
-      return RunStatus::kHarnessError;
+      return RunStatus::kInvalidOutput;
   }
 }
 
@@ -384,30 +391,56 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
 
 // ---- Isolated mode ---------------------------------------------------------
 
+// The two memfds the child gets (shm_protocol.h): the control memfd (named
+// "maskbench-frames", as it always was: test plugins find it by that name), which both
+// map read-write (sealed against shrinking and growing: a child that could
+// truncate it would make the parent fault on its own mapping), and the pixels
+// memfd, which only the parent can write: it maps it read-write first, then
+// seals it with F_SEAL_FUTURE_WRITE, after which no new writable mapping, no
+// mprotect to writable and no write() exists for anyone (kernel >= 5.1).
 class SharedMemory {
  public:
   ~SharedMemory() {
-    if (base_ != nullptr) munmap(base_, bytes_);
-    if (fd_ >= 0) close(fd_);
+    for (Region* m : {&control_, &pixels_}) {
+      if (m->base != nullptr) munmap(m->base, m->bytes);
+      if (m->fd >= 0) close(m->fd);
+    }
   }
-  Status Create(size_t bytes) {
-    fd_ = memfd_create("maskbench-frames", MFD_CLOEXEC);
-    if (fd_ < 0) return Status::IOError("memfd_create", strerror(errno));
-    if (ftruncate(fd_, static_cast<off_t>(bytes)) != 0)
-      return Status::IOError("ftruncate shared memory", strerror(errno));
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-    if (p == MAP_FAILED) return Status::IOError("mmap shared memory", strerror(errno));
-    base_ = p;
-    bytes_ = bytes;
-    return Status::Ok();
+  Status Create(size_t control_bytes, size_t pixel_bytes) {
+    MB_RETURN_IF_ERROR(Make(control_, "maskbench-frames", control_bytes,
+                            F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL));
+    return Make(pixels_, "maskbench-pixels", pixel_bytes,
+                F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
   }
-  char* base() const { return static_cast<char*>(base_); }
-  int fd() const { return fd_; }
+  char* control() const { return static_cast<char*>(control_.base); }
+  uint8_t* pixels() const { return static_cast<uint8_t*>(pixels_.base); }
+  int control_fd() const { return control_.fd; }
+  int pixels_fd() const { return pixels_.fd; }
 
  private:
-  int fd_ = -1;
-  void* base_ = nullptr;
-  size_t bytes_ = 0;
+  struct Region {
+    int fd = -1;
+    void* base = nullptr;
+    size_t bytes = 0;
+  };
+  static Status Make(Region& m, const char* name, size_t bytes, int seals) {
+    m.fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (m.fd < 0) return Status::IOError("memfd_create", strerror(errno));
+    if (ftruncate(m.fd, static_cast<off_t>(bytes)) != 0)
+      return Status::IOError("ftruncate shared memory", strerror(errno));
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd, 0);
+    if (p == MAP_FAILED) return Status::IOError("mmap shared memory", strerror(errno));
+    m.base = p;
+    m.bytes = bytes;
+    // After the parent's own mapping: F_SEAL_FUTURE_WRITE leaves existing
+    // writable mappings alone and refuses every later one.
+    if (fcntl(m.fd, F_ADD_SEALS, seals) != 0 || fcntl(m.fd, F_GET_SEALS) != seals)
+      return Status::IOError(name, std::string("cannot seal the shared memory (F_ADD_SEALS; "
+                                               "F_SEAL_FUTURE_WRITE needs Linux 5.1): ") +
+                                       strerror(errno));
+    return Status::Ok();
+  }
+  Region control_, pixels_;
 };
 
 // Keeps the calling thread off the runner's CPU while it waits (restoring the
@@ -436,15 +469,23 @@ class AwayFromRunner {
   bool moved_ = false;
 };
 
-enum class Wait { kAnswered, kChildEnded, kTimedOut };
+// kTampered: the answer word read neither the last answer nor this one (only
+// the runner writes it, one answer per request), so something overwrote the
+// control page: the plugin, which shares the runner's memory.
+enum class Wait { kAnswered, kChildEnded, kTimedOut, kTampered };
 
 Wait WaitForResponse(internal::ShmControl* ctl, uint32_t seq, int64_t deadline,
-                     internal::ChildProcess& child, int* wait_status) {
+                     internal::ChildProcess& child, int* wait_status, uint32_t* seen) {
   const int64_t spin_until = NowNs() + kParentSpinNs;
   const int cpu = sched_getcpu();
   ctl->parent_cpu.store(cpu, std::memory_order_relaxed);
   for (;;) {
-    if (ctl->response_seq.load(std::memory_order_acquire) == seq) return Wait::kAnswered;
+    const uint32_t got = ctl->response_seq.load(std::memory_order_acquire);
+    if (got == seq) return Wait::kAnswered;
+    if (got != seq - 1) {
+      *seen = got;
+      return Wait::kTampered;
+    }
     const int64_t now = NowNs();
     if (now < spin_until) {
       // Yield when the runner shares this CPU, else spin (see shm_protocol.h).
@@ -456,8 +497,8 @@ Wait WaitForResponse(internal::ShmControl* ctl, uint32_t seq, int64_t deadline,
       continue;
     }
     if (child.Ended(wait_status)) {
-      return ctl->response_seq.load(std::memory_order_acquire) == seq ? Wait::kAnswered
-                                                                      : Wait::kChildEnded;
+      const uint32_t last = ctl->response_seq.load(std::memory_order_acquire);
+      return last == seq ? Wait::kAnswered : Wait::kChildEnded;
     }
     if (now >= deadline) return Wait::kTimedOut;
     ctl->parent_waiting.store(1, std::memory_order_seq_cst);
@@ -534,16 +575,59 @@ std::string ChildError(internal::ShmControl* ctl, const PathMap& paths) {
   return SanitizeText(paths.Host(std::string(ctl->error, strnlen(ctl->error, sizeof ctl->error))));
 }
 
+// What a kTampered wait means, for the record.
+std::string TamperText(uint32_t seq, uint32_t seen) {
+  return "the runner's answer word reads " + std::to_string(seen) +
+         " while the parent waits for answer " + std::to_string(seq) +
+         ": the shared control page was overwritten (the plugin shares the runner's memory)";
+}
+
+// The runner's answer as text for the record: its own message, and for the
+// codes only a tampered page produces, what they mean.
+std::string AnswerText(internal::ShmControl* ctl, const PathMap& paths, uint32_t result) {
+  const std::string text = ChildError(ctl, paths);
+  switch (result) {
+    case internal::kChildLoadFailed:
+    case internal::kChildAbiMismatch:
+    case internal::kChildInitFailed:
+    case internal::kChildInferError:
+    case internal::kChildException:
+    case internal::kChildOutOfMemory:
+    case internal::kChildSealFailed:
+      return text;
+    case internal::kChildBadRequest:
+      return "the runner answered \"bad request\" (" + text +
+             ") to a valid request: the plugin overwrote the shared control page";
+    default:
+      return "the runner's answer holds no valid result code (" + std::to_string(result) +
+             "): the plugin overwrote the shared control page";
+  }
+}
+
+// The seccomp filters every sealed runner thread has beyond the judge's own:
+// the open-supervision filter (installed before exec, child_process.cc), the
+// allowlist (before dlopen) and the no-open filter (after create()).
+constexpr int kHarnessFilters = 3;
+
+// Looks at the runner from outside and keeps what was seen in the record.
+internal::SealObservation ObserveInto(RunRecord& r, const internal::SealPlan& plan,
+                                      const internal::ChildProcess& child) {
+  const int64_t startup = r.seal.startup_ns;
+  const int landlock = r.seal.landlock_abi;
+  internal::SealObservation o = internal::ObserveSeal(child.runner_pid(), plan, kHarnessFilters);
+  r.seal = o.report;
+  r.seal.startup_ns = startup;
+  r.seal.landlock_abi = landlock;
+  r.seal.open_supervisor = child.supervising_opens();
+  r.seal.opens_refused = child.opens_refused();
+  return o;
+}
+
 // Checks the seal from outside; on failure ends the run as a sandbox violation.
 bool SealHolds(RunRecord& r, const internal::SealPlan& plan, const internal::ChildProcess& child,
                const std::string& when) {
   if (plan.level == internal::SealLevel::kOff) return true;
-  const int64_t startup = r.seal.startup_ns;
-  const int landlock = r.seal.landlock_abi;
-  internal::SealObservation o = internal::ObserveSeal(child.runner_pid(), plan, 2);
-  r.seal = o.report;
-  r.seal.startup_ns = startup;
-  r.seal.landlock_abi = landlock;
+  const internal::SealObservation o = ObserveInto(r, plan, child);
   if (o.ok) return true;
   Fail(r, RunStatus::kSandboxViolation, when + ": the seal check failed: " + o.problem, -1,
        r.in_effect.warmup_frames);
@@ -602,8 +686,9 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
     Fail(r, RunStatus::kHarnessError, "plugin path too long", -1, warmup);
     return;
   }
-  // Layout: control | detections | batch table | pixels (slots as large as the
-  // largest frame: one in SingleStream, up to batch_size in Offline).
+  // Layout: control | detections | batch table in the control memfd; the pixel
+  // slots in their own memfd (as large as the largest frame: one in
+  // SingleStream, up to batch_size in Offline).
   size_t pixel_bytes = internal::kPageSize;
   for (int64_t call = 0; call < warmup + measured; ++call) {
     const FrameRef f = FrameForCall(frames, call, warmup);
@@ -623,13 +708,12 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
       internal::RoundUpToPage(sizeof(mb_detection_t) * e.max_detections * slots);
   const size_t table_offset = control_bytes + det_bytes;
   const size_t counts_offset = table_offset + sizeof(internal::FrameTableEntry) * slots;
-  const size_t pixels_offset = internal::RoundUpToPage(counts_offset + sizeof(uint32_t) * slots);
-  const size_t total = pixels_offset + slot_bytes * slots;
-  if (Status s = shm.Create(total); !s.ok()) {
+  const size_t total = internal::RoundUpToPage(counts_offset + sizeof(uint32_t) * slots);
+  if (Status s = shm.Create(total, slot_bytes * slots); !s.ok()) {
     Fail(r, RunStatus::kHarnessError, s.message(), -1, warmup);
     return;
   }
-  auto* ctl = new (shm.base()) internal::ShmControl();
+  auto* ctl = new (shm.control()) internal::ShmControl();
   *ctl_out = ctl;
   ctl->child_cpu.store(-1);
   ctl->parent_cpu.store(-1);
@@ -638,7 +722,6 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
   ctl->total_bytes = total;
   ctl->detections_offset = control_bytes;
   ctl->detections_capacity = e.max_detections;
-  ctl->pixels_offset = pixels_offset;
   ctl->pixels_capacity = slot_bytes * slots;
   ctl->batch_slots = slots;
   ctl->slot_bytes = slot_bytes;
@@ -659,11 +742,12 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
   ctl->config[e.config_json.size()] = '\0';
   ctl->config_bytes = static_cast<uint32_t>(e.config_json.size());
   ctl->command = internal::kCmdHello;
-  auto* shm_dets = reinterpret_cast<const mb_detection_t*>(shm.base() + control_bytes);
-  uint8_t* shm_pixels = reinterpret_cast<uint8_t*>(shm.base() + pixels_offset);
+  auto* shm_dets = reinterpret_cast<const mb_detection_t*>(shm.control() + control_bytes);
+  uint8_t* shm_pixels = shm.pixels();
 
   const int64_t total_deadline = start + static_cast<int64_t>(e.total_timeout_s * 1e9);
-  if (Status s = child.Spawn(plan, &stage, runner.string(), shm.fd(), e.stderr_cap_bytes);
+  if (Status s = child.Spawn(plan, &stage, runner.string(), shm.control_fd(), shm.pixels_fd(),
+                             e.stderr_cap_bytes);
       !s.ok()) {
     Fail(r, RunStatus::kHarnessError, s.message(), -1, warmup);
     return;
@@ -672,9 +756,17 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
       std::min(total_deadline, start + static_cast<int64_t>(e.init_timeout_s * 1e9));
   int wait_status = 0;
   uint32_t seq = 1;
-  // Hello: answered once the runner has sealed itself.
+  uint32_t seen = 0;  // the answer word of a kTampered wait
+  // Hello: answered once the runner has sealed itself (no plugin code yet: any
+  // failure here is the harness's).
   Publish(ctl, seq);
-  Wait w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status);
+  Wait w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status, &seen);
+  if (w == Wait::kTampered) {
+    child.Kill();
+    Fail(r, RunStatus::kHarnessError, "hello: " + TamperText(seq, seen) + " before any plugin code",
+         -1, warmup);
+    return;
+  }
   if (w == Wait::kTimedOut) {
     child.Kill();
     Fail(r, RunStatus::kHarnessError,
@@ -698,7 +790,15 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
   ctl->command = internal::kCmdInit;
   ++seq;
   Publish(ctl, seq);
-  w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status);
+  w = WaitForResponse(ctl, seq, init_deadline, child, &wait_status, &seen);
+  // Load and create() are over (or the run is): from here on the supervisor
+  // refuses every open, whatever the runner's code (the plugin's now) does.
+  child.EndOpenPhase();
+  if (w == Wait::kTampered) {
+    child.Kill();
+    Fail(r, RunStatus::kInvalidOutput, "init: " + TamperText(seq, seen), -1, warmup);
+    return;
+  }
   if (w == Wait::kTimedOut) {
     child.Kill();
     Fail(r, RunStatus::kTimeout,
@@ -717,9 +817,21 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
   };
   r.description = {text(ctl->name, sizeof ctl->name), text(ctl->team, sizeof ctl->team),
                    text(ctl->version, sizeof ctl->version)};
-  if (ctl->result != internal::kChildOk) {
-    Fail(r, StatusOfChildResult(ctl->result), ChildError(ctl, paths), -1, warmup);
-    child.Reap(1'000'000'000, &wait_status);
+  if (const uint32_t result = ctl->result; result != internal::kChildOk) {
+    std::string message = AnswerText(ctl, paths, result);
+    if (result == internal::kChildSealFailed) {
+      // The runner's word; what the parent sees from outside goes with it.
+      const internal::SealObservation o = ObserveInto(r, plan, child);
+      message =
+          "after create(): " + message +
+          (o.divergence.empty() ? std::string() : " (seen from outside: " + o.divergence + ")");
+    }
+    Fail(r, StatusOfChildResult(result), message, -1, warmup);
+    if (result == internal::kChildSealFailed) {
+      child.Kill();  // the runner waits for this (so its threads could be seen)
+    } else {
+      child.Reap(1'000'000'000, &wait_status);
+    }
     return;
   }
   if (!SealHolds(r, plan, child, "after create()")) {
@@ -736,8 +848,8 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
     r.clock_hz = 0;  // modeled latency is a SingleStream figure
     if (r.batch_extension)
       e.batch_size = std::max<uint32_t>(1, std::min(e.batch_size, r.max_batch));
-    auto* table = reinterpret_cast<internal::FrameTableEntry*>(shm.base() + table_offset);
-    const auto* shm_counts = reinterpret_cast<const uint32_t*>(shm.base() + counts_offset);
+    auto* table = reinterpret_cast<internal::FrameTableEntry*>(shm.control() + table_offset);
+    const auto* shm_counts = reinterpret_cast<const uint32_t*>(shm.control() + counts_offset);
     std::vector<mb_detection_t> out(static_cast<size_t>(e.batch_size) * e.max_detections);
     std::vector<uint32_t> counts(e.batch_size);
     RunOfflineBatches(
@@ -758,8 +870,13 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
           const int64_t t0 = NowNs();
           const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns * n);
           Publish(ctl, seq);
-          w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
+          w = WaitForResponse(ctl, seq, deadline, child, &wait_status, &seen);
           answer->round_trip_ns = NowNs() - t0;
+          if (w == Wait::kTampered) {
+            child.Kill();
+            Fail(r, RunStatus::kInvalidOutput, what + ": " + TamperText(seq, seen), call, warmup);
+            return false;
+          }
           if (w == Wait::kTimedOut) {
             child.Kill();
             const bool total_hit =
@@ -781,7 +898,7 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
           const uint32_t failed = ctl->failed_index;
           answer->child_ns = ctl->infer_ns;
           if (result != internal::kChildOk) {
-            Fail(r, StatusOfChildResult(result), what + ": " + ChildError(ctl, paths),
+            Fail(r, StatusOfChildResult(result), what + ": " + AnswerText(ctl, paths, result),
                  failed < n ? call + failed : call, warmup);
             return false;
           }
@@ -816,8 +933,13 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
       const int64_t t0 = NowNs();
       const int64_t deadline = std::min(total_deadline, t0 + frame_timeout_ns);
       Publish(ctl, seq);
-      w = WaitForResponse(ctl, seq, deadline, child, &wait_status);
+      w = WaitForResponse(ctl, seq, deadline, child, &wait_status, &seen);
       const int64_t t1 = NowNs();
+      if (w == Wait::kTampered) {
+        child.Kill();
+        Fail(r, RunStatus::kInvalidOutput, at.text() + ": " + TamperText(seq, seen), call, warmup);
+        return;
+      }
       if (w == Wait::kTimedOut) {
         child.Kill();
         const bool total_hit = deadline == total_deadline && t0 + frame_timeout_ns > total_deadline;
@@ -840,8 +962,8 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
       const bool has_cycles = ctl->has_cycles != 0;
       const uint64_t cycles = ctl->cycles;
       if (result != internal::kChildOk) {
-        Fail(r, StatusOfChildResult(result), at.text() + ": " + ChildError(ctl, paths), call,
-             warmup);
+        Fail(r, StatusOfChildResult(result), at.text() + ": " + AnswerText(ctl, paths, result),
+             call, warmup);
         return;
       }
       const uint32_t n = std::min(count, e.max_detections);
@@ -880,9 +1002,12 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
   ctl->command = internal::kCmdQuit;
   ++seq;
   Publish(ctl, seq);
-  w = WaitForResponse(ctl, seq, NowNs() + 5'000'000'000, child, &wait_status);
+  w = WaitForResponse(ctl, seq, NowNs() + 5'000'000'000, child, &wait_status, &seen);
   if (w == Wait::kAnswered) {
     child.Reap(2'000'000'000, &wait_status);
+  } else if (w == Wait::kTampered) {
+    child.Kill();
+    Fail(r, RunStatus::kInvalidOutput, "destroy(): " + TamperText(seq, seen), -1, warmup);
   } else if (w == Wait::kChildEnded) {
     ChildEnded(r, child, wait_status, ctl->violation_syscall, "destroy()", -1, warmup);
   } else {
@@ -906,6 +1031,10 @@ void RunIsolated(RunRecord& r, const FrameSource& frames, const fs::path& plugin
   internal::ShmControl* ctl = nullptr;
   RunIsolatedWith(r, frames, plugin, dir, *runner, child, &ctl, shm);
   child.Kill();
+  if (r.seal.level != "off") {
+    r.seal.open_supervisor = child.supervising_opens();
+    r.seal.opens_refused = child.opens_refused();
+  }
   child.stderr_log().Finish(500);
   r.stderr_bytes = child.stderr_log().bytes();
   r.stderr_log = SanitizeText(child.stderr_log().text(),

@@ -1,6 +1,10 @@
 // maskbench-runner: the child side of the isolated runner. Started by the
-// harness (never by hand) with the shared memory as fd 3; loads the plugin,
-// answers init/infer/quit requests, times every infer call. See docs/runner.md.
+// harness (never by hand) with the control memfd as fd 3 and the pixels memfd
+// as fd 5; loads the plugin, answers init/infer/quit requests, times every
+// infer call. See docs/runner.md. Everything here before dlopen is trusted;
+// everything after can be patched by the plugin (it shares this address
+// space), so no guarantee may rest on it: the parent checks from outside.
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -88,34 +92,46 @@ void SetResult(mbi::ShmControl* ctl, const mbi::HostOutcome& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int fd = mbi::kChildShmFd;
-  if (argc != 3 || std::strcmp(argv[1], "--shm-fd") != 0) {
+  if (argc != 5 || std::strcmp(argv[1], "--shm-fd") != 0 ||
+      std::strcmp(argv[3], "--pixels-fd") != 0) {
     std::fprintf(stderr,
-                 "maskbench-runner: started by the maskbench harness only (usage: --shm-fd N)\n");
+                 "maskbench-runner: started by the maskbench harness only (usage: --shm-fd N "
+                 "--pixels-fd M)\n");
     return 2;
   }
-  fd = std::atoi(argv[2]);
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(mbi::ShmControl))) {
-    std::fprintf(stderr, "maskbench-runner: fd %d is not the harness's shared memory\n", fd);
+  const int fd = std::atoi(argv[2]);
+  const int pixels_fd = std::atoi(argv[4]);
+  struct stat st, pst;
+  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(mbi::ShmControl)) ||
+      fstat(pixels_fd, &pst) != 0) {
+    std::fprintf(stderr, "maskbench-runner: fds %d and %d are not the harness's shared memory\n",
+                 fd, pixels_fd);
     return 2;
   }
-  // Control + detections read-write; the pixel slot read-only.
+  // Control + detections + batch table read-write (the whole control memfd);
+  // the pixel slots read-only, from a memfd the parent sealed against every
+  // new writable mapping (checked here: the seal is what makes it read-only).
   auto* header = static_cast<mbi::ShmControl*>(
       mmap(nullptr, sizeof(mbi::ShmControl), PROT_READ, MAP_SHARED, fd, 0));
   if (header == MAP_FAILED || header->magic != mbi::kShmMagic ||
       header->protocol_version != mbi::kProtocolVersion ||
-      header->total_bytes != static_cast<uint64_t>(st.st_size)) {
+      header->total_bytes != static_cast<uint64_t>(st.st_size) ||
+      header->pixels_capacity != static_cast<uint64_t>(pst.st_size)) {
     std::fprintf(stderr, "maskbench-runner: shared memory header does not match this runner\n");
     return 2;
   }
-  const size_t pixels_offset = header->pixels_offset;
+  const size_t control_total = header->total_bytes;
   const size_t pixels_capacity = header->pixels_capacity;
   munmap(header, sizeof(mbi::ShmControl));
-  void* rw = mmap(nullptr, pixels_offset, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  void* ro =
-      mmap(nullptr, pixels_capacity, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(pixels_offset));
+  const int pixel_seals = fcntl(pixels_fd, F_GET_SEALS);
+  if (pixel_seals < 0 || (pixel_seals & F_SEAL_FUTURE_WRITE) == 0) {
+    std::fprintf(stderr, "maskbench-runner: the pixels memfd is not sealed against writing\n");
+    return 2;
+  }
+  void* rw = mmap(nullptr, control_total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* ro = mmap(nullptr, pixels_capacity, PROT_READ, MAP_SHARED, pixels_fd, 0);
   close(fd);
+  close(pixels_fd);
   if (rw == MAP_FAILED || ro == MAP_FAILED) {
     std::perror("maskbench-runner: mmap");
     return 2;
@@ -215,18 +231,22 @@ int main(int argc, char** argv) {
       ctl->clock_hz = host.clock_hz();
       ctl->batch_supported = host.has_batch() ? 1 : 0;
       ctl->max_batch = host.max_batch();
-      // create() has read its files: from here on, nothing is opened.
+      // create() has read its files: from here on, nothing is opened. (The
+      // parent's open supervisor refuses every open from now on whatever
+      // happens here: this filter is a second line, and its count is checked
+      // from outside.)
       if (o.result == mbi::kChildOk && level != 0) {
         std::string why = mbi::InstallNoOpenFilter();
         if (!why.empty()) {
-          o.result = mbi::kChildBadRequest;
-          o.message = "cannot seal the runner after create(): " + why;
+          o.result = mbi::kChildSealFailed;
+          o.message = "cannot stack the no-open seccomp filter: " + why;
         }
       }
       created = o.result == mbi::kChildOk;
       SetResult(ctl, o);
       Answer(ctl, seq);
-      if (!created) _exit(0);
+      // A seal failure waits for the parent to look (it kills the runner).
+      if (!created && o.result != mbi::kChildSealFailed) _exit(0);
     } else if (command == mbi::kCmdInfer && created) {
       const uint32_t width = ctl->width, height = ctl->height, stride = ctl->stride;
       if (width == 0 || height == 0 || stride < 3ull * width ||

@@ -145,7 +145,8 @@ TEST_F(RunnerTest, HangIsATimeoutAndTheChildIsKilled) {
   settings_.frame_timeout_s = 0.3;
   const auto t0 = std::chrono::steady_clock::now();
   RunRecord r = Run("hang", R"({"hang_at_call": 3})");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.status, RunStatus::kTimeout) << r.message;
   EXPECT_EQ(r.failing_frame, 1);
   EXPECT_EQ(r.frames(), 1);
@@ -193,7 +194,8 @@ TEST_F(RunnerTest, TooManyBoxesAreInvalidOutput) {
   settings_.max_detections = 10;
   RunRecord r = Run("too-many-boxes");
   EXPECT_EQ(r.status, RunStatus::kInvalidOutput);
-  EXPECT_NE(r.message.find("60 detections, more than the maximum 10"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("60 detections, more than the maximum 10"), std::string::npos)
+      << r.message;
 }
 
 TEST_F(RunnerTest, WrongAbiIsRefusedNamingBothVersions) {
@@ -221,7 +223,8 @@ TEST_F(RunnerTest, InitFailureCarriesThePluginsText) {
 }
 
 TEST_F(RunnerTest, NotAPluginIsLoadFailed) {
-  const fs::path bogus = fs::temp_directory_path() / ("mb-bogus-" + std::to_string(getpid()) + ".so");
+  const fs::path bogus =
+      fs::temp_directory_path() / ("mb-bogus-" + std::to_string(getpid()) + ".so");
   std::ofstream(bogus) << "not an ELF file";
   RunRecord r = RunPlugin(bogus, *frames_, settings_);
   EXPECT_EQ(r.status, RunStatus::kLoadFailed);
@@ -230,7 +233,8 @@ TEST_F(RunnerTest, NotAPluginIsLoadFailed) {
 }
 
 TEST_F(RunnerTest, WritingAFileIsKilledBySandbox) {
-  const fs::path target = fs::temp_directory_path() / ("mb-writes-file-" + std::to_string(getpid()) + ".txt");
+  const fs::path target =
+      fs::temp_directory_path() / ("mb-writes-file-" + std::to_string(getpid()) + ".txt");
   fs::remove(target);
   const std::string config = "{\"path\": \"" + target.string() + "\"}";
   RunRecord r = Run("writes-file", config);
@@ -248,7 +252,8 @@ TEST_F(RunnerTest, WritingAFileIsKilledBySandbox) {
 }
 
 TEST_F(RunnerTest, ReadingAFileAfterCreateIsRefusedBySandbox) {
-  const fs::path target = fs::temp_directory_path() / ("mb-reads-file-" + std::to_string(getpid()) + ".txt");
+  const fs::path target =
+      fs::temp_directory_path() / ("mb-reads-file-" + std::to_string(getpid()) + ".txt");
   { std::ofstream(target) << "labels\n"; }
   const std::string config = "{\"path\": \"" + target.string() + "\"}";
   RunRecord r = Run("reads-file", config);
@@ -268,7 +273,8 @@ TEST_F(RunnerTest, TamperedTimingIsFlagged) {
   RunRecord r = Run("tamper-timing");
   EXPECT_EQ(r.status, RunStatus::kInvalidOutput) << r.message;
   EXPECT_TRUE(r.timing_flagged);
-  EXPECT_NE(r.message.find("frame 0: the runner's time 10000000000 ns exceeds the round trip"), std::string::npos)
+  EXPECT_NE(r.message.find("frame 0: the runner's time 10000000000 ns exceeds the round trip"),
+            std::string::npos)
       << r.message;
   EXPECT_EQ(r.failing_frame, 0);
   EXPECT_EQ(r.frames(), 0);
@@ -277,7 +283,8 @@ TEST_F(RunnerTest, TamperedTimingIsFlagged) {
 TEST_F(RunnerTest, HarnessSurvivesEveryFaultyPluginInARow) {
   settings_.frame_timeout_s = 0.3;
   settings_.memory_limit_bytes = 512ull << 20;
-  for (const char* name : {"segfault", "abort", "hang", "nan-boxes", "wrong-abi", "throws", "malloc-bomb"}) {
+  for (const char* name :
+       {"segfault", "abort", "hang", "nan-boxes", "wrong-abi", "throws", "malloc-bomb"}) {
     RunRecord r = Run(name);
     EXPECT_FALSE(r.ok()) << name;
   }
@@ -305,18 +312,20 @@ TEST(CheckDetectionsTest, NamesTheFirstProblem) {
   EXPECT_NE(check({10, 10, 20, -1, 1, 0.5f}).find("is not > 0"), std::string::npos);
   EXPECT_NE(check({10, 10, 20, 20, 3, 0.5f}).find("unknown class id 3"), std::string::npos);
   EXPECT_NE(check({10, 10, 20, 20, 0, 1.5f}).find("score"), std::string::npos);
-  EXPECT_NE(check({10, std::numeric_limits<float>::infinity(), 20, 20, 0, 0.5f}).find("NaN or infinite"),
-            std::string::npos);
+  EXPECT_NE(
+      check({10, std::numeric_limits<float>::infinity(), 20, 20, 0, 0.5f}).find("NaN or infinite"),
+      std::string::npos);
   mb_detection_t two[2] = {{1, 1, 1, 1, 0, 0.1f}, {1, 1, 1, 1, 0, 0.1f}};
-  EXPECT_NE(internal::CheckDetections(two, 11, 10, 100, 50, 2.0f, classes, 3).find("more than the maximum"),
+  EXPECT_NE(internal::CheckDetections(two, 11, 10, 100, 50, 2.0f, classes, 3)
+                .find("more than the maximum"),
             std::string::npos);
 }
 
 TEST(RunStatusTest, NamesRoundTrip) {
-  for (RunStatus s : {RunStatus::kOk, RunStatus::kCrashed, RunStatus::kTimeout, RunStatus::kInvalidOutput,
-                      RunStatus::kAbiMismatch, RunStatus::kInitFailed, RunStatus::kLoadFailed,
-                      RunStatus::kInferFailed, RunStatus::kMemoryLimit, RunStatus::kSandboxViolation,
-                      RunStatus::kHarnessError}) {
+  for (RunStatus s : {RunStatus::kOk, RunStatus::kCrashed, RunStatus::kTimeout,
+                      RunStatus::kInvalidOutput, RunStatus::kAbiMismatch, RunStatus::kInitFailed,
+                      RunStatus::kLoadFailed, RunStatus::kInferFailed, RunStatus::kMemoryLimit,
+                      RunStatus::kSandboxViolation, RunStatus::kHarnessError}) {
     auto back = ParseRunStatus(RunStatusName(s));
     ASSERT_TRUE(back.has_value()) << RunStatusName(s);
     EXPECT_EQ(*back, s);

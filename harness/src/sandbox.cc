@@ -282,11 +282,18 @@ std::string InstallNoOpenFilter() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (ctx == nullptr) return "seccomp_init failed";
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+  // The kernel's own error (ESRCH when a thread cannot be synchronised), not
+  // libseccomp's ECANCELED.
+  if (rc == 0) rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
   for (int nr : {SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(creat)}) {
     if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0);
   }
   if (rc == 0) rc = seccomp_load(ctx);
   seccomp_release(ctx);
+  if (rc == -ESRCH)
+    return "a thread of the plugin has seccomp filters of its own that the runner's other "
+           "threads do not share (a filter installed without TSYNC), so no filter can be "
+           "synchronised to every thread any more (TSYNC: ESRCH)";
   if (rc != 0) return std::string("seccomp (no-open filter): ") + strerror(-rc);
   return "";
 }

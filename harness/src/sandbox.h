@@ -47,7 +47,11 @@ std::string InstallLandlock(const std::vector<std::string>& read_paths, int* abi
 std::string InstallAllowlist(pid_t self, int32_t* violation_syscall);
 
 // The second filter, stacked after create(): no file is opened any more
-// (open/openat/creat fail with EACCES). Returns "" or why not.
+// (open/openat/creat fail with EACCES). Returns "" or why not (a thread whose
+// filters diverged makes TSYNC fail). It runs after dlopen, so the plugin can
+// patch it away: the real guarantee is the parent's open supervisor
+// (child_process.h), which refuses every open once create() has answered;
+// this filter is a second line whose presence the parent counts.
 std::string InstallNoOpenFilter();
 
 }  // namespace maskbench::harness::internal

@@ -269,12 +269,11 @@ std::vector<std::string> SandboxNamespaceArguments() {
   return a;
 }
 
-std::vector<std::string> BwrapArguments(const Stage& stage, int shm_fd, int info_fd) {
+std::vector<std::string> BwrapArguments(const Stage& stage, int info_fd) {
   std::vector<std::string> a = SandboxNamespaceArguments();
   a.insert(a.end(), {"--ro-bind", stage.submission_dir().string(), kSealedSubmissionDir,
                      "--ro-bind", stage.runner().string(), kSealedRunner, "--remount-ro", "/",
-                     "--chdir", "/", "--info-fd", std::to_string(info_fd), kSealedRunner,
-                     "--shm-fd", std::to_string(shm_fd)});
+                     "--chdir", "/", "--info-fd", std::to_string(info_fd), kSealedRunner});
   return a;
 }
 
@@ -292,6 +291,9 @@ SealObservation ObserveSeal(pid_t pid, const SealPlan& plan, int min_filters) {
   bool seccomp = true, nnp = true, caps = true;
   std::error_code ec;
   int tasks = 0;
+  // The fewest and the most filters a thread has, and a thread of each.
+  int fewest = -1, most = -1;
+  std::string fewest_tid, most_tid;
   for (auto it = fs::directory_iterator(proc / "task", ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     const std::string tid = it->path().filename().string();
@@ -299,6 +301,9 @@ SealObservation ObserveSeal(pid_t pid, const SealPlan& plan, int min_filters) {
     if (s.empty()) continue;  // the thread ended meanwhile
     ++tasks;
     const std::string where = "thread " + tid + ": ";
+    const int filters = std::atoi(s["Seccomp_filters"].c_str());
+    if (fewest < 0 || filters < fewest) fewest = filters, fewest_tid = tid;
+    if (filters > most) most = filters, most_tid = tid;
     if (s["Seccomp"] != "2") {
       seccomp = false;
       fail(where + "not in seccomp filter mode (Seccomp " + s["Seccomp"] + ")");
@@ -328,6 +333,10 @@ SealObservation ObserveSeal(pid_t pid, const SealPlan& plan, int min_filters) {
     }
   }
   if (tasks == 0) fail("no thread of process " + std::to_string(pid) + " could be read");
+  if (fewest != most)
+    o.divergence = "thread " + most_tid + " has " + std::to_string(most) +
+                   " seccomp filters, thread " + fewest_tid + " " + std::to_string(fewest) +
+                   " (a filter installed on one thread only)";
   r.threads_checked = tasks;
   r.seccomp = seccomp && tasks > 0;
   r.no_new_privs = nnp && tasks > 0;

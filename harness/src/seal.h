@@ -81,15 +81,16 @@ class Stage {
 std::vector<std::string> SandboxNamespaceArguments();
 
 // bubblewrap's arguments (after argv[0]) for the full seal, ending with the
-// runner's own command line. `shm_fd` and `info_fd` are the fds the runner
-// and bubblewrap find them at.
-std::vector<std::string> BwrapArguments(const Stage& stage, int shm_fd, int info_fd);
+// staged runner's path (its own arguments follow). `info_fd` is the fd
+// bubblewrap reports the sandbox's pid on.
+std::vector<std::string> BwrapArguments(const Stage& stage, int info_fd);
 
 // What the parent found when it looked at the child from outside.
 struct SealObservation {
   bool ok = false;
-  std::string problem;  // the first check that failed
-  SealReport report;    // the checked facts
+  std::string problem;     // the first check that failed
+  std::string divergence;  // threads with different numbers of seccomp filters, or ""
+  SealReport report;       // the checked facts
 };
 
 // Reads /proc/<pid>/status of every thread of `pid` and its namespace links and

@@ -2,25 +2,36 @@
 // (child). Internal: both sides are built from this one header, so the layout
 // only has to agree with itself. See docs/runner.md for the picture.
 //
-// One memfd holds, page-aligned:
+// Two memfds. The control memfd (the child's fd kChildShmFd, mapped read-write
+// by both sides; sealed against shrinking and growing, so nothing the child
+// does can make the parent's mapping fault) holds, page-aligned:
 //   [control page(s)] ShmControl: handshake words, the request, the response,
 //                     the init block (plugin path, config, submission dir).
 //   [detections]      batch_slots x max_detections mb_detection_t, written by
 //                     the plugin (slot i at i * detections_capacity).
 //   [batch table]     batch_slots FrameTableEntry (parent -> child) and
 //                     batch_slots uint32_t counts (child -> parent).
-//   [pixels]          batch_slots frame slots of slot_bytes each, written by
-//                     the parent, mapped read-only in the child.
+// The pixels memfd (the child's fd kChildPixelsFd) holds batch_slots frame
+// slots of slot_bytes each. The parent maps it read-write, then seals it with
+// F_SEAL_FUTURE_WRITE (and SHRINK, GROW, SEAL) before the child starts: the
+// child can map it read-only only, and no mprotect, mremap or write() makes
+// that writable (a separate file, because a seal covers a whole file and
+// mremap could grow a writable control mapping over pixels in the same one).
 // SingleStream uses slot 0 and the request fields; Offline (kCmdInferBatch)
 // fills frame_count entries of the batch table.
 // Handshake: the parent fills the request and increments `request_seq`; the
 // child answers, fills the response and sets `response_seq` to the same value.
+// While the parent waits for answer n, `response_seq` can only read n - 1 or
+// n: any other value means the page was overwritten (the plugin shares the
+// runner's memory), and the parent ends the run at once.
 // Each side spins briefly, then sleeps on the futex of the word it waits for;
 // the other side calls FUTEX_WAKE only when the `*_waiting` flag says someone
 // sleeps (seq_cst on both sides makes the flag and the word a Dekker pair).
 // Each side also publishes the CPU it waits on: a spinner whose partner sits on
 // the same CPU yields instead of burning the slice the partner needs, and the
 // parent moves its own thread off the runner's CPU (runner.cc).
+// Nothing the child writes here is trusted: the parent reads each answer once
+// and checks it (result codes, counts, times, detections).
 #pragma once
 
 #include <atomic>
@@ -30,14 +41,15 @@
 namespace maskbench::harness::internal {
 
 inline constexpr uint32_t kShmMagic = 0x4d42524eu;  // "MBRN"
-inline constexpr uint32_t kProtocolVersion = 3;
+inline constexpr uint32_t kProtocolVersion = 4;
 inline constexpr size_t kPageSize = 4096;
 inline constexpr size_t kErrorCapacity = 2048;
 inline constexpr size_t kPathCapacity = 4096;
 inline constexpr size_t kConfigCapacity = 256 * 1024;
 inline constexpr size_t kTextCapacity = 256;
-// The fd number the memfd has in the child.
-inline constexpr int kChildShmFd = 3;
+// The fd numbers the child finds its inputs at (4 is bubblewrap's info fd).
+inline constexpr int kChildShmFd = 3;     // the control memfd (read-write)
+inline constexpr int kChildPixelsFd = 5;  // the pixels memfd (sealed: read-only for the child)
 
 enum Command : uint32_t {
   kCmdNone = 0,
@@ -57,18 +69,20 @@ enum ChildResult : uint32_t {
   kChildInferError = 4,   // infer() returned non-zero (plugin_rc holds it)
   kChildException = 5,    // a C++ exception escaped the plugin
   kChildOutOfMemory = 6,  // std::bad_alloc escaped, or MB_ERR_OUT_OF_MEMORY
-  kChildBadRequest = 7,   // the request made no sense (harness bug)
+  kChildBadRequest = 7,   // the request made no sense (a harness bug before the plugin
+                          // loads; after, the plugin overwrote the request)
+  kChildSealFailed = 8,   // the no-open filter after create() could not be stacked on
+                          // every thread (a thread of the plugin diverged its filters)
 };
 
 struct alignas(64) ShmControl {
   uint32_t magic;
   uint32_t protocol_version;
-  uint64_t total_bytes;
+  uint64_t total_bytes;  // the control memfd's size
   uint64_t detections_offset;
   uint32_t detections_capacity;
   uint32_t pad0;
-  uint64_t pixels_offset;
-  uint64_t pixels_capacity;  // all slots
+  uint64_t pixels_capacity;  // all slots: the pixels memfd's size
   uint32_t batch_slots;      // frames the memory holds (1 for SingleStream)
   uint32_t pad1;
   uint64_t slot_bytes;          // bytes per pixel slot (page multiple)
@@ -123,7 +137,7 @@ struct alignas(64) ShmControl {
 inline constexpr uint32_t kNoIndex = 0xffffffffu;
 
 // One frame of a batch request: geometry and where its pixels are (byte offset
-// from the start of the pixel region).
+// from the start of the pixels memfd).
 struct FrameTableEntry {
   uint32_t width, height, stride, pixel_format;
   uint64_t offset;

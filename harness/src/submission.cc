@@ -1,7 +1,6 @@
 #include "maskbench/harness/submission.h"
 
 #include <nlohmann/json.hpp>
-
 #include <vector>
 
 #include "maskbench/core/files.h"
@@ -15,10 +14,12 @@ Status ReadMetadata(const fs::path& file, Submission* s, std::string* plugin_nam
   Result<std::string> text = ReadFile(file);
   if (!text.ok()) return text.status();
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Status::Corruption(file.string(), "not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return Status::Corruption(file.string(), "not a JSON object");
   auto text_field = [&](const char* key, std::string* out) -> Status {
     if (!j.contains(key)) return Status::Ok();
-    if (!j[key].is_string()) return Status::Corruption(file.string(), std::string("\"") + key + "\" must be a string");
+    if (!j[key].is_string())
+      return Status::Corruption(file.string(), std::string("\"") + key + "\" must be a string");
     *out = j[key].get<std::string>();
     return Status::Ok();
   };
@@ -28,10 +29,12 @@ Status ReadMetadata(const fs::path& file, Submission* s, std::string* plugin_nam
   MB_RETURN_IF_ERROR(text_field("latency_kind", &s->latency_kind));
   MB_RETURN_IF_ERROR(text_field("plugin", plugin_name));
   if (s->latency_kind != "measured" && s->latency_kind != "modeled")
-    return Status::Corruption(file.string(), "\"latency_kind\" must be \"measured\" or \"modeled\", not \"" +
-                                                 s->latency_kind + "\"");
+    return Status::Corruption(
+        file.string(),
+        "\"latency_kind\" must be \"measured\" or \"modeled\", not \"" + s->latency_kind + "\"");
   if (j.contains("config")) {
-    if (!j["config"].is_object()) return Status::Corruption(file.string(), "\"config\" must be a JSON object");
+    if (!j["config"].is_object())
+      return Status::Corruption(file.string(), "\"config\" must be a JSON object");
     s->config_json = j["config"].dump();
   }
   return Status::Ok();
@@ -54,15 +57,18 @@ Result<Submission> LoadSubmission(const fs::path& so_or_dir) {
     if (!plugin_name.empty()) {
       s.plugin = s.dir / plugin_name;
       if (!fs::is_regular_file(s.plugin, ec))
-        return Status::NotFound(meta.string(), "\"plugin\" names " + s.plugin.string() + ", which does not exist");
+        return Status::NotFound(meta.string(),
+                                "\"plugin\" names " + s.plugin.string() + ", which does not exist");
     } else {
       std::vector<fs::path> found;
       for (const auto& entry : fs::directory_iterator(s.dir, ec))
-        if (entry.is_regular_file() && entry.path().extension() == ".so") found.push_back(entry.path());
+        if (entry.is_regular_file() && entry.path().extension() == ".so")
+          found.push_back(entry.path());
       if (found.empty()) return Status::NotFound(s.dir.string(), "no plugin (.so) in this folder");
       if (found.size() > 1)
-        return Status::InvalidArgument(s.dir.string(), "more than one .so here; name the plugin in " +
-                                                           std::string(kSubmissionMetadataFile) + " (\"plugin\")");
+        return Status::InvalidArgument(s.dir.string(),
+                                       "more than one .so here; name the plugin in " +
+                                           std::string(kSubmissionMetadataFile) + " (\"plugin\")");
       s.plugin = found[0];
     }
   } else {

@@ -27,8 +27,9 @@ class SubmissionTest : public ::testing::Test {
 
 TEST_F(SubmissionTest, FolderWithMetadata) {
   Write(dir_ / "sub" / "libnpu.so", "x");
-  Write(dir_ / "sub" / "submission.json",
-        R"({"name": "npu", "team": "t7", "version": "2", "latency_kind": "modeled", "config": {"a": 1}})");
+  Write(
+      dir_ / "sub" / "submission.json",
+      R"({"name": "npu", "team": "t7", "version": "2", "latency_kind": "modeled", "config": {"a": 1}})");
   Result<Submission> s = LoadSubmission(dir_ / "sub");
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->plugin, dir_ / "sub" / "libnpu.so");
@@ -83,7 +84,8 @@ TEST(ElfSymbolsTest, TestPluginsExportOnlyTheEntry) {
   const char* build = std::getenv("MASKBENCH_BUILD_DIR");
   ASSERT_NE(build, nullptr);
   for (const char* name : {"noop", "echo", "throws"}) {
-    fs::path so = fs::path(build) / "submissions/testing" / name / ("lib" + std::string(name) + ".so");
+    fs::path so =
+        fs::path(build) / "submissions/testing" / name / ("lib" + std::string(name) + ".so");
     Result<std::vector<std::string>> syms = ElfExportedSymbols(so);
     ASSERT_TRUE(syms.ok()) << syms.status().message();
     EXPECT_EQ(*syms, std::vector<std::string>{"mb_accelerator_entry"}) << name;

@@ -43,7 +43,8 @@ class ReferenceBaseline {
                        frame.pixel_format == MB_PIXEL_FORMAT_BGR8, &rgb_);
     executor_.Run(rgb_.data(), &out_);
     const std::vector<float> head = out_.Dequantize();
-    std::vector<Detection> dets = ref::Decode(head.data(), frame.width, frame.height, config_.decode);
+    std::vector<Detection> dets =
+        ref::Decode(head.data(), frame.width, frame.height, config_.decode);
     std::vector<mb_detection_t> result;
     result.reserve(dets.size());
     for (const Detection& d : dets) result.push_back({d.x, d.y, d.w, d.h, d.class_id, d.score});

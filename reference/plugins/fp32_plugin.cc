@@ -39,13 +39,16 @@ class ReferenceFp32 {
     const size_t plane = static_cast<size_t>(ref::kInputSize) * ref::kInputSize;
     float* b = blob_.ptr<float>();
     for (size_t i = 0; i < plane; ++i)
-      for (int c = 0; c < 3; ++c) b[c * plane + i] = (static_cast<float>(rgb_[i * 3 + c]) - 128.0f) / 128.0f;
+      for (int c = 0; c < 3; ++c)
+        b[c * plane + i] = (static_cast<float>(rgb_[i * 3 + c]) - 128.0f) / 128.0f;
     net_.setInput(blob_);
     cv::Mat out = net_.forward();
-    if (out.total() != static_cast<size_t>(ref::kHeadChannels) * ref::kGrid * ref::kGrid || out.type() != CV_32F)
+    if (out.total() != static_cast<size_t>(ref::kHeadChannels) * ref::kGrid * ref::kGrid ||
+        out.type() != CV_32F)
       throw maskbench::abi::Error(MB_ERR_INTERNAL, "unexpected ONNX output shape");
     const cv::Mat head = out.isContinuous() ? out : out.clone();
-    std::vector<Detection> dets = ref::Decode(head.ptr<float>(), frame.width, frame.height, config_.decode);
+    std::vector<Detection> dets =
+        ref::Decode(head.ptr<float>(), frame.width, frame.height, config_.decode);
     std::vector<mb_detection_t> result;
     result.reserve(dets.size());
     for (const Detection& d : dets) result.push_back({d.x, d.y, d.w, d.h, d.class_id, d.score});

@@ -25,7 +25,8 @@ PluginConfig ParsePluginConfig(const std::string& config_json) {
       if (!(c.decode.nms_iou > 0)) throw std::invalid_argument("config: nms_iou must be > 0");
     } else if (k == "max_detections" && it->is_number_integer()) {
       c.decode.max_detections = it->get<int>();
-      if (c.decode.max_detections < 1) throw std::invalid_argument("config: max_detections must be >= 1");
+      if (c.decode.max_detections < 1)
+        throw std::invalid_argument("config: max_detections must be >= 1");
     } else if (k == "threads" && it->is_number_integer()) {
       c.threads = it->get<int>();
       if (c.threads < 1) throw std::invalid_argument("config: threads must be >= 1");

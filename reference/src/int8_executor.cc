@@ -97,7 +97,8 @@ void Int8Executor::Run(const uint8_t* rgb, Int8Output* out) {
   std::vector<int8_t>& x = tensors_[0];
   const size_t plane = static_cast<size_t>(kInputSize) * kInputSize;
   for (size_t i = 0; i < plane; ++i)
-    for (int c = 0; c < 3; ++c) x[c * plane + i] = static_cast<int8_t>(static_cast<int>(rgb[i * 3 + c]) - 128);
+    for (int c = 0; c < 3; ++c)
+      x[c * plane + i] = static_cast<int8_t>(static_cast<int>(rgb[i * 3 + c]) - 128);
 
   for (const Int8Layer& l : model_->layers) {
     LayerCycles cost;
@@ -135,7 +136,8 @@ void Int8Executor::Run(const uint8_t* rgb, Int8Output* out) {
       }
     }
     cost.dram_cycles = CeilDiv(cost.dram_bytes, cm.dram_bytes_per_cycle);
-    cost.total_cycles = cm.layer_setup_cycles + cost.mac_cycles + cost.output_cycles + cost.dram_cycles;
+    cost.total_cycles =
+        cm.layer_setup_cycles + cost.mac_cycles + cost.output_cycles + cost.dram_cycles;
     out->cycles += static_cast<uint64_t>(cost.total_cycles);
     out->layers.push_back(std::move(cost));
   }

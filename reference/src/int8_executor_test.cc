@@ -24,12 +24,14 @@ std::vector<uint8_t> Pattern() {  // the same formula as reference/train/export.
   for (int y = 0; y < kInputSize; ++y)
     for (int x = 0; x < kInputSize; ++x)
       for (int c = 0; c < 3; ++c)
-        rgb[(y * kInputSize + x) * 3 + c] = static_cast<uint8_t>((7 * x + 13 * y + 71 * c + (x * y) % 11) % 256);
+        rgb[(y * kInputSize + x) * 3 + c] =
+            static_cast<uint8_t>((7 * x + 13 * y + 71 * c + (x * y) % 11) % 256);
   return rgb;
 }
 
 std::string HeadSha(const Int8Output& out) {
-  return Sha256Hex(std::string_view(reinterpret_cast<const char*>(out.head.data()), out.head.size() * 4));
+  return Sha256Hex(
+      std::string_view(reinterpret_cast<const char*>(out.head.data()), out.head.size() * 4));
 }
 
 class Int8ExecutorTest : public ::testing::Test {
@@ -80,7 +82,8 @@ TEST_F(Int8ExecutorTest, CycleModelAddsUp) {
   for (const LayerCycles& l : out.layers) {
     macs += l.macs;
     total += static_cast<uint64_t>(l.total_cycles);
-    EXPECT_EQ(l.total_cycles, 1000 + l.mac_cycles + l.output_cycles + (l.dram_bytes + 3) / 4) << l.name;
+    EXPECT_EQ(l.total_cycles, 1000 + l.mac_cycles + l.output_cycles + (l.dram_bytes + 3) / 4)
+        << l.name;
   }
   EXPECT_EQ(macs, model_.Macs());
   EXPECT_EQ(total, out.cycles);

@@ -69,7 +69,8 @@ Result<Int8Model> LoadInt8Model(const std::filesystem::path& path) {
   int version = 0;
   MB_RETURN_IF_ERROR(Get(j, "format", &format, origin, "params"));
   if (format != kFormat)
-    return Status::Corruption(origin, "\"format\" is \"" + format + "\", expected \"" + kFormat + "\"");
+    return Status::Corruption(origin,
+                              "\"format\" is \"" + format + "\", expected \"" + kFormat + "\"");
   MB_RETURN_IF_ERROR(Get(j, "format_version", &version, origin, "params"));
   if (version != kFormatVersion)
     return Status::Unsupported(origin, "format_version " + std::to_string(version) + ", expected " +
@@ -92,12 +93,14 @@ Result<Int8Model> LoadInt8Model(const std::filesystem::path& path) {
     t.channels = shape[0];
     t.height = shape[1];
     t.width = shape[2];
-    if (index.count(t.name)) return Status::Corruption(origin, where + ": duplicate name " + t.name);
+    if (index.count(t.name))
+      return Status::Corruption(origin, where + ": duplicate name " + t.name);
     index[t.name] = static_cast<int>(i);
     m.tensors.push_back(t);
   }
   const Int8Tensor& in = m.tensors[0];
-  if (in.channels != 3 || in.height != kInputSize || in.width != kInputSize || in.scale != 1.0 / 128)
+  if (in.channels != 3 || in.height != kInputSize || in.width != kInputSize ||
+      in.scale != 1.0 / 128)
     return Status::Corruption(origin, "tensor 0 must be the input: [3, 320, 320], scale 1/128");
 
   auto tensor_of = [&](const json& name, const std::string& where, int* out) -> Status {
@@ -122,7 +125,8 @@ Result<Int8Model> LoadInt8Model(const std::filesystem::path& path) {
     for (const json& n : jl["inputs"]) {
       int t = 0;
       MB_RETURN_IF_ERROR(tensor_of(n, where, &t));
-      if (!written[t]) return Status::Corruption(origin, where + ": input " + n.dump() + " is not computed yet");
+      if (!written[t])
+        return Status::Corruption(origin, where + ": input " + n.dump() + " is not computed yet");
       l.inputs.push_back(t);
     }
     if (!jl.contains("output")) return Status::Corruption(origin, where + ": missing \"output\"");
@@ -146,45 +150,58 @@ Result<Int8Model> LoadInt8Model(const std::filesystem::path& path) {
       if (l.kernel < 1 || l.stride < 1 || l.pad < 0 ||
           (i0.height + 2 * l.pad - l.kernel) / l.stride + 1 != o.height ||
           (i0.width + 2 * l.pad - l.kernel) / l.stride + 1 != o.width)
-        return Status::Corruption(origin, where + ": kernel/stride/pad do not map the input shape to the output shape");
-      if (l.weights.size() != static_cast<size_t>(l.out_channels) * l.in_channels * l.kernel * l.kernel)
-        return Status::Corruption(origin, where + ": " + std::to_string(l.weights.size()) + " weights, expected O*I*K*K");
+        return Status::Corruption(
+            origin, where + ": kernel/stride/pad do not map the input shape to the output shape");
+      if (l.weights.size() !=
+          static_cast<size_t>(l.out_channels) * l.in_channels * l.kernel * l.kernel)
+        return Status::Corruption(
+            origin, where + ": " + std::to_string(l.weights.size()) + " weights, expected O*I*K*K");
       if (l.bias.size() != static_cast<size_t>(l.out_channels))
         return Status::Corruption(origin, where + ": bias needs one value per output channel");
       for (int8_t w : l.weights)
-        if (w == -128) return Status::Corruption(origin, where + ": weight -128 (symmetric range is [-127, 127])");
+        if (w == -128)
+          return Status::Corruption(origin,
+                                    where + ": weight -128 (symmetric range is [-127, 127])");
       if (l.requantize) {
         MB_RETURN_IF_ERROR(Get(jl, "multiplier", &l.multiplier, origin, where));
         MB_RETURN_IF_ERROR(Get(jl, "shift", &l.shift, origin, where));
-        if (l.multiplier.size() != static_cast<size_t>(l.out_channels) || l.shift.size() != l.multiplier.size())
-          return Status::Corruption(origin, where + ": multiplier/shift need one value per output channel");
+        if (l.multiplier.size() != static_cast<size_t>(l.out_channels) ||
+            l.shift.size() != l.multiplier.size())
+          return Status::Corruption(origin,
+                                    where + ": multiplier/shift need one value per output channel");
         for (size_t c = 0; c < l.multiplier.size(); ++c) {
           if (l.multiplier[c] < (int32_t{1} << 30) || l.shift[c] < -30 || l.shift[c] > 31)
-            return Status::Corruption(origin, where + ": channel " + std::to_string(c) +
-                                                  ": multiplier must be in [2^30, 2^31) and shift in [-30, 31]");
+            return Status::Corruption(
+                origin, where + ": channel " + std::to_string(c) +
+                            ": multiplier must be in [2^30, 2^31) and shift in [-30, 31]");
         }
-        if (o.scale <= 0) return Status::Corruption(origin, where + ": requantized output needs a scale > 0");
+        if (o.scale <= 0)
+          return Status::Corruption(origin, where + ": requantized output needs a scale > 0");
       } else {
         MB_RETURN_IF_ERROR(Get(jl, "output_scale", &l.output_scale, origin, where));
         if (l.output_scale.size() != static_cast<size_t>(l.out_channels))
-          return Status::Corruption(origin, where + ": output_scale needs one value per output channel");
+          return Status::Corruption(origin,
+                                    where + ": output_scale needs one value per output channel");
         if (l.relu) return Status::Corruption(origin, where + ": an int32 output cannot have relu");
       }
     } else if (op == "upsample2x") {
       l.op = Int8Layer::Op::kUpsample2x;
       if (l.inputs.size() != 1 || o.channels != i0.channels || o.height != 2 * i0.height ||
           o.width != 2 * i0.width || o.scale != i0.scale)
-        return Status::Corruption(origin, where + ": upsample2x needs one input of half the size and the same scale");
+        return Status::Corruption(
+            origin, where + ": upsample2x needs one input of half the size and the same scale");
     } else if (op == "concat") {
       l.op = Int8Layer::Op::kConcat;
       int channels = 0;
       for (int t : l.inputs) {
         const Int8Tensor& ti = m.tensors[t];
         if (ti.height != o.height || ti.width != o.width || ti.scale != o.scale)
-          return Status::Corruption(origin, where + ": concat input " + ti.name + " differs in size or scale");
+          return Status::Corruption(
+              origin, where + ": concat input " + ti.name + " differs in size or scale");
         channels += ti.channels;
       }
-      if (channels != o.channels) return Status::Corruption(origin, where + ": concat channel count mismatch");
+      if (channels != o.channels)
+        return Status::Corruption(origin, where + ": concat channel count mismatch");
     } else {
       return Status::Corruption(origin, where + ": unknown op \"" + op + "\"");
     }
@@ -192,7 +209,8 @@ Result<Int8Model> LoadInt8Model(const std::filesystem::path& path) {
   }
   std::string output;
   MB_RETURN_IF_ERROR(Get(j, "output", &output, origin, "params"));
-  if (!index.count(output)) return Status::Corruption(origin, "output tensor " + output + " is unknown");
+  if (!index.count(output))
+    return Status::Corruption(origin, "output tensor " + output + " is unknown");
   m.output = index[output];
   const Int8Tensor& o = m.tensors[m.output];
   if (o.channels != kHeadChannels || o.height != kGrid || o.width != kGrid)
@@ -200,7 +218,8 @@ Result<Int8Model> LoadInt8Model(const std::filesystem::path& path) {
   bool found = false;
   for (const Int8Layer& l : m.layers)
     if (l.output == m.output) found = l.op == Int8Layer::Op::kConv && !l.requantize;
-  if (!found) return Status::Corruption(origin, "output must be written by a conv without requantize");
+  if (!found)
+    return Status::Corruption(origin, "output must be written by a conv without requantize");
   return m;
 }
 

@@ -1,7 +1,6 @@
 #include "maskbench/reference/int8_model.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -14,11 +13,11 @@ namespace maskbench::reference {
 namespace {
 
 TEST(RequantizeTest, RoundsHalfAwayFromZero) {
-  const int32_t half = int32_t{1} << 30;  // multiplier 2^30 with shift 0 -> x / 2
-  EXPECT_EQ(Requantize(3, half, 0, false), 2);     // 1.5 -> 2
-  EXPECT_EQ(Requantize(-3, half, 0, false), -2);   // -1.5 -> -2
-  EXPECT_EQ(Requantize(5, half, 0, false), 3);     // 2.5 -> 3
-  EXPECT_EQ(Requantize(-5, half, 0, false), -3);   // -2.5 -> -3
+  const int32_t half = int32_t{1} << 30;          // multiplier 2^30 with shift 0 -> x / 2
+  EXPECT_EQ(Requantize(3, half, 0, false), 2);    // 1.5 -> 2
+  EXPECT_EQ(Requantize(-3, half, 0, false), -2);  // -1.5 -> -2
+  EXPECT_EQ(Requantize(5, half, 0, false), 3);    // 2.5 -> 3
+  EXPECT_EQ(Requantize(-5, half, 0, false), -3);  // -2.5 -> -3
   EXPECT_EQ(Requantize(4, half, 0, false), 2);
   EXPECT_EQ(Requantize(1001, half, 0, false), 127);    // saturates
   EXPECT_EQ(Requantize(-1001, half, 0, false), -128);  // saturates
@@ -36,9 +35,17 @@ nlohmann::json TinyParams() {
   j["onnx_sha256"] = std::string(64, 'a');
   j["tensors"] = {{{"name", "input"}, {"shape", {3, 320, 320}}, {"scale", 1.0 / 128}},
                   {{"name", "head"}, {"shape", {7, 80, 80}}, {"scale", 0.0}}};
-  j["layers"] = {{{"name", "head"}, {"op", "conv"}, {"inputs", {"input"}}, {"output", "head"},
-                  {"kernel", 1}, {"stride", 4}, {"pad", 0}, {"relu", false}, {"requantize", false},
-                  {"weights", std::vector<int>(21, 1)}, {"bias", std::vector<int>(7, 0)},
+  j["layers"] = {{{"name", "head"},
+                  {"op", "conv"},
+                  {"inputs", {"input"}},
+                  {"output", "head"},
+                  {"kernel", 1},
+                  {"stride", 4},
+                  {"pad", 0},
+                  {"relu", false},
+                  {"requantize", false},
+                  {"weights", std::vector<int>(21, 1)},
+                  {"bias", std::vector<int>(7, 0)},
                   {"output_scale", std::vector<float>(7, 0.5f)}}};
   j["output"] = "head";
   return j;

@@ -40,7 +40,8 @@ std::vector<uint8_t> TestFrame(mb_frame_t* f) {
   std::vector<uint8_t> px(static_cast<size_t>(stride) * h, 0);
   for (uint32_t y = 0; y < h; ++y)
     for (uint32_t x = 0; x < w; ++x)
-      for (uint32_t c = 0; c < 3; ++c) px[y * stride + 3 * x + c] = static_cast<uint8_t>((x + 2 * y + 60 * c) % 256);
+      for (uint32_t c = 0; c < 3; ++c)
+        px[y * stride + 3 * x + c] = static_cast<uint8_t>((x + 2 * y + 60 * c) % 256);
   *f = {px.data(), w, h, stride, MB_PIXEL_FORMAT_BGR8, 0};
   return px;
 }
@@ -106,7 +107,8 @@ TEST(ReferencePluginTest, Fp32RunsWithoutCycles) {
   ASSERT_NE(p.entry, nullptr) << dlerror();
   char err[256] = {0};
   const std::string dir = SubmissionDir("reference-fp32").string();
-  mb_accelerator_t* a = p.entry->create("{\"score_threshold\": 0.05}", dir.c_str(), err, sizeof err);
+  mb_accelerator_t* a =
+      p.entry->create("{\"score_threshold\": 0.05}", dir.c_str(), err, sizeof err);
   ASSERT_NE(a, nullptr) << err;
   EXPECT_EQ(a->get_extension(a, MB_EXT_CYCLES), nullptr);
   mb_frame_t f;

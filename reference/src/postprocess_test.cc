@@ -72,7 +72,8 @@ TEST(DecodeTest, ThresholdClipAndMaxDetections) {
   EXPECT_LE(d[0].x + d[0].w, 100.0f);
   EXPECT_LE(d[0].y + d[0].h, 50.0f);
 
-  for (int i = 0; i < 20; ++i) SetCell(&h, 2, 4 * (i / 5) + 10, 4 * (i % 5) + 10, 1.0f + 0.01f * i, 0.5f, 0.5f, 0.0f, 0.0f);
+  for (int i = 0; i < 20; ++i)
+    SetCell(&h, 2, 4 * (i / 5) + 10, 4 * (i % 5) + 10, 1.0f + 0.01f * i, 0.5f, 0.5f, 0.0f, 0.0f);
   DecodeOptions o;
   o.max_detections = 7;
   d = Decode(h.data(), kInputSize, kInputSize, o);
@@ -84,10 +85,10 @@ TEST(DecodeTest, ThresholdClipAndMaxDetections) {
 TEST(NmsTest, SuppressesOverlapsOfTheSameClassOnly) {
   std::vector<Detection> in = {
       {0, 0, 10, 10, 0, 0.9f},
-      {1, 0, 10, 10, 0, 0.8f},   // IoU 9/11 = 0.82 with the first: suppressed
-      {1, 0, 10, 10, 1, 0.7f},   // other class: kept
-      {5, 0, 10, 10, 0, 0.6f},   // IoU 5/15 = 0.33: kept
-      {20, 20, 5, 5, 0, 0.5f},   // disjoint: kept
+      {1, 0, 10, 10, 0, 0.8f},  // IoU 9/11 = 0.82 with the first: suppressed
+      {1, 0, 10, 10, 1, 0.7f},  // other class: kept
+      {5, 0, 10, 10, 0, 0.6f},  // IoU 5/15 = 0.33: kept
+      {20, 20, 5, 5, 0, 0.5f},  // disjoint: kept
   };
   std::vector<Detection> out = ClasswiseNms(in, 0.5f, 100);
   ASSERT_EQ(out.size(), 4u);

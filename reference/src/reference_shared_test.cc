@@ -66,7 +66,8 @@ TEST_F(ReferenceSharedTest, Int8MatchesPythonGoldenOnARealFrame) {
   Int8Executor ex(&model_);
   Int8Output out;
   ex.Run(rgb.data(), &out);
-  EXPECT_EQ(Sha256Hex(std::string_view(reinterpret_cast<const char*>(out.head.data()), out.head.size() * 4)),
+  EXPECT_EQ(Sha256Hex(std::string_view(reinterpret_cast<const char*>(out.head.data()),
+                                       out.head.size() * 4)),
             golden.at("val0_head_sha256").get<std::string>());
 }
 
@@ -81,7 +82,8 @@ TEST_F(ReferenceSharedTest, Int8AgreesWithFp32BoxByBox) {
     cv::Mat blob(std::vector<int>{1, 3, kInputSize, kInputSize}, CV_32F);
     const size_t plane = static_cast<size_t>(kInputSize) * kInputSize;
     for (size_t i = 0; i < plane; ++i)
-      for (int c = 0; c < 3; ++c) blob.ptr<float>()[c * plane + i] = (rgb[i * 3 + c] - 128.0f) / 128.0f;
+      for (int c = 0; c < 3; ++c)
+        blob.ptr<float>()[c * plane + i] = (rgb[i * 3 + c] - 128.0f) / 128.0f;
     net.setInput(blob);
     cv::Mat head = net.forward().clone();
     const std::vector<Detection> fp = Decode(head.ptr<float>(), width_, height_);
@@ -101,7 +103,8 @@ TEST_F(ReferenceSharedTest, Int8AgreesWithFp32BoxByBox) {
     }
   }
   ASSERT_GT(confident, 10) << "too few confident fp32 detections to compare";
-  EXPECT_GE(matched, confident * 9 / 10) << matched << " of " << confident << " fp32 boxes found by int8";
+  EXPECT_GE(matched, confident * 9 / 10)
+      << matched << " of " << confident << " fp32 boxes found by int8";
 }
 
 }  // namespace

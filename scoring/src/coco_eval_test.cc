@@ -232,6 +232,21 @@ TEST(CocoEvalTest, JsonHasTheCliShape) {
       << text;
 }
 
+// np.sum / np.mean of a[i] = frac(i * golden ratio) * (1000 when i % 7 == 0, else 1),
+// by numpy 1.24 (Debian 12), as C99 hex floats: bit for bit, past the 8192 block too.
+TEST(CocoEvalTest, PairwiseSumEqualsNumpyToTheLastBit) {
+  const std::pair<size_t, double> expected[] = {{8192, 0x1.2086df0f0a55ep+19},
+                                                {8193, 0x1.2086fcf5f0531p+19},
+                                                {9090, 0x1.405c3612d7c06p+19},
+                                                {20000, 0x1.5f44d159233c9p+20}};
+  for (const auto& [n, sum] : expected) {
+    std::vector<double> a(n);
+    for (size_t i = 0; i < n; ++i)
+      a[i] = std::fmod(static_cast<double>(i) * 0.6180339887498949, 1.0) * (i % 7 == 0 ? 1e3 : 1.0);
+    EXPECT_EQ(internal::PairwiseSum(a.data(), n), sum) << n;
+  }
+}
+
 TEST(CocoEvalTest, PairwiseSumMatchesPlainSumClosely) {
   std::vector<double> v(1000);
   for (size_t i = 0; i < v.size(); ++i) v[i] = 1.0 / double(i + 1);

@@ -15,9 +15,10 @@ std::string FormatNumber(double v) {
   return b;
 }
 
-double PairwiseSum(const double* a, size_t n) {
-  // Mirrors numpy's pairwise_sum for float64: blocks of <= 128 summed with 8
-  // accumulators, larger arrays split in two at a multiple of 8.
+namespace {
+// numpy's pairwise_sum for float64: blocks of <= 128 summed with 8
+// accumulators, larger arrays split in two at a multiple of 8.
+double Pairwise(const double* a, size_t n) {
   if (n < 8) {
     double res = 0.;
     for (size_t i = 0; i < n; ++i) res += a[i];
@@ -35,7 +36,18 @@ double PairwiseSum(const double* a, size_t n) {
   }
   size_t n2 = n / 2;
   n2 -= n2 % 8;
-  return PairwiseSum(a, n2) + PairwiseSum(a + n2, n - n2);
+  return Pairwise(a, n2) + Pairwise(a + n2, n - n2);
+}
+}  // namespace
+
+double PairwiseSum(const double* a, size_t n) {
+  // np.add.reduce hands its inner loop at most its buffer size (8192) of
+  // elements at a time: pairwise within each block, the blocks added in order.
+  constexpr size_t kBlock = 8192;
+  if (n <= kBlock) return Pairwise(a, n);
+  double sum = 0;
+  for (size_t i = 0; i < n; i += kBlock) sum += Pairwise(a + i, std::min(kBlock, n - i));
+  return sum;
 }
 
 namespace {

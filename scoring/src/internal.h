@@ -17,7 +17,8 @@ namespace maskbench::scoring::internal {
 // A number for messages, %g-style ("1e+300").
 std::string FormatNumber(double v);
 
-// numpy's pairwise summation of float64 (what np.mean / np.sum compute).
+// What np.sum / np.mean compute for float64: numpy's pairwise summation within
+// blocks of 8192 elements (the reduction's buffer), the blocks added in order.
 double PairwiseSum(const double* a, size_t n);
 
 // pycocotools' parameters, computed as numpy.linspace computes them.
@@ -43,9 +44,6 @@ std::vector<int> CategoriesById(const GroundTruth& gt);
 // VOC AP of one class from per-detection outcomes in descending score order
 // (+1 true positive, -1 false positive, 0 ignored) and npos > 0 non-difficult boxes.
 double VocAveragePrecision(const std::vector<int8_t>& outcome, int64_t npos, VocInterp interp);
-
-// Checks the syntax and keys of a composite expression; appends the keys used.
-Status CheckCompositeExpression(const std::string& expression, std::vector<std::string>* keys);
 
 // Formats a double for JSON round-trip exactly (shortest representation).
 std::string JsonNumber(double v);

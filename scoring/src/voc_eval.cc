@@ -149,6 +149,14 @@ Result<VocResult> VocEvaluate(const GroundTruth& gt, const std::vector<Detection
     }
     cr.num_dets = int64_t(order.size());
     cr.precision = cr.tp + cr.fp > 0 ? double(cr.tp) / double(cr.tp + cr.fp) : 0.0;
+    if (options.keep_curves && cr.num_gt > 0) {
+      int64_t tp = 0, fp = 0;
+      for (int8_t o : outcome) {
+        if (o == 0) continue;
+        (o > 0 ? tp : fp) += 1;
+        cr.curve.emplace_back(double(tp) / double(cr.num_gt), double(tp) / double(tp + fp));
+      }
+    }
     if (cr.num_gt > 0) {
       cr.recall = double(cr.tp) / double(cr.num_gt);
       cr.ap = internal::VocAveragePrecision(outcome, cr.num_gt, options.interp);

@@ -1,76 +1,45 @@
 #include "maskbench/web_export/leaderboard.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
-#include <set>
 
+#include "maskbench/contest/metrics.h"
 #include "maskbench/core/files.h"
-#include "maskbench/scoring/ranking.h"
-#include "maskbench/scoring/rules.h"
 #include "page_assets.h"
 
 namespace maskbench::web_export {
 namespace {
 
 using nlohmann::json;
+namespace metric = contest::metric;
 
-json OptionalNumber(const std::map<std::string, std::optional<double>>& metrics, const char* name) {
-  auto it = metrics.find(name);
-  if (it == metrics.end() || !it->second || !std::isfinite(*it->second)) return nullptr;
-  return *it->second;
+json Opt(const std::map<std::string, double>& m, const char* key) {
+  auto it = m.find(key);
+  if (it == m.end() || !std::isfinite(it->second)) return nullptr;
+  return it->second;
 }
 
-// The latency that ranks under `rules`: a stored "latency_ms" metric, else the
-// modeled latency or the measured headline percentile ("latency_p90_ms").
-json HeadlineLatency(const std::map<std::string, std::optional<double>>& metrics,
-                     const scoring::Rules& rules) {
-  json v = OptionalNumber(metrics, metric::kHeadlineLatencyMs);
-  if (!v.is_null()) return v;
-  if (rules.latency_kind == scoring::LatencyKind::kModeled) {
-    return OptionalNumber(metrics, metric::kModeledLatencyMs);
-  }
-  char name[48];
-  std::snprintf(name, sizeof name, "latency_p%g_ms", rules.headline_percentile);
-  return OptionalNumber(metrics, name);
+json Interval(const std::map<std::string, double>& m, const char* lo, const char* hi) {
+  json a = Opt(m, lo), b = Opt(m, hi);
+  if (a.is_null() || b.is_null()) return nullptr;
+  return json::array({a, b});
 }
 
-// Picks the single hash among `hashes` that starts with `prefix`.
-Result<std::string> ResolvePrefix(const std::set<std::string>& hashes, const std::string& prefix,
-                                  const std::string& what, const std::string& db) {
-  std::vector<std::string> hits;
-  for (const std::string& h : hashes) {
-    if (h.compare(0, prefix.size(), prefix) == 0) hits.push_back(h);
-  }
-  if (hits.size() == 1) return hits[0];
-  std::string known;
-  for (const std::string& h : hashes) known += (known.empty() ? "" : ", ") + h.substr(0, 12);
-  if (hits.empty()) {
-    return Status::NotFound(
-        db, "no complete run for " + what + " " + prefix + " (complete runs have: " + known + ")");
-  }
-  return Status::InvalidArgument(db, what + " prefix " + prefix + " is ambiguous (" + known + ")");
-}
-
-// Equal-width histogram of the frames' latencies, in milliseconds.
-json LatencyHistogram(const std::vector<FrameResult>& frames, int bins) {
-  std::vector<double> ms;
-  for (const FrameResult& f : frames) {
-    if (f.latency_ns) ms.push_back(static_cast<double>(*f.latency_ns) / 1e6);
-  }
+// Equal-width histogram of the per-frame latencies, in milliseconds.
+json LatencyHistogram(const std::vector<double>& ms, int bins) {
   json h = {{"unit", "ms"}, {"edges", json::array()}, {"counts", json::array()}};
   if (ms.empty() || bins < 1) return h;
   auto [lo_it, hi_it] = std::minmax_element(ms.begin(), ms.end());
-  double lo = *lo_it, hi = *hi_it;
+  const double lo = *lo_it, hi = *hi_it;
   if (hi <= lo) {
     h["edges"] = {lo, lo + std::max(1e-6, lo * 1e-3)};
     h["counts"] = {static_cast<int64_t>(ms.size())};
     return h;
   }
   std::vector<int64_t> counts(static_cast<size_t>(bins), 0);
-  double width = (hi - lo) / bins;
+  const double width = (hi - lo) / bins;
   for (double v : ms) {
     auto b = static_cast<size_t>((v - lo) / width);
     counts[std::min(b, counts.size() - 1)]++;
@@ -80,118 +49,143 @@ json LatencyHistogram(const std::vector<FrameResult>& frames, int bins) {
   return h;
 }
 
-json PrCurvesJson(const std::vector<PrCurve>& curves) {
-  constexpr size_t kMaxPoints = 201;
+json CurvesJson(const std::vector<contest::PrCurve>& curves) {
   json out = json::array();
-  for (const PrCurve& c : curves) {
+  for (const contest::PrCurve& c : curves) {
     json pts = json::array();
-    size_t n = c.points.size();
-    size_t step = n > kMaxPoints ? (n + kMaxPoints - 1) / kMaxPoints : 1;
-    for (size_t i = 0; i < n; i += step) pts.push_back({c.points[i].first, c.points[i].second});
-    if (n > 0 && (n - 1) % step != 0)
-      pts.push_back({c.points[n - 1].first, c.points[n - 1].second});
+    for (const auto& [r, p] : c.points) pts.push_back({r, p});
     out.push_back({{"class_id", c.class_id}, {"class_name", c.class_name}, {"points", pts}});
   }
   return out;
 }
 
+json EntryJson(const contest::BoardEntry& e, const LeaderboardOptions& options) {
+  const auto& m = e.metrics;
+  json resources = nullptr;
+  if (m.count(metric::kLuts) || m.count(metric::kFfs) || m.count(metric::kDsps) ||
+      m.count(metric::kBrams))
+    resources = {{"luts", Opt(m, metric::kLuts)},
+                 {"ffs", Opt(m, metric::kFfs)},
+                 {"dsps", Opt(m, metric::kDsps)},
+                 {"brams", Opt(m, metric::kBrams)}};
+  json audits = json::array();
+  for (const contest::AuditResult& a : e.audits)
+    audits.push_back({{"name", a.name}, {"passed", a.passed}, {"detail", a.detail}});
+  json outside = json::object();
+  for (const auto& [k, v] : m)
+    if (contest::FindMetric(k) == nullptr) outside[k] = v;
+  std::optional<std::string> report;
+  if (options.report_link) report = options.report_link(e.team_id);
+  return {{"team_id", e.team_id},
+          {"display_name", e.display_name},
+          {"submission", e.submission.name},
+          {"team", e.submission.team},
+          {"version", e.submission.version},
+          {"artifact_sha256", e.submission.artifact_sha256},
+          {"rank", e.rank ? json(*e.rank) : json(nullptr)},
+          {"unranked_reason", e.rank ? json(nullptr) : json(e.unranked_reason)},
+          {"reference", e.reference},
+          {"run_id", e.run_id},
+          {"status", e.status},
+          {"message", e.message},
+          {"frames", e.frames},
+          {"partial", e.partial},
+          {"frame_selection", e.frame_selection},
+          {"speedup", Opt(m, metric::kSpeedup)},
+          {"latency_ms", Opt(m, metric::kLatencyMs)},
+          {"score", e.score ? json(*e.score) : json(nullptr)},
+          {"gate_passed", e.gate_passed ? json(*e.gate_passed) : json(nullptr)},
+          {"tie_group", e.tie_group > 0 ? json(e.tie_group) : json(nullptr)},
+          {"accuracy",
+           {{"mAP50", Opt(m, metric::kMap50)},
+            {"AP", Opt(m, metric::kAp)},
+            {"violation_recall", Opt(m, metric::kViolationRecall)},
+            {"violation_precision", Opt(m, metric::kViolationPrecision)}}},
+          {"measured_latency_ms",
+           {{"p50", Opt(m, metric::kLatencyP50Ms)},
+            {"p90", Opt(m, metric::kLatencyP90Ms)},
+            {"p99", Opt(m, metric::kLatencyP99Ms)}}},
+          {"modeled_latency_ms", Opt(m, metric::kModeledLatencyMs)},
+          {"energy_uj", Opt(m, metric::kEnergyUj)},
+          {"resources", resources},
+          {"intervals",
+           {{"mAP50", Interval(m, metric::kMap50Lo, metric::kMap50Hi)},
+            {"latency_ms", Interval(m, metric::kLatencyLoMs, metric::kLatencyHiMs)},
+            {"speedup", Interval(m, metric::kSpeedupLo, metric::kSpeedupHi)}}},
+          {"outside_scores", outside},
+          {"seal", {{"level", e.seal_level}, {"reason", e.seal_reason}}},
+          {"cycles", e.cycles_source.empty() ? json(nullptr) : json(e.cycles_source)},
+          {"node_class", e.node_class},
+          {"machine", e.machine_fingerprint},
+          {"trials", e.trials},
+          {"trial_spread", e.trial_spread ? json(*e.trial_spread) : json(nullptr)},
+          {"noise_load", Opt(m, metric::kNoiseLoad)},
+          {"audits", audits},
+          {"latency_histogram", LatencyHistogram(e.latency_ms, options.histogram_bins)},
+          {"pr_curves", CurvesJson(e.pr_curves)},
+          {"pr_curves_metric", e.pr_curves_metric},
+          {"report", report ? json(*report) : json(nullptr)}};
+}
+
 }  // namespace
 
-namespace internal {
-
-void RankEntries(json& doc, const scoring::Rules& rules) {
-  std::vector<scoring::RankKey> keys{rules.primary};
-  keys.insert(keys.end(), rules.tie_breaks.begin(), rules.tie_breaks.end());
-  json ranking = {{"method",
-                   "scoring::Rank: accuracy gate, then the primary key, then tie-breaks; "
-                   "equal values share a rank (1, 1, 3)"},
-                  {"primary", rules.primary.key},
-                  {"tie_breaks", json::array()},
-                  {"order", json::array()},
-                  {"latency_kind", scoring::LatencyKindName(rules.latency_kind)},
-                  {"headline_percentile", rules.headline_percentile},
-                  {"gate",
-                   {{"enabled", rules.gate.enabled},
-                    {"metric", rules.gate.metric},
-                    {"min_ratio", rules.gate.min_ratio},
-                    {"reference", rules.gate.reference},
-                    {"reference_value", nullptr}}}};
-  for (size_t i = 1; i < keys.size(); ++i) ranking["tie_breaks"].push_back(keys[i].key);
-  for (const auto& k : keys) ranking["order"].push_back(k.higher_is_better ? "desc" : "asc");
-  if (rules.composite) ranking["composite"] = *rules.composite;
-
-  json& entries = doc["entries"];
-  // The gate's bar: the reference submission's value in this context.
-  std::optional<double> reference_value;
-  for (const json& e : entries) {
-    if (e["name"] == rules.gate.reference && e["status"] == "ok" &&
-        e["metrics"].contains(rules.gate.metric)) {
-      reference_value = e["metrics"][rules.gate.metric].get<double>();
-    }
+json LeaderboardJson(const contest::Board& board, const LeaderboardOptions& options) {
+  json machines = json::array();
+  for (const contest::MachineInfo& mi : board.machines)
+    machines.push_back({{"fingerprint", mi.fingerprint},
+                        {"cpu_model", mi.cpu_model},
+                        {"cores", mi.cores},
+                        {"node_class", mi.node_class}});
+  json tracks = json::array();
+  for (const contest::BoardTrack& t : board.tracks) {
+    json entries = json::array();
+    for (const contest::BoardEntry& e : t.entries) entries.push_back(EntryJson(e, options));
+    json budget = nullptr;
+    if (t.board)
+      budget = {{"part", t.board->part},
+                {"luts", t.board->luts},
+                {"ffs", t.board->ffs},
+                {"dsps", t.board->dsps},
+                {"brams", t.board->brams}};
+    tracks.push_back(
+        {{"name", t.name},
+         {"latency_kind", contest::LatencyKindName(t.latency_kind)},
+         {"primary",
+          {{"key", t.primary.key}, {"better", t.primary.higher_is_better ? "higher" : "lower"}}},
+         {"composite", t.composite ? json(*t.composite) : json(nullptr)},
+         {"board", budget},
+         {"baseline_latency_ms",
+          t.baseline_latency_ms ? json(*t.baseline_latency_ms) : json(nullptr)},
+         {"gate_reference_value", t.gate_reference ? json(*t.gate_reference) : json(nullptr)},
+         {"entries", entries}});
   }
-  if (reference_value) ranking["gate"]["reference_value"] = *reference_value;
-
-  std::vector<scoring::RankEntry> eligible;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    json& e = entries[i];
-    std::string reason;
-    if (e["status"] != "ok") {
-      reason = "status " + e["status"].get<std::string>();
-      if (!e["message"].get<std::string>().empty())
-        reason += ": " + e["message"].get<std::string>();
-    }
-    if (reason.empty()) {
-      for (const json& a : e["audits"]) {
-        if (!a["passed"].get<bool>()) {
-          reason = "audit " + a["name"].get<std::string>() + " failed";
-          if (!a["detail"].get<std::string>().empty())
-            reason += ": " + a["detail"].get<std::string>();
-          break;
-        }
-      }
-    }
-    // Without the reference in this context, the gate result stored with the run decides.
-    if (reason.empty() && !reference_value && rules.gate.enabled && e["gate_passed"] == false) {
-      reason = "accuracy gate not passed (as judged)";
-    }
-    e["rank"] = nullptr;
-    e["unranked_reason"] = reason.empty() ? json(nullptr) : json(reason);
-    if (!reason.empty()) continue;
-    scoring::RankEntry r;
-    r.name = std::to_string(i);
-    for (const auto& [k, v] : e["metrics"].items()) r.metrics[k] = v.get<double>();
-    eligible.push_back(std::move(r));
-  }
-  for (const scoring::RankedEntry& r : scoring::Rank(eligible, rules, reference_value)) {
-    json& e = entries[std::stoul(r.name)];
-    if (r.rank) {
-      e["rank"] = *r.rank;
-    } else {
-      e["unranked_reason"] = r.reason.empty() ? "not ranked" : r.reason;
-    }
-    if (r.gate_passed) e["gate_passed"] = *r.gate_passed;
-    if (r.composite) e["score"] = *r.composite;
-  }
-  doc["context"]["ranking"] = ranking;
-
-  // Ranked entries first by rank, then the unranked ones; ties by team and name.
-  std::vector<size_t> order(entries.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto key = [&](size_t i) {
-    const json& e = entries[i];
-    return std::make_tuple(e["rank"].is_null() ? 1 : 0,
-                           e["rank"].is_null() ? int64_t{0} : e["rank"].get<int64_t>(),
-                           e["team"].get<std::string>(), e["name"].get<std::string>());
-  };
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
-  json sorted = json::array();
-  for (size_t i : order) {
-    json e = std::move(entries[i]);
-    e.erase("metrics");  // the ranking inputs; the public fields carry the values
-    sorted.push_back(std::move(e));
-  }
-  entries = std::move(sorted);
+  json rules = json::parse(contest::RulesToJson(board.rules));
+  return {{"schema_version", kLeaderboardSchemaVersion},
+          {"context",
+           {{"harness_version", board.harness_version},
+            {"dataset",
+             {{"manifest_sha256", board.dataset.manifest_sha256},
+              {"name", board.dataset.name},
+              {"split", board.dataset.split},
+              {"frames", board.dataset.frames}}},
+            {"rules_sha256", board.rules.sha256},
+            {"rules_source", board.rules.source},
+            {"rules", rules},
+            {"machines", machines},
+            {"notes", board.notes},
+            {"generated_at",
+             options.generated_at.empty() ? contest::NowUtcIso8601() : options.generated_at}}},
+          {"tracks", tracks}};
 }
+
+Result<json> BuildLeaderboard(contest::Store& store, const contest::Rules& rules,
+                              const LeaderboardOptions& options) {
+  Result<contest::Board> board = contest::BuildBoard(store, rules, options.board);
+  if (!board.ok()) return board.status();
+  return LeaderboardJson(*board, options);
+}
+
+namespace internal {
 
 std::string EscapeJsonForScript(const std::string& text) {
   // '<' only occurs inside JSON strings, where \u003c is the same character; this
@@ -210,129 +204,13 @@ std::string EscapeJsonForScript(const std::string& text) {
 
 }  // namespace internal
 
-Result<json> BuildLeaderboard(Store& store, const LeaderboardOptions& options) {
-  const std::string db = store.path().string();
-  Result<std::vector<StoredRun>> all = store.ListRuns(RunFilter{});
-  if (!all.ok()) return all.status();
-  if (all->empty()) return Status::NotFound(db, "no complete run in the results database");
-
-  // The context: data set, then rules, then machine and harness version.
-  std::vector<StoredRun> runs = std::move(*all);
-  auto narrow = [&](auto field, const std::string& flag, const std::string& what) -> Status {
-    std::set<std::string> hashes;
-    for (const StoredRun& r : runs) hashes.insert(field(r));
-    std::string chosen = field(runs.front());  // most recently finished
-    if (!flag.empty()) {
-      Result<std::string> hit = ResolvePrefix(hashes, flag, what, db);
-      if (!hit.ok()) return hit.status();
-      chosen = *hit;
-    }
-    std::erase_if(runs, [&](const StoredRun& r) { return field(r) != chosen; });
-    return Status::Ok();
-  };
-  MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.dataset.manifest_sha256; },
-                            options.dataset_sha256, "data set"));
-  MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.dataset.split; }, "", "split"));
-  MB_RETURN_IF_ERROR(
-      narrow([](const StoredRun& r) { return r.rules_sha256; }, options.rules_sha256, "rules"));
-  MB_RETURN_IF_ERROR(
-      narrow([](const StoredRun& r) { return r.machine.fingerprint; }, "", "machine"));
-  MB_RETURN_IF_ERROR(narrow([](const StoredRun& r) { return r.harness_version; }, "", "harness"));
-
-  const StoredRun& head = runs.front();
-  json rules = nullptr;
-  Result<std::string> rules_text = store.LoadRulesJson(head.rules_sha256);
-  if (!rules_text.ok()) return rules_text.status();
-  rules = json::parse(*rules_text, nullptr, /*allow_exceptions=*/false);
-  if (rules.is_discarded()) {
-    return Status::Corruption(db, "rules " + head.rules_sha256 + ": stored text is not valid JSON");
-  }
-  Result<scoring::Rules> parsed =
-      scoring::ParseRules(*rules_text, db + ": rules " + head.rules_sha256.substr(0, 12));
-  if (!parsed.ok()) return parsed.status();
-  json doc;
-  doc["schema_version"] = kLeaderboardSchemaVersion;
-  doc["context"] = {
-      {"harness_version", head.harness_version},
-      {"dataset",
-       {{"manifest_sha256", head.dataset.manifest_sha256},
-        {"name", head.dataset.name},
-        {"split", head.dataset.split}}},
-      {"rules_sha256", head.rules_sha256},
-      {"rules", rules},
-      {"machine",
-       {{"fingerprint", head.machine.fingerprint},
-        {"cpu_model", head.machine.cpu_model},
-        {"cores", head.machine.cores}}},
-      {"generated_at", options.generated_at.empty() ? NowUtcIso8601() : options.generated_at},
-  };
-  doc["entries"] = json::array();
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const StoredRun& r : runs) {
-    if (!seen.insert({r.submission.team, r.submission.name}).second) continue;  // older run
-    Result<std::vector<FrameResult>> frames = store.LoadFrames(r.id);
-    if (!frames.ok()) return frames.status();
-    Result<std::vector<PrCurve>> curves = store.LoadPrCurves(r.id);
-    if (!curves.ok()) return curves.status();
-    json e;
-    e["rank"] = nullptr;
-    e["unranked_reason"] = nullptr;
-    e["team"] = r.submission.team;
-    e["name"] = r.submission.name;
-    e["version"] = r.submission.version;
-    e["artifact_sha256"] = r.submission.artifact_sha256;
-    e["latency_kind"] = r.submission.latency_kind;
-    e["run_id"] = r.id;
-    e["finished_at"] = r.finished_at;
-    e["status"] = r.status;
-    e["message"] = r.message;
-    e["frames"] = static_cast<int64_t>(frames->size());
-    e["accuracy"] = {{"mAP50", OptionalNumber(r.metrics, metric::kMap50)},
-                     {"AP", OptionalNumber(r.metrics, metric::kAp)},
-                     {"violation_recall", OptionalNumber(r.metrics, metric::kViolationRecall)}};
-    e["latency_ms"] = {{"p50", OptionalNumber(r.metrics, metric::kLatencyP50Ms)},
-                       {"p90", OptionalNumber(r.metrics, metric::kLatencyP90Ms)},
-                       {"p99", OptionalNumber(r.metrics, metric::kLatencyP99Ms)}};
-    e["modeled_latency_ms"] = OptionalNumber(r.metrics, metric::kModeledLatencyMs);
-    e["speedup"] = OptionalNumber(r.metrics, metric::kSpeedup);
-    e["headline_latency_ms"] = HeadlineLatency(r.metrics, *parsed);
-    e["score"] = nullptr;  // the rules' composite score, set by the ranking
-    json gate = OptionalNumber(r.metrics, metric::kGatePassed);
-    e["gate_passed"] = gate.is_null() ? json(nullptr) : json(gate.get<double>() != 0.0);
-    {
-      // How the run was sealed (runs stored before schema 2 have no report).
-      const json seal = json::parse(r.seal_json.empty() ? "{}" : r.seal_json, nullptr, false);
-      const bool known = seal.is_object() && seal.contains("level") && seal["level"].is_string();
-      e["seal"] = {
-          {"level", known ? seal["level"] : json("unknown")},
-          {"reason", known && seal.contains("reason") && seal["reason"].is_string() ? seal["reason"]
-                                                                                    : json("")}};
-    }
-    e["audits"] = json::array();
-    for (const AuditResult& a : r.audits) {
-      e["audits"].push_back({{"name", a.name}, {"passed", a.passed}, {"detail", a.detail}});
-    }
-    e["latency_histogram"] = LatencyHistogram(*frames, options.histogram_bins);
-    e["pr_curves"] = PrCurvesJson(*curves);
-    // The ranking's inputs (removed again by RankEntries).
-    e["metrics"] = json::object();
-    for (const std::string& k : scoring::KnownMetricKeys()) {
-      json v = k == "latency_ms" ? e["headline_latency_ms"] : OptionalNumber(r.metrics, k.c_str());
-      if (v.is_number()) e["metrics"][k] = v;
-    }
-    doc["entries"].push_back(std::move(e));
-  }
-  internal::RankEntries(doc, *parsed);
-  return doc;
-}
-
 Status WriteLeaderboardJson(const json& doc, const std::filesystem::path& path) {
-  return WriteFileAtomic(path, doc.dump(2) + "\n");
+  return WriteFileAtomic(path, doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 Status WriteLeaderboardPage(const json& doc, const std::filesystem::path& final_dir) {
   // Written whole into a sibling, then swapped in: never half a page.
-  Result<StagingDir> staging = StagingDir::Create(final_dir, "leaderboard.json");
+  Result<StagingDir> staging = StagingDir::Create(final_dir, "leaderboard.json", {"reports"});
   if (!staging.ok()) return staging.status();
   const std::filesystem::path dir = staging->staging();
   const std::string placeholder = "<!--LEADERBOARD_JSON-->";
@@ -343,11 +221,23 @@ Status WriteLeaderboardPage(const json& doc, const std::filesystem::path& final_
       if (at == std::string::npos) {
         return Status::Corruption("index.html (embedded)", "missing " + placeholder);
       }
-      text.replace(at, placeholder.size(), internal::EscapeJsonForScript(doc.dump()));
+      text.replace(
+          at, placeholder.size(),
+          internal::EscapeJsonForScript(doc.dump(-1, ' ', false, json::error_handler_t::replace)));
     }
     MB_RETURN_IF_ERROR(WriteFileAtomic(dir / asset.name, text));
   }
   MB_RETURN_IF_ERROR(WriteLeaderboardJson(doc, dir / "leaderboard.json"));
+  // Reports a judge wrote beside the page (`judge --reports DIR/reports`) are
+  // kept: copied into the new page before it is swapped in.
+  std::error_code ec;
+  const std::filesystem::path reports = final_dir / "reports";
+  if (std::filesystem::is_directory(reports, ec)) {
+    std::filesystem::copy(reports, dir / "reports", std::filesystem::copy_options::recursive, ec);
+    if (ec)
+      return Status::IOError(reports.string(),
+                             "cannot keep the reports beside the page: " + ec.message());
+  }
   return staging->Commit();
 }
 

@@ -12,8 +12,6 @@
 #include <unordered_map>
 
 #include "maskbench/core/files.h"
-#include "maskbench/harness/run_summary.h"
-#include "maskbench/web_export/pr_curves.h"
 
 namespace maskbench::web_export {
 namespace internal {
@@ -130,7 +128,7 @@ cv::Mat LatencyHistogram(const std::vector<int64_t>& latency_ns) {
   return img;
 }
 
-cv::Mat PrCurvesPlot(const std::vector<PrCurve>& curves) {
+cv::Mat PrCurvesPlot(const std::vector<contest::PrCurve>& curves) {
   cv::Mat img(kReportPlotHeight, kReportPlotWidth, CV_8UC3, kWhite);
   const PlotArea a;
   cv::putText(img, "Precision-recall per class (IoU >= 0.5)", {a.left, 22}, kFont, 0.55, kAxis, 1,
@@ -150,7 +148,7 @@ cv::Mat PrCurvesPlot(const std::vector<PrCurve>& curves) {
               cv::LINE_AA);
   cv::putText(img, "precision", {4, a.top - 10}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
   int legend_y = a.top + 20;
-  for (const PrCurve& c : curves) {
+  for (const contest::PrCurve& c : curves) {
     const cv::Scalar col = ToScalar(ReportClassColorBgr(c.class_id));
     std::vector<cv::Point> pts;
     for (const auto& [r, p] : c.points)
@@ -310,9 +308,8 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
   bool have_pr = false;
   std::ostringstream pr_note;
   if (rec.ok() && in.gt) {
-    Result<std::vector<PrCurve>> curves = ComputePrCurves(*in.gt, harness::RunDetections(rec));
-    if (!curves.ok()) return curves.status();
-    if (Status st = WritePng(dir / "pr_curves.png", PrCurvesPlot(*curves)); !st.ok()) return st;
+    if (Status st = WritePng(dir / "pr_curves.png", PrCurvesPlot(in.pr_curves)); !st.ok())
+      return st;
     have_pr = true;
   } else {
     fs::remove(dir / "pr_curves.png", ec);  // a stale plot from an earlier run must not show

@@ -10,8 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "maskbench/harness/run_summary.h"
-#include "maskbench/scoring/rules.h"
+#include "maskbench/contest/store.h"
 
 namespace maskbench::web_export {
 namespace {
@@ -51,6 +50,29 @@ harness::RunRecord TestRecord() {
   return r;
 }
 
+// The `summary` document the report reads (what `run --json` prints), written by hand.
+nlohmann::ordered_json TestSummary() {
+  nlohmann::ordered_json s;
+  s["latency_ms"] = {{"p50", 2.5}, {"p90", 4.0}, {"p99", 4.0}};
+  s["modeled_latency_ms"] = 1.25;
+  s["latency_kind"] = "measured";
+  s["accuracy"] = {{"mAP50", 0.8765}, {"AP", 0.5432}, {"violation_recall", 0.9012}};
+  s["speedup"] = 12.3456;
+  s["gate_passed"] = true;
+  return s;
+}
+
+// Precision-recall curves as the run's facts carry them (recall order).
+std::vector<contest::PrCurve> TestCurves() {
+  std::vector<contest::PrCurve> curves;
+  for (int64_t c : {0, 1}) {
+    contest::PrCurve curve{c, c == 0 ? "with_mask" : "without_mask", {}};
+    for (int i = 0; i <= 10; ++i) curve.points.emplace_back(i / 10.0, 1.0 - 0.05 * i * (c + 1));
+    curves.push_back(std::move(curve));
+  }
+  return curves;
+}
+
 std::string ReadText(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -80,6 +102,8 @@ class ReportTest : public ::testing::Test {
     in.record = &rec;
     in.summary = std::move(summary);
     in.gt = gt;
+    in.pr_curves = TestCurves();
+    in.pr_curves_metric = "VOC AP50 (all-point)";
     in.frames = frames_.get();
     return in;
   }
@@ -110,18 +134,25 @@ TEST(ReportColorTest, ClassColorsAreNotGreenAndDiffer) {
 TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
   const scoring::GroundTruth gt = TestGroundTruth();
   const harness::RunRecord rec = TestRecord();
-  auto summary = harness::SummarizeRun(rec, &gt, scoring::DefaultRules());
-  ASSERT_TRUE(summary.ok()) << summary.status().message();
-  ASSERT_TRUE(
-      WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, TestSummary())).ok());
 
   const std::string html = ReadText(dir_ / "report.html");
   ASSERT_FALSE(html.empty());
   EXPECT_NE(html.find("test-sub"), std::string::npos);
   EXPECT_NE(html.find("Team &lt;A&amp;B&gt;"), std::string::npos);  // escaped
   EXPECT_NE(html.find(">ok</b>"), std::string::npos);
-  // p50 of {2, 2.5, 4} ms is printed.
-  EXPECT_NE(html.find("2.500"), std::string::npos) << html;
+  // Every figure of the summary is printed where it belongs.
+  EXPECT_NE(html.find("<th>latency p50 / p90 / p99</th><td>2.500 / 4.000 / 4.000 ms</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<th>modeled latency</th><td>1.250 ms</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>latency kind (speedup)</th><td>measured</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>mAP@0.5</th><td>0.8765</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>AP@[.5:.95]</th><td>0.5432</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>violation recall</th><td>0.9012</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>speedup</th><td>12.35&times;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>accuracy gate</th><td>passed</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>frames measured</th><td>3</td>"), std::string::npos);
 
   // Every PNG written is referenced by the page, and every reference exists.
   std::set<std::string> written, referenced;
@@ -143,6 +174,14 @@ TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
     EXPECT_EQ(img.cols, kReportPlotWidth) << plot;
     EXPECT_EQ(img.rows, kReportPlotHeight) << plot;
   }
+  // The curves given are drawn: a legend swatch per class, in the class colour, in order.
+  cv::Mat pr = cv::imread((dir_ / "pr_curves.png").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(pr.empty());
+  const int legend_x = kReportPlotWidth - 16 - 212;  // PlotArea right - 212: mid-swatch
+  EXPECT_EQ(pr.at<cv::Vec3b>(36 + 20 - 4, legend_x), ColorOf(ReportClassColorBgr(0)));
+  EXPECT_EQ(pr.at<cv::Vec3b>(36 + 40 - 4, legend_x), ColorOf(ReportClassColorBgr(1)));
+  EXPECT_NE(pr.at<cv::Vec3b>(36 + 60 - 4, legend_x), ColorOf(ReportClassColorBgr(2)));
+
   cv::Mat f1 = cv::imread((dir_ / "frames/frame_1.png").string(), cv::IMREAD_COLOR);
   ASSERT_FALSE(f1.empty());
   ASSERT_EQ(ReportFrameScale(kW), 1);
@@ -176,12 +215,27 @@ TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
   // A stale plot from an earlier run in the same folder must go.
   fs::create_directories(dir_);
   std::ofstream(dir_ / "pr_curves.png") << "stale";
-  auto summary = harness::SummarizeRun(rec, &gt, scoring::DefaultRules());
-  ASSERT_TRUE(summary.ok()) << summary.status().message();
-  ASSERT_TRUE(
-      WriteSubmissionReport(dir_, Input(rec, &gt, harness::RunSummaryToJson(*summary))).ok());
+  // What `run --json` says of a failed run: the latency of the frames it measured, no accuracy.
+  nlohmann::ordered_json summary;
+  summary["latency_ms"] = {{"p50", 2.0}, {"p90", 2.5}, {"p99", 2.5}};
+  summary["modeled_latency_ms"] = nullptr;
+  summary["latency_kind"] = "measured";
+  summary["accuracy"] = {{"mAP50", nullptr}, {"AP", nullptr}, {"violation_recall", nullptr}};
+  summary["speedup"] = nullptr;
+  summary["gate_passed"] = nullptr;
+  ReportInput in = Input(rec, &gt, summary);
+  in.pr_curves.clear();  // a failed run has none
+  ASSERT_TRUE(WriteSubmissionReport(dir_, in).ok());
   const std::string html = ReadText(dir_ / "report.html");
   EXPECT_NE(html.find("crashed"), std::string::npos);
+  EXPECT_NE(html.find("<th>latency p50 / p90 / p99</th><td>2.000 / 2.500 / 2.500 ms</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<th>mAP@0.5</th><td>&mdash;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>speedup</th><td>&mdash;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>accuracy gate</th><td>&mdash;</td>"), std::string::npos);
+  EXPECT_NE(html.find("The run failed: no precision-recall curves."), std::string::npos);
+  EXPECT_NE(html.find("(measured frame 2)"), std::string::npos);
   EXPECT_NE(html.find("child killed by SIGSEGV"), std::string::npos);
   EXPECT_EQ(html.find("pr_curves.png"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "pr_curves.png"));
@@ -190,6 +244,53 @@ TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
   EXPECT_EQ(hist.cols, kReportPlotWidth);
   EXPECT_TRUE(fs::exists(dir_ / "frames/frame_1.png"));
   EXPECT_FALSE(fs::exists(dir_ / "frames/frame_2.png"));  // never ran
+}
+
+TEST_F(ReportTest, GateFailureAndMissingSummaryFields) {
+  const scoring::GroundTruth gt = TestGroundTruth();
+  const harness::RunRecord rec = TestRecord();
+  nlohmann::ordered_json summary = TestSummary();
+  summary["gate_passed"] = false;
+  summary.erase("modeled_latency_ms");
+  summary["latency_kind"] = "<b>modeled</b>";
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, summary)).ok());
+  const std::string html = ReadText(dir_ / "report.html");
+  EXPECT_NE(html.find("<th>accuracy gate</th><td><span class=\"bad\">failed</span></td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<th>modeled latency</th><td>&mdash;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>latency kind (speedup)</th><td>&lt;b&gt;modeled&lt;/b&gt;</td>"),
+            std::string::npos);
+  EXPECT_EQ(html.find("<b>modeled</b>"), std::string::npos);
+}
+
+TEST_F(ReportTest, EmptySummaryAndNoGroundTruth) {
+  const harness::RunRecord rec = TestRecord();
+  ReportInput in = Input(rec, nullptr, nlohmann::ordered_json());
+  ASSERT_TRUE(WriteSubmissionReport(dir_, in).ok());
+  const std::string html = ReadText(dir_ / "report.html");
+  EXPECT_NE(html.find("<th>latency p50 / p90 / p99</th><td>&mdash; / &mdash; / &mdash; ms</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<th>latency kind (speedup)</th><td>&mdash;</td>"), std::string::npos);
+  EXPECT_NE(html.find("No ground truth: no precision-recall curves."), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "pr_curves.png"));
+  EXPECT_TRUE(fs::exists(dir_ / "latency_histogram.png"));
+  // Sample frames by detections, drawn without GT boxes.
+  EXPECT_TRUE(fs::exists(dir_ / "frames/frame_1.png"));
+}
+
+TEST_F(ReportTest, NoCurvesStillDrawsThePlot) {
+  const scoring::GroundTruth gt = TestGroundTruth();
+  const harness::RunRecord rec = TestRecord();
+  ReportInput in = Input(rec, &gt, TestSummary());
+  in.pr_curves.clear();
+  ASSERT_TRUE(WriteSubmissionReport(dir_, in).ok());
+  cv::Mat pr = cv::imread((dir_ / "pr_curves.png").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(pr.empty());
+  EXPECT_EQ(pr.cols, kReportPlotWidth);
+  const int legend_x = kReportPlotWidth - 16 - 212;
+  EXPECT_NE(pr.at<cv::Vec3b>(36 + 20 - 4, legend_x), ColorOf(ReportClassColorBgr(0)));
 }
 
 TEST_F(ReportTest, NoRecordIsAnError) {

@@ -28,8 +28,8 @@ TEST(ExamplesSharedTest, Int8FastAndSystolicAreBitExactOnTheValSplit) {
   if (FaceMaskDir().empty() || !std::filesystem::exists(FaceMaskDir() / "splits" / "val.txt"))
     GTEST_SKIP() << "../shared not found: set MASKBENCH_SHARED_DIR to the shared data folder";
   const char* src = std::getenv("MASKBENCH_SOURCE_DIR");
-  Result<ref::Int8Model> m =
-      ref::LoadInt8Model(std::filesystem::path(src ? src : ".") / "reference" / "model" / "refnet-int8.json");
+  Result<ref::Int8Model> m = ref::LoadInt8Model(std::filesystem::path(src ? src : ".") /
+                                                "reference" / "model" / "refnet-int8.json");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ref::Int8Executor golden(&*m);
   int8_fast::Engine engine(&*m);

@@ -27,15 +27,21 @@ ref::DecodeOptions ParseConfig(const std::string& text) {
   try {
     j = nlohmann::json::parse(text.empty() ? "{}" : text);
   } catch (const nlohmann::json::exception& e) {
-    throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, std::string("systolic-16x16: config is not JSON: ") + e.what());
+    throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT,
+                                std::string("systolic-16x16: config is not JSON: ") + e.what());
   }
-  if (!j.is_object()) throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, "systolic-16x16: config must be a JSON object");
-  auto bad = [](const std::string& why) { return maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, "systolic-16x16: config: " + why); };
+  if (!j.is_object())
+    throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT,
+                                "systolic-16x16: config must be a JSON object");
+  auto bad = [](const std::string& why) {
+    return maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, "systolic-16x16: config: " + why);
+  };
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (k == "score_threshold" && it->is_number()) {
       d.score_threshold = it->get<float>();
-      if (!(d.score_threshold >= 0 && d.score_threshold <= 1)) throw bad("score_threshold must be in [0, 1]");
+      if (!(d.score_threshold >= 0 && d.score_threshold <= 1))
+        throw bad("score_threshold must be in [0, 1]");
     } else if (k == "nms_iou" && it->is_number()) {
       d.nms_iou = it->get<float>();
       if (!(d.nms_iou > 0)) throw bad("nms_iou must be > 0");
@@ -68,13 +74,16 @@ class Systolic16x16 {
 
   std::span<const mb_detection_t> Infer(const maskbench::abi::Frame& frame) {
     if (frame.pixel_format != MB_PIXEL_FORMAT_BGR8 && frame.pixel_format != MB_PIXEL_FORMAT_RGB8)
-      throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, "systolic-16x16: unsupported pixel format");
+      throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT,
+                                  "systolic-16x16: unsupported pixel format");
     ref::ResizeToInput(frame.pixels, frame.width, frame.height, frame.stride,
                        frame.pixel_format == MB_PIXEL_FORMAT_BGR8, &rgb_);
     npu_.Run(rgb_.data());
-    const std::vector<ref::Detection> dets = ref::Decode(npu_.logits().data(), frame.width, frame.height, decode_);
+    const std::vector<ref::Detection> dets =
+        ref::Decode(npu_.logits().data(), frame.width, frame.height, decode_);
     result_.clear();
-    for (const ref::Detection& d : dets) result_.push_back({d.x, d.y, d.w, d.h, d.class_id, d.score});
+    for (const ref::Detection& d : dets)
+      result_.push_back({d.x, d.y, d.w, d.h, d.class_id, d.score});
     return result_;
   }
 

@@ -24,14 +24,17 @@ int64_t SystolicModel::Transfer(int64_t bytes) const {
 
 SystolicModel::SystolicModel(const reference::Int8Model* model, Hardware hardware)
     : model_(model), hw_(hardware) {
-  if (hw_.array_size != 16) throw std::runtime_error("systolic-16x16: the array is 16x16 (array_size must be 16)");
-  if (hw_.dram_bytes_per_cycle < 1 || hw_.vector_bytes_per_cycle < 1 || hw_.accumulator_entries < 1 || hw_.clock_hz == 0)
+  if (hw_.array_size != 16)
+    throw std::runtime_error("systolic-16x16: the array is 16x16 (array_size must be 16)");
+  if (hw_.dram_bytes_per_cycle < 1 || hw_.vector_bytes_per_cycle < 1 ||
+      hw_.accumulator_entries < 1 || hw_.clock_hz == 0)
     throw std::runtime_error("systolic-16x16: hardware parameters must be positive");
   const int n = hw_.array_size;
   tensors_.resize(model_->tensors.size());
   for (size_t i = 0; i < tensors_.size(); ++i) {
     const Int8Tensor& t = model_->tensors[i];
-    if (static_cast<int>(i) != model_->output) tensors_[i].assign(static_cast<size_t>(t.channels) * t.height * t.width, 0);
+    if (static_cast<int>(i) != model_->output)
+      tensors_[i].assign(static_cast<size_t>(t.channels) * t.height * t.width, 0);
   }
   plans_.resize(model_->layers.size());
   for (size_t li = 0; li < model_->layers.size(); ++li) {
@@ -46,8 +49,9 @@ SystolicModel::SystolicModel(const reference::Int8Model* model, Hardware hardwar
     p.ic_tiles = static_cast<int>(CeilDiv(l.in_channels, n));
     p.weight_bytes = int64_t{l.out_channels} * l.in_channels * taps + int64_t{l.out_channels} * 9;
     if (p.weight_bytes > hw_.weight_sram_bytes)
-      throw std::runtime_error("systolic-16x16: layer " + l.name + " needs " + std::to_string(p.weight_bytes) +
-                               " bytes of weights; the weight SRAM holds " + std::to_string(hw_.weight_sram_bytes));
+      throw std::runtime_error(
+          "systolic-16x16: layer " + l.name + " needs " + std::to_string(p.weight_bytes) +
+          " bytes of weights; the weight SRAM holds " + std::to_string(hw_.weight_sram_bytes));
     // Weights as the array holds them: per oc tile, per tap, [ic][16 oc].
     const size_t ic_padded = static_cast<size_t>(p.ic_tiles) * n;
     p.weights.assign(static_cast<size_t>(p.oc_tiles) * taps * ic_padded * n, 0);
@@ -61,16 +65,19 @@ SystolicModel::SystolicModel(const reference::Int8Model* model, Hardware hardwar
     const int64_t out_elem = l.requantize ? 1 : 4;
     for (int r = to.height; r >= 1; --r) {
       const int64_t pixels = int64_t{r} * to.width;
-      const int64_t in_tile = int64_t{(r - 1) * l.stride + k} * (ti.width + 2 * l.pad) * l.in_channels;
+      const int64_t in_tile =
+          int64_t{(r - 1) * l.stride + k} * (ti.width + 2 * l.pad) * l.in_channels;
       const int64_t out_tile = pixels * l.out_channels * out_elem;
-      if (pixels <= hw_.accumulator_entries && 2 * (in_tile + out_tile) <= hw_.activation_sram_bytes) {
+      if (pixels <= hw_.accumulator_entries &&
+          2 * (in_tile + out_tile) <= hw_.activation_sram_bytes) {
         const int tiles = (to.height + r - 1) / r;
         p.tile_rows = (to.height + tiles - 1) / tiles;  // the same tile count, balanced
         break;
       }
     }
     if (p.tile_rows == 0)
-      throw std::runtime_error("systolic-16x16: layer " + l.name + ": one output row does not fit the on-chip buffers");
+      throw std::runtime_error("systolic-16x16: layer " + l.name +
+                               ": one output row does not fit the on-chip buffers");
   }
   const Int8Tensor& h = model_->tensors[model_->output];
   head_.assign(static_cast<size_t>(h.channels) * h.height * h.width, 0);
@@ -84,7 +91,8 @@ void SystolicModel::Run(const uint8_t* rgb) {
   std::vector<int8_t>& x = tensors_[0];
   const size_t plane = static_cast<size_t>(reference::kInputSize) * reference::kInputSize;
   for (size_t i = 0; i < plane; ++i)
-    for (int c = 0; c < 3; ++c) x[c * plane + i] = static_cast<int8_t>(static_cast<int>(rgb[i * 3 + c]) - 128);
+    for (int c = 0; c < 3; ++c)
+      x[c * plane + i] = static_cast<int8_t>(static_cast<int>(rgb[i * 3 + c]) - 128);
   stats_.clear();
   cycles_ = 0;
   for (size_t li = 0; li < model_->layers.size(); ++li) {
@@ -92,9 +100,15 @@ void SystolicModel::Run(const uint8_t* rgb) {
     LayerStats s;
     s.name = l.name;
     switch (l.op) {
-      case Int8Layer::Op::kConv: RunConv(li, &s); break;
-      case Int8Layer::Op::kUpsample2x: RunUpsample(li, &s); break;
-      case Int8Layer::Op::kConcat: RunConcat(li, &s); break;
+      case Int8Layer::Op::kConv:
+        RunConv(li, &s);
+        break;
+      case Int8Layer::Op::kUpsample2x:
+        RunUpsample(li, &s);
+        break;
+      case Int8Layer::Op::kConcat:
+        RunConcat(li, &s);
+        break;
     }
     const int64_t peak = s.total_cycles * hw_.array_size * hw_.array_size;
     s.utilisation = peak > 0 ? static_cast<double>(s.macs) / static_cast<double>(peak) : 0;
@@ -102,7 +116,8 @@ void SystolicModel::Run(const uint8_t* rgb) {
     stats_.push_back(std::move(s));
   }
   const int hplane = static_cast<int>(head_.size() / head_scale_.size());
-  for (size_t i = 0; i < head_.size(); ++i) logits_[i] = static_cast<float>(head_[i]) * head_scale_[i / hplane];
+  for (size_t i = 0; i < head_.size(); ++i)
+    logits_[i] = static_cast<float>(head_[i]) * head_scale_[i / hplane];
 }
 
 void SystolicModel::RunConv(size_t li, LayerStats* s) {
@@ -133,13 +148,14 @@ void SystolicModel::RunConv(size_t li, LayerStats* s) {
   const size_t pplane = static_cast<size_t>(hp) * wp;
 
   // Timing state of this layer (cycles from the layer's start).
-  int64_t channel = hw_.layer_setup_cycles;      // DRAM channel free from
+  int64_t channel = hw_.layer_setup_cycles;  // DRAM channel free from
   const int64_t weights_ready = channel + Transfer(p.weight_bytes);
   channel = weights_ready;
   s->dram_bytes += p.weight_bytes;
   const int64_t out_elem = l.requantize ? 1 : 4;
   auto in_rows = [&](int r0, int r1) {  // real input rows tile [r0, r1) reads
-    const int first = std::max(0, r0 * st - pad), last = std::min(ti.height, (r1 - 1) * st - pad + k);
+    const int first = std::max(0, r0 * st - pad),
+              last = std::min(ti.height, (r1 - 1) * st - pad + k);
     return std::max(0, last - first);
   };
   auto tile_range = [&](int t, int* r0, int* r1) {
@@ -159,7 +175,8 @@ void SystolicModel::RunConv(size_t li, LayerStats* s) {
   load(0, 0);
   int64_t array_free = weights_ready;
   for (int t = 0; t < tiles; ++t) {
-    if (t + 1 < tiles) load(t + 1, t >= 1 ? compute_done[t - 1] : 0);  // prefetch into the other buffer
+    if (t + 1 < tiles)
+      load(t + 1, t >= 1 ? compute_done[t - 1] : 0);  // prefetch into the other buffer
     int r0 = 0, r1 = 0;
     tile_range(t, &r0, &r1);
     const int pixels = (r1 - r0) * to.width;
@@ -180,15 +197,18 @@ void SystolicModel::RunConv(size_t li, LayerStats* s) {
     for (int oct = 0; oct < p.oc_tiles; ++oct) {
       const int oc0 = oct * n, ocn = std::min(n, cout - oc0);
       for (int px = 0; px < pixels; ++px)
-        for (int o = 0; o < n; ++o) acc_[static_cast<size_t>(px) * n + o] = o < ocn ? l.bias[oc0 + o] : 0;
+        for (int o = 0; o < n; ++o)
+          acc_[static_cast<size_t>(px) * n + o] = o < ocn ? l.bias[oc0 + o] : 0;
       for (int tap = 0; tap < taps; ++tap) {
         const int ky = tap / k, kx = tap % k;
         for (int ict = 0; ict < p.ic_tiles; ++ict) {
           const int ic0 = ict * n, icn = std::min(n, cin - ic0);
-          const int16_t* wblock = &p.weights[((static_cast<size_t>(oct) * taps + tap) * ic_padded + ic0) * n];
+          const int16_t* wblock =
+              &p.weights[((static_cast<size_t>(oct) * taps + tap) * ic_padded + ic0) * n];
           for (int px = 0; px < pixels; ++px) {
             const int oy = r0 + px / to.width, ox = px % to.width;
-            const int8_t* xin = &padded_[static_cast<size_t>(ic0) * pplane + static_cast<size_t>(oy * st + ky) * wp + ox * st + kx];
+            const int8_t* xin = &padded_[static_cast<size_t>(ic0) * pplane +
+                                         static_cast<size_t>(oy * st + ky) * wp + ox * st + kx];
             int32_t* a = &acc_[static_cast<size_t>(px) * n];
             for (int i = 0; i < icn; ++i) {
               const int32_t xv = xin[static_cast<size_t>(i) * pplane];
@@ -206,8 +226,11 @@ void SystolicModel::RunConv(size_t li, LayerStats* s) {
           const int oc = oc0 + o;
           const size_t at = (static_cast<size_t>(oc) * to.height + oy) * to.width + ox;
           const int32_t v = acc_[static_cast<size_t>(px) * n + o];
-          if (l.requantize) tensors_[l.output][at] = reference::Requantize(v, l.multiplier[oc], l.shift[oc], l.relu);
-          else head_[at] = v;
+          if (l.requantize)
+            tensors_[l.output][at] =
+                reference::Requantize(v, l.multiplier[oc], l.shift[oc], l.relu);
+          else
+            head_[at] = v;
         }
       }
     }
@@ -258,16 +281,21 @@ void SystolicModel::RunConcat(size_t li, LayerStats* s) {
 
 std::string LayerTable(const std::vector<LayerStats>& layers, const Hardware& hw) {
   std::string out =
-      "| layer | op | MACs | row tiles x rows | passes | array cycles | DRAM KiB | stall cycles | total cycles | utilisation |\n"
+      "| layer | op | MACs | row tiles x rows | passes | array cycles | DRAM KiB | stall cycles | "
+      "total cycles | utilisation |\n"
       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   char line[512];
   int64_t macs = 0, passes = 0, array = 0, dram = 0, stall = 0, total = 0;
   for (const LayerStats& l : layers) {
-    std::snprintf(line, sizeof line, "| %s | %s | %lld | %s | %lld | %lld | %.1f | %lld | %lld | %.1f%% |\n", l.name.c_str(),
-                  l.op.c_str(), static_cast<long long>(l.macs),
-                  l.spatial_tiles > 0 ? (std::to_string(l.spatial_tiles) + " x " + std::to_string(l.tile_rows)).c_str() : "-",
-                  static_cast<long long>(l.passes), static_cast<long long>(l.array_cycles), l.dram_bytes / 1024.0,
-                  static_cast<long long>(l.stall_cycles), static_cast<long long>(l.total_cycles), 100 * l.utilisation);
+    std::snprintf(
+        line, sizeof line, "| %s | %s | %lld | %s | %lld | %lld | %.1f | %lld | %lld | %.1f%% |\n",
+        l.name.c_str(), l.op.c_str(), static_cast<long long>(l.macs),
+        l.spatial_tiles > 0
+            ? (std::to_string(l.spatial_tiles) + " x " + std::to_string(l.tile_rows)).c_str()
+            : "-",
+        static_cast<long long>(l.passes), static_cast<long long>(l.array_cycles),
+        l.dram_bytes / 1024.0, static_cast<long long>(l.stall_cycles),
+        static_cast<long long>(l.total_cycles), 100 * l.utilisation);
     out += line;
     macs += l.macs;
     passes += l.passes;
@@ -276,13 +304,17 @@ std::string LayerTable(const std::vector<LayerStats>& layers, const Hardware& hw
     stall += l.stall_cycles;
     total += l.total_cycles;
   }
-  const double util = total > 0 ? static_cast<double>(macs) / (static_cast<double>(total) * hw.array_size * hw.array_size) : 0;
-  std::snprintf(line, sizeof line, "| **frame** | | %lld | | %lld | %lld | %.1f | %lld | %lld | %.1f%% |\n",
-                static_cast<long long>(macs), static_cast<long long>(passes), static_cast<long long>(array), dram / 1024.0,
-                static_cast<long long>(stall), static_cast<long long>(total), 100 * util);
+  const double util = total > 0 ? static_cast<double>(macs) /
+                                      (static_cast<double>(total) * hw.array_size * hw.array_size)
+                                : 0;
+  std::snprintf(
+      line, sizeof line, "| **frame** | | %lld | | %lld | %lld | %.1f | %lld | %lld | %.1f%% |\n",
+      static_cast<long long>(macs), static_cast<long long>(passes), static_cast<long long>(array),
+      dram / 1024.0, static_cast<long long>(stall), static_cast<long long>(total), 100 * util);
   out += line;
-  std::snprintf(line, sizeof line, "\n%lld cycles per frame at %.0f MHz = %.3f ms.\n", static_cast<long long>(total),
-                hw.clock_hz / 1e6, 1e3 * static_cast<double>(total) / static_cast<double>(hw.clock_hz));
+  std::snprintf(line, sizeof line, "\n%lld cycles per frame at %.0f MHz = %.3f ms.\n",
+                static_cast<long long>(total), hw.clock_hz / 1e6,
+                1e3 * static_cast<double>(total) / static_cast<double>(hw.clock_hz));
   out += line;
   return out;
 }

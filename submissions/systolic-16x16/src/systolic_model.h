@@ -34,29 +34,30 @@ struct Hardware {
   int array_size = 16;                     // rows (input channels) = columns (output channels)
   int64_t weight_sram_bytes = 256 * 1024;  // a layer's weights + bias/requant params must fit
   int64_t activation_sram_bytes = 512 * 1024;
-  int accumulator_entries = 1024;          // int32 per column per bank; 2 banks (double-buffered)
-  int dram_bytes_per_cycle = 16;           // 12.8 GB/s at 800 MHz
-  int dram_latency_cycles = 100;           // per transfer (first byte)
-  int fill_drain_cycles = 31;              // per pass: skew in (15) + out (16)
-  int weight_load_cycles = 16;             // one array row per cycle, into shadow registers
-  int vector_bytes_per_cycle = 16;         // requantize / upsample unit lanes
-  int layer_setup_cycles = 200;            // descriptors, address generators
+  int accumulator_entries = 1024;   // int32 per column per bank; 2 banks (double-buffered)
+  int dram_bytes_per_cycle = 16;    // 12.8 GB/s at 800 MHz
+  int dram_latency_cycles = 100;    // per transfer (first byte)
+  int fill_drain_cycles = 31;       // per pass: skew in (15) + out (16)
+  int weight_load_cycles = 16;      // one array row per cycle, into shadow registers
+  int vector_bytes_per_cycle = 16;  // requantize / upsample unit lanes
+  int layer_setup_cycles = 200;     // descriptors, address generators
   uint64_t clock_hz = 800'000'000;
 };
 
 // What one layer cost.
 struct LayerStats {
   std::string name;
-  std::string op;             // "conv 3x3/2", "upsample2x", "concat"
+  std::string op;  // "conv 3x3/2", "upsample2x", "concat"
   int64_t macs = 0;
-  int spatial_tiles = 0;      // conv: row tiles
-  int tile_rows = 0;          // conv: output rows per tile (the last may be shorter)
-  int64_t passes = 0;         // conv: weight blocks streamed (tiles x oc tiles x taps x ic tiles)
-  int64_t array_cycles = 0;   // cycles the array was busy (streaming, fill/drain, exposed weight loads)
-  int64_t dram_bytes = 0;     // weights + input + output moved over the DRAM channel
-  int64_t stall_cycles = 0;   // cycles the array waited for DRAM
-  int64_t total_cycles = 0;   // layer start to layer end
-  double utilisation = 0;     // macs / (total_cycles x array_size^2)
+  int spatial_tiles = 0;  // conv: row tiles
+  int tile_rows = 0;      // conv: output rows per tile (the last may be shorter)
+  int64_t passes = 0;     // conv: weight blocks streamed (tiles x oc tiles x taps x ic tiles)
+  int64_t array_cycles =
+      0;  // cycles the array was busy (streaming, fill/drain, exposed weight loads)
+  int64_t dram_bytes = 0;    // weights + input + output moved over the DRAM channel
+  int64_t stall_cycles = 0;  // cycles the array waited for DRAM
+  int64_t total_cycles = 0;  // layer start to layer end
+  double utilisation = 0;    // macs / (total_cycles x array_size^2)
 };
 
 class SystolicModel {

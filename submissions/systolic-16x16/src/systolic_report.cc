@@ -25,10 +25,12 @@ int main(int argc, char** argv) {
   ref::Int8Executor baseline(&*m);
   ref::Int8Output out;
   baseline.Run(rgb.data(), &out);
-  const double base_s = static_cast<double>(out.cycles) / static_cast<double>(baseline.cycle_model().clock_hz);
-  const double npu_s = static_cast<double>(npu.cycles()) / static_cast<double>(npu.hardware().clock_hz);
+  const double base_s =
+      static_cast<double>(out.cycles) / static_cast<double>(baseline.cycle_model().clock_hz);
+  const double npu_s =
+      static_cast<double>(npu.cycles()) / static_cast<double>(npu.hardware().clock_hz);
   std::printf("reference-baseline: %llu cycles at %.0f MHz = %.3f ms; modeled speedup %.1fx\n",
-              static_cast<unsigned long long>(out.cycles), baseline.cycle_model().clock_hz / 1e6, 1e3 * base_s,
-              base_s / npu_s);
+              static_cast<unsigned long long>(out.cycles), baseline.cycle_model().clock_hz / 1e6,
+              1e3 * base_s, base_s / npu_s);
   return 0;
 }

@@ -14,8 +14,8 @@
 #include "simple_plugin.h"
 #include "test_sleep.h"
 
-static void one_frame(const mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* out, uint32_t capacity,
-                      uint32_t* count) {
+static void one_frame(const mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* out,
+                      uint32_t capacity, uint32_t* count) {
   *count = 1;
   if (capacity == 0) return;
   mb_detection_t d;
@@ -29,8 +29,9 @@ static void one_frame(const mb_test_state_t* s, const mb_frame_t* frame, mb_dete
   out[0] = d;
 }
 
-static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
-                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame,
+                             mb_detection_t* detections, uint32_t capacity, uint32_t* count,
+                             char* error, size_t error_capacity) {
   (void)error, (void)error_capacity;
   mb_test_sleep_us(mb_test_config_int(s->config, "us", 10000));
   one_frame(s, frame, detections, capacity, count);
@@ -43,8 +44,8 @@ static uint32_t batch_max(const mb_accelerator_t* a) {
 }
 
 static int32_t batch_infer(mb_accelerator_t* a, const mb_frame_t* frames, uint32_t frame_count,
-                           mb_detection_t* detections, uint32_t capacity_per_frame, uint32_t* counts, char* error,
-                           size_t error_capacity) {
+                           mb_detection_t* detections, uint32_t capacity_per_frame,
+                           uint32_t* counts, char* error, size_t error_capacity) {
   mb_test_state_t* s = (mb_test_state_t*)a->self;
   s->calls++;
   mb_test_sleep_us(mb_test_config_int(s->config, "us", 10000));
@@ -60,7 +61,8 @@ static int32_t batch_infer(mb_accelerator_t* a, const mb_frame_t* frames, uint32
       mb_test_write_error(error, error_capacity, text);
       return MB_ERR_INTERNAL;
     }
-    one_frame(s, &frames[i], detections + (size_t)i * capacity_per_frame, capacity_per_frame, &counts[i]);
+    one_frame(s, &frames[i], detections + (size_t)i * capacity_per_frame, capacity_per_frame,
+              &counts[i]);
   }
   return MB_OK;
 }

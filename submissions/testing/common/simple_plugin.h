@@ -16,12 +16,13 @@ typedef struct mb_test_state {
   uint64_t calls;
 } mb_test_state_t;
 
-static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
-                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity);
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame,
+                             mb_detection_t* detections, uint32_t capacity, uint32_t* count,
+                             char* error, size_t error_capacity);
 
 static int32_t mb_test_infer_trampoline(mb_accelerator_t* a, const mb_frame_t* frame,
-                                        mb_detection_t* detections, uint32_t capacity, uint32_t* count,
-                                        char* error, size_t error_capacity) {
+                                        mb_detection_t* detections, uint32_t capacity,
+                                        uint32_t* count, char* error, size_t error_capacity) {
   mb_test_state_t* s = (mb_test_state_t*)a->self;
   int32_t rc = mb_test_infer(s, frame, detections, capacity, count, error, error_capacity);
   s->calls++;
@@ -48,8 +49,8 @@ static const void* mb_test_instance_extension(const mb_accelerator_t* a, const c
 }
 #endif
 
-static mb_accelerator_t* mb_test_create(const char* config_json, const char* submission_dir, char* error,
-                                        size_t error_capacity) {
+static mb_accelerator_t* mb_test_create(const char* config_json, const char* submission_dir,
+                                        char* error, size_t error_capacity) {
   (void)submission_dir;
   mb_test_state_t* s = (mb_test_state_t*)calloc(1, sizeof *s);
   if (s == NULL) {
@@ -77,6 +78,7 @@ static mb_accelerator_t* mb_test_create(const char* config_json, const char* sub
 #define MB_TEST_ENTRY_VERSION MB_ABI_VERSION_INIT
 #endif
 
-MB_EXPORT const mb_accelerator_entry_t mb_accelerator_entry = {MB_TEST_ENTRY_VERSION, mb_test_create, NULL};
+MB_EXPORT const mb_accelerator_entry_t mb_accelerator_entry = {MB_TEST_ENTRY_VERSION,
+                                                               mb_test_create, NULL};
 
 #endif /* MASKBENCH_SIMPLE_PLUGIN_H_ */

@@ -24,7 +24,8 @@ static inline long mb_test_config_int(const char* json, const char* key, long fa
 }
 
 /* Copies the string after "key": into out (capacity bytes); returns 1 when found. */
-static inline int mb_test_config_string(const char* json, const char* key, char* out, size_t capacity) {
+static inline int mb_test_config_string(const char* json, const char* key, char* out,
+                                        size_t capacity) {
   char pattern[128];
   size_t n = strlen(key);
   if (json == NULL || capacity == 0 || n + 3 > sizeof pattern) return 0;

@@ -4,8 +4,9 @@
 
 #include "simple_plugin.h"
 
-static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
-                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame,
+                             mb_detection_t* detections, uint32_t capacity, uint32_t* count,
+                             char* error, size_t error_capacity) {
   (void)frame, (void)detections, (void)capacity, (void)error, (void)error_capacity;
   if ((long)s->calls >= mb_test_config_int(s->config, "hang_at_call", 0)) {
     struct timespec second = {1, 0};

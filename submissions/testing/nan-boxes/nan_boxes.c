@@ -3,8 +3,9 @@
 
 #include "simple_plugin.h"
 
-static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
-                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame,
+                             mb_detection_t* detections, uint32_t capacity, uint32_t* count,
+                             char* error, size_t error_capacity) {
   (void)s, (void)error, (void)error_capacity;
   if (capacity < 2) return MB_ERR_INVALID_ARGUMENT;
   mb_detection_t good = {1.0f, 1.0f, frame->width / 4.0f, frame->height / 4.0f, 0, 0.8f};

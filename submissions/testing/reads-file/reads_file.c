@@ -6,8 +6,9 @@
 
 #include "simple_plugin.h"
 
-static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
-                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame,
+                             mb_detection_t* detections, uint32_t capacity, uint32_t* count,
+                             char* error, size_t error_capacity) {
   (void)error, (void)error_capacity;
   char path[1024] = "/etc/hostname";
   mb_test_config_string(s->config, "path", path, sizeof path);

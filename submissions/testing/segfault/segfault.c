@@ -2,8 +2,9 @@
  * (config, default 0; warm-up calls count), returns nothing before that. */
 #include "simple_plugin.h"
 
-static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
-                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame,
+                             mb_detection_t* detections, uint32_t capacity, uint32_t* count,
+                             char* error, size_t error_capacity) {
   (void)frame, (void)detections, (void)capacity, (void)error, (void)error_capacity;
   if ((long)s->calls >= mb_test_config_int(s->config, "crash_at_call", 0)) {
     volatile int* volatile nowhere = NULL;

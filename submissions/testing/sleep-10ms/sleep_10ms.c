@@ -5,8 +5,9 @@
 #include "simple_plugin.h"
 #include "test_sleep.h"
 
-static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame, mb_detection_t* detections,
-                             uint32_t capacity, uint32_t* count, char* error, size_t error_capacity) {
+static int32_t mb_test_infer(mb_test_state_t* s, const mb_frame_t* frame,
+                             mb_detection_t* detections, uint32_t capacity, uint32_t* count,
+                             char* error, size_t error_capacity) {
   (void)frame, (void)detections, (void)capacity, (void)error, (void)error_capacity;
   mb_test_sleep_us(mb_test_config_int(s->config, "us", 10000));
   *count = 0;

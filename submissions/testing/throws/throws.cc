@@ -15,9 +15,11 @@ struct State {
   long calls;
 };
 
-int32_t Infer(mb_accelerator_t* a, const mb_frame_t*, mb_detection_t*, uint32_t, uint32_t* count, char*, size_t) {
+int32_t Infer(mb_accelerator_t* a, const mb_frame_t*, mb_detection_t*, uint32_t, uint32_t* count,
+              char*, size_t) {
   auto* s = static_cast<State*>(a->self);
-  if (s->calls++ >= s->throw_at) throw std::runtime_error("throws: infer gave up on frame " + std::to_string(s->calls - 1));
+  if (s->calls++ >= s->throw_at)
+    throw std::runtime_error("throws: infer gave up on frame " + std::to_string(s->calls - 1));
   *count = 0;
   return MB_OK;
 }
@@ -39,4 +41,5 @@ mb_accelerator_t* Create(const char* config, const char*, char*, size_t) {
 
 }  // namespace
 
-extern "C" MB_EXPORT const mb_accelerator_entry_t mb_accelerator_entry = {MB_ABI_VERSION_INIT, Create, nullptr};
+extern "C" MB_EXPORT const mb_accelerator_entry_t mb_accelerator_entry = {MB_ABI_VERSION_INIT,
+                                                                          Create, nullptr};

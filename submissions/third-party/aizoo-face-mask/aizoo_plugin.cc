@@ -37,7 +37,8 @@ struct Anchor {
 
 std::vector<Anchor> MakeAnchors() {
   const int maps[] = {33, 17, 9, 5, 3};
-  const float sizes[][2] = {{0.04f, 0.056f}, {0.08f, 0.11f}, {0.16f, 0.22f}, {0.32f, 0.45f}, {0.64f, 0.72f}};
+  const float sizes[][2] = {
+      {0.04f, 0.056f}, {0.08f, 0.11f}, {0.16f, 0.22f}, {0.32f, 0.45f}, {0.64f, 0.72f}};
   std::vector<Anchor> out;
   for (int m = 0; m < 5; ++m) {
     const int n = maps[m];
@@ -69,18 +70,22 @@ class AizooFaceMask {
     nlohmann::json c = nlohmann::json::parse(config_json.empty() ? "{}" : config_json);
     for (const auto& [key, value] : c.items()) {
       if (key != "model_dir" && key != "score_threshold" && key != "nms_iou" && key != "threads")
-        throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, "aizoo-face-mask: unknown config key \"" + key + "\"");
+        throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT,
+                                    "aizoo-face-mask: unknown config key \"" + key + "\"");
     }
-    const fs::path model_dir = c.contains("model_dir") ? fs::path(c["model_dir"].get<std::string>()) : dir;
+    const fs::path model_dir =
+        c.contains("model_dir") ? fs::path(c["model_dir"].get<std::string>()) : dir;
     score_threshold_ = c.value("score_threshold", 0.05f);
     nms_iou_ = c.value("nms_iou", 0.4f);
     cv::setNumThreads(c.value("threads", 1));
     for (const char* f : {kProto, kWeights})
       if (!fs::exists(model_dir / f))
-        throw maskbench::abi::Error(MB_ERR_IO, "aizoo-face-mask: " + (model_dir / f).string() +
-                                                   " not found (set \"model_dir\" in the config to the folder "
-                                                   "holding the AIZOO Caffe files)");
-    net_ = cv::dnn::readNetFromCaffe((model_dir / kProto).string(), (model_dir / kWeights).string());
+        throw maskbench::abi::Error(MB_ERR_IO,
+                                    "aizoo-face-mask: " + (model_dir / f).string() +
+                                        " not found (set \"model_dir\" in the config to the folder "
+                                        "holding the AIZOO Caffe files)");
+    net_ =
+        cv::dnn::readNetFromCaffe((model_dir / kProto).string(), (model_dir / kWeights).string());
     net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
   }
@@ -88,7 +93,8 @@ class AizooFaceMask {
   std::vector<mb_detection_t> Infer(const maskbench::abi::Frame& frame) {
     if (frame.pixel_format != MB_PIXEL_FORMAT_BGR8 && frame.pixel_format != MB_PIXEL_FORMAT_RGB8)
       throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, "unsupported pixel format");
-    const cv::Mat image(frame.height, frame.width, CV_8UC3, const_cast<uint8_t*>(frame.pixels), frame.stride);
+    const cv::Mat image(frame.height, frame.width, CV_8UC3, const_cast<uint8_t*>(frame.pixels),
+                        frame.stride);
     cv::resize(image, resized_, cv::Size(kInput, kInput), 0, 0, cv::INTER_LINEAR);
     // The network wants RGB: swap when the frame is BGR.
     cv::dnn::blobFromImage(resized_, blob_, 1.0 / 255, cv::Size(), cv::Scalar(),
@@ -109,14 +115,18 @@ class AizooFaceMask {
       if (!(score >= score_threshold_)) continue;
       const Anchor& a = anchors_[i];
       const float cx = a.cx + loc[4 * i] * 0.1f * a.w, cy = a.cy + loc[4 * i + 1] * 0.1f * a.h;
-      const float w = a.w * std::exp(loc[4 * i + 2] * 0.2f), h = a.h * std::exp(loc[4 * i + 3] * 0.2f);
-      const float x0 = std::clamp((cx - w / 2) * fw, 0.0f, fw), y0 = std::clamp((cy - h / 2) * fh, 0.0f, fh);
-      const float x1 = std::clamp((cx + w / 2) * fw, 0.0f, fw), y1 = std::clamp((cy + h / 2) * fh, 0.0f, fh);
+      const float w = a.w * std::exp(loc[4 * i + 2] * 0.2f),
+                  h = a.h * std::exp(loc[4 * i + 3] * 0.2f);
+      const float x0 = std::clamp((cx - w / 2) * fw, 0.0f, fw),
+                  y0 = std::clamp((cy - h / 2) * fh, 0.0f, fh);
+      const float x1 = std::clamp((cx + w / 2) * fw, 0.0f, fw),
+                  y1 = std::clamp((cy + h / 2) * fh, 0.0f, fh);
       if (x1 - x0 <= 0 || y1 - y0 <= 0) continue;
       candidates_.push_back({x0, y0, x1 - x0, y1 - y0, c, std::min(score, 1.0f)});
     }
-    std::stable_sort(candidates_.begin(), candidates_.end(),
-                     [](const mb_detection_t& a, const mb_detection_t& b) { return a.score > b.score; });
+    std::stable_sort(
+        candidates_.begin(), candidates_.end(),
+        [](const mb_detection_t& a, const mb_detection_t& b) { return a.score > b.score; });
     std::vector<mb_detection_t> kept;
     for (const mb_detection_t& d : candidates_) {
       if (kept.size() == 100) break;

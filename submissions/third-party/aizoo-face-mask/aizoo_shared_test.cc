@@ -1,18 +1,24 @@
 // The reference against a third-party detector (issue: "the reference must beat
 // it on every class it has"), both run as ordinary plugins through the real
 // isolated harness on the real face-mask val split, scored with the VOC
-// devkit rules. Needs ../shared (the images and the AIZOO Caffe files); skipped
-// with a message without it. Label: shared.
+// devkit rules, and its facts computed the way the judge stores them
+// (contest::ComputeFacts). Needs ../shared (the images and the AIZOO Caffe
+// files); skipped with a message without it. Label: shared.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "maskbench/contest/facts.h"
+#include "maskbench/contest/frames.h"
+#include "maskbench/contest/metrics.h"
+#include "maskbench/contest/rules.h"
 #include "maskbench/datasets/frame_cache.h"
 #include "maskbench/datasets/importers.h"
-#include "maskbench/harness/run_summary.h"
 #include "maskbench/harness/runner.h"
 #include "maskbench/harness/submission.h"
 #include "maskbench/scoring/voc_eval.h"
@@ -54,13 +60,17 @@ class AizooSharedTest : public ::testing::Test {
       GTEST_SKIP() << "../shared not found (face-mask images and models/aizoo-face-mask): set "
                       "MASKBENCH_SHARED_DIR";
   }
-  // Per-class VOC AP50 of a submission on face-mask val, run isolated.
-  scoring::VocResult Evaluate(const std::string& submission, const std::string& config) {
+  struct Evaluation {
+    scoring::VocResult voc;   // per-class VOC AP50
+    contest::RunFacts facts;  // what the judge stores (default rules)
+  };
+  // A submission on face-mask val, run isolated: its per-class VOC AP50 and its facts.
+  Evaluation Evaluate(const std::string& submission, const std::string& config) {
     auto ds = datasets::LoadDataset(*dir_ / "face-mask");
-    EXPECT_TRUE(ds.ok());
+    EXPECT_TRUE(ds.ok()) << ds.status().message();
     auto cache = datasets::FrameCache::Open(*ds, "val");
-    EXPECT_TRUE(cache.ok());
-    harness::FrameCacheSource frames(std::move(*cache));
+    EXPECT_TRUE(cache.ok()) << cache.status().message();
+    contest::FrameCacheSource frames(std::move(*cache));
     auto sub = harness::LoadSubmission(fs::path(submission).is_absolute()
                                            ? fs::path(submission)
                                            : BuildDir() / "submissions" / submission);
@@ -71,11 +81,21 @@ class AizooSharedTest : public ::testing::Test {
     harness::RunRecord r = harness::RunSubmission(*sub, frames, settings);
     EXPECT_TRUE(r.ok()) << submission << ": " << r.message;
     EXPECT_EQ(r.frames(), 137);
-    auto gt = harness::GroundTruthForFrames(*ds, "val", r.frame_ids);
-    EXPECT_TRUE(gt.ok());
-    auto voc = scoring::VocEvaluate(*gt, harness::RunDetections(r));
-    EXPECT_TRUE(voc.ok());
-    return *voc;
+    auto gt = contest::GroundTruthForFrames(*ds, "val", r.frame_ids);
+    EXPECT_TRUE(gt.ok()) << gt.status().message();
+    if (!gt.ok()) return {};
+    EXPECT_EQ(gt->image_ids.size(), 137u);
+    auto voc = scoring::VocEvaluate(*gt, contest::RunDetections(r));
+    EXPECT_TRUE(voc.ok()) << voc.status().message();
+    auto facts = contest::ComputeFacts(r, &*gt, contest::DefaultRules());
+    EXPECT_TRUE(facts.ok()) << facts.status().message();
+    if (!voc.ok() || !facts.ok()) return {};
+    return {*voc, *facts};
+  }
+  // A metric of the facts, NaN when absent.
+  static double FactOf(const Evaluation& e, const char* key) {
+    auto it = e.facts.metrics.find(key);
+    return it == e.facts.metrics.end() ? std::nan("") : it->second;
   }
   static fs::path* dir_;
 };
@@ -92,8 +112,10 @@ TEST_F(AizooSharedTest, ReferenceBeatsTheThirdPartyDetectorOnEveryClassItHas) {
   for (const char* f : {"face_mask_detection.prototxt", "face_mask_detection.caffemodel"})
     fs::copy_file(Shared() / "models" / "aizoo-face-mask" / f, folder / f,
                   fs::copy_options::overwrite_existing);
-  const scoring::VocResult aizoo = Evaluate(folder.string(), "{}");
-  const scoring::VocResult ref = Evaluate("reference-fp32", "{}");
+  const Evaluation aizoo_eval = Evaluate(folder.string(), "{}");
+  const Evaluation ref_eval = Evaluate("reference-fp32", "{}");
+  const scoring::VocResult& aizoo = aizoo_eval.voc;
+  const scoring::VocResult& ref = ref_eval.voc;
   ASSERT_EQ(aizoo.per_class.size(), 3u);
   ASSERT_EQ(ref.per_class.size(), 3u);
   // The detector works (a broken decode would score ~0): it finds masked faces.
@@ -104,6 +126,26 @@ TEST_F(AizooSharedTest, ReferenceBeatsTheThirdPartyDetectorOnEveryClassItHas) {
                 ref.per_class[c].name.c_str(), ref.per_class[c].ap, aizoo.per_class[c].ap);
     EXPECT_GT(ref.per_class[c].ap, aizoo.per_class[c].ap) << ref.per_class[c].name;
   }
+  // The facts the judge would store: COCO accuracy, latency, the curves of this VOC evaluation.
+  for (const Evaluation* e : {&aizoo_eval, &ref_eval}) {
+    const double map50 = FactOf(*e, contest::metric::kMap50);
+    EXPECT_GT(map50, 0.0);
+    EXPECT_LE(map50, 1.0);
+    EXPECT_LE(FactOf(*e, contest::metric::kAp), map50);
+    EXPECT_LE(FactOf(*e, contest::metric::kMap50Lo), map50);
+    EXPECT_GE(FactOf(*e, contest::metric::kMap50Hi), map50);
+    EXPECT_GT(FactOf(*e, contest::metric::kLatencyP50Ms), 0.0);
+    EXPECT_LE(FactOf(*e, contest::metric::kLatencyP50Ms),
+              FactOf(*e, contest::metric::kLatencyP90Ms));
+    EXPECT_EQ(e->facts.metrics.count(contest::metric::kModeledLatencyMs), 0u);  // no cycles
+    EXPECT_EQ(e->facts.pr_curves_metric, "VOC AP50 (all-point)");
+    EXPECT_EQ(e->facts.pr_curves.size(), 3u);  // every class has ground truth in val
+    for (const contest::PrCurve& c : e->facts.pr_curves) EXPECT_LE(c.points.size(), 200u);
+  }
+  std::printf("mAP50 (COCO): reference-fp32 %.4f, aizoo-face-mask %.4f\n",
+              FactOf(ref_eval, contest::metric::kMap50),
+              FactOf(aizoo_eval, contest::metric::kMap50));
+  EXPECT_GT(FactOf(ref_eval, contest::metric::kMap50), FactOf(aizoo_eval, contest::metric::kMap50));
 }
 
 // Needs no shared data: runs everywhere.

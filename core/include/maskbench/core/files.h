@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "maskbench/core/status.h"
 
@@ -31,11 +32,12 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data)
 // Without Commit() the temporary is removed on destruction. When `marker` is
 // given, an existing non-empty `dir` without that file in it is refused
 // (InvalidArgument): it is not an earlier output of the same kind, so it is not
-// replaced.
+// replaced, unless every entry in it is named in `also_allowed` (such as a
+// `reports` folder a page keeps; the caller carries those over itself).
 class StagingDir {
  public:
-  static Result<StagingDir> Create(const std::filesystem::path& dir,
-                                   const std::string& marker = "");
+  static Result<StagingDir> Create(const std::filesystem::path& dir, const std::string& marker = "",
+                                   const std::vector<std::string>& also_allowed = {});
   StagingDir(StagingDir&& other) noexcept;
   StagingDir(const StagingDir&) = delete;
   StagingDir& operator=(const StagingDir&) = delete;

@@ -65,9 +65,9 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
-    if (status_.ok()) std::abort();  // a Result without a value needs a failure
+    if (status_.ok()) std::abort();                     // a Result without a value needs a failure
   }
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
@@ -91,8 +91,8 @@ namespace internal {
 }  // namespace maskbench
 
 // Aborts with context when an internal invariant does not hold.
-#define MB_CHECK(cond)                                                             \
-  do {                                                                             \
+#define MB_CHECK(cond)                                                              \
+  do {                                                                              \
     if (!(cond)) ::maskbench::internal::CheckFailed(#cond, __FILE__, __LINE__, ""); \
   } while (0)
 #define MB_CHECK_MSG(cond, msg)                                                      \
@@ -101,8 +101,8 @@ namespace internal {
   } while (0)
 
 // Returns early from a function returning Status or Result<T> when `expr` fails.
-#define MB_RETURN_IF_ERROR(expr)              \
-  do {                                        \
-    ::maskbench::Status mb_status_ = (expr);  \
-    if (!mb_status_.ok()) return mb_status_;  \
+#define MB_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::maskbench::Status mb_status_ = (expr); \
+    if (!mb_status_.ok()) return mb_status_; \
   } while (0)

@@ -70,12 +70,12 @@ static inline bool mb_version_is_compatible(mb_version_t plugin) {
  * during the infer() call that received it; the plugin must not write to it
  * or keep the pointer. */
 typedef struct mb_frame {
-  const uint8_t* pixels;  /* first byte of the top row */
-  uint32_t width;         /* pixels per row, > 0 */
-  uint32_t height;        /* rows, > 0 */
-  uint32_t stride;        /* bytes from one row to the next, >= 3 * width */
-  uint32_t pixel_format;  /* MB_PIXEL_FORMAT_* */
-  uint64_t sequence;      /* 0, 1, 2, ...: infer calls on this instance so far (warm-up included) */
+  const uint8_t* pixels; /* first byte of the top row */
+  uint32_t width;        /* pixels per row, > 0 */
+  uint32_t height;       /* rows, > 0 */
+  uint32_t stride;       /* bytes from one row to the next, >= 3 * width */
+  uint32_t pixel_format; /* MB_PIXEL_FORMAT_* */
+  uint64_t sequence;     /* 0, 1, 2, ...: infer calls on this instance so far (warm-up included) */
 } mb_frame_t;
 
 /* One detection: box in float pixels of the frame (origin top-left), a class id

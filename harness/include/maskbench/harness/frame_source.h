@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "maskbench/core/status.h"
-#include "maskbench/datasets/frame_cache.h"
 
 namespace maskbench::harness {
 
@@ -62,19 +61,5 @@ class MemoryFrameSource : public FrameSource {
 // face-sized blobs), ids 0..count-1. Used by `validate` and the benchmarks.
 std::unique_ptr<MemoryFrameSource> MakeSyntheticFrames(size_t count, int width, int height,
                                                        uint32_t seed = 1);
-
-// The frames of a datasets::FrameCache, in cache order, ids from the cache.
-class FrameCacheSource : public FrameSource {
- public:
-  explicit FrameCacheSource(std::unique_ptr<datasets::FrameCache> cache)
-      : cache_(std::move(cache)) {}
-  size_t size() const override { return cache_->size(); }
-  FrameRef Get(size_t i) const override;
-  // The cache's per-frame pixel checksum (FrameCache::Verify).
-  Status Check(size_t i) const override { return cache_->Verify(i); }
-
- private:
-  std::unique_ptr<datasets::FrameCache> cache_;
-};
 
 }  // namespace maskbench::harness

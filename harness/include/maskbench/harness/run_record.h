@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "maskbench/accelerator.h"
+
 namespace maskbench::harness {
 
 // How a run ended. The names (RunStatusName) are stable: they appear in JSON and
@@ -39,14 +41,10 @@ const char* RunStatusName(RunStatus status);
 // The status named `name`, or nullopt.
 std::optional<RunStatus> ParseRunStatus(std::string_view name);
 
-// One detection as the harness stores it (mirrors mb_detection_t).
-struct Detection {
-  float x = 0, y = 0, w = 0, h = 0;
-  int class_id = 0;
-  float score = 0;
-};
+// One detection: the ABI's own struct, wherever the harness keeps one.
+using Detection = mb_detection_t;
 
-// How frames are offered (design.md §4). The names (ScenarioName) are stable.
+// How frames are offered (docs/runner.md). The names (ScenarioName) are stable.
 enum class Scenario {
   kSingleStream,  // "single-stream": one frame at a time, the next after the previous answer
                   // (headline)
@@ -126,12 +124,16 @@ struct SealReport {
   std::string reason;            // why not full; empty when full
   int64_t uid = -1;              // the child's uid as the judge sees it
   bool namespaces = false;       // user, mnt, pid, net, ipc and uts all differ from the judge's
-  bool seccomp = false;          // every thread in seccomp filter mode with both harness filters
+  bool seccomp = false;          // every thread in seccomp filter mode with the harness's filters
   bool no_new_privs = false;     // every thread
   bool no_capabilities = false;  // every thread: no effective, permitted or ambient capability
   int64_t threads_checked = 0;   // threads seen at the last check
   int landlock_abi = 0;          // the Landlock ABI the runner applied (its own word), <= 0 none
   int64_t startup_ns = 0;        // copying the files + starting the sealed runner, before loading
+  // The parent answered every open of the child itself (seccomp user
+  // notification): allowed until create() answered, refused (EACCES) after.
+  bool open_supervisor = false;
+  int64_t opens_refused = 0;  // opens the parent refused after create()
 };
 
 struct RunRecord {

@@ -17,13 +17,13 @@ namespace maskbench::harness {
 inline constexpr const char* kSubmissionMetadataFile = "submission.json";
 
 struct Submission {
-  std::filesystem::path plugin;  // absolute path of the .so
-  std::filesystem::path dir;     // absolute folder, passed to create() for weights
-  std::string name;              // from submission.json, else the folder name
-  std::string team;              // from submission.json, else ""
-  std::string version;           // from submission.json, else ""
+  std::filesystem::path plugin;           // absolute path of the .so
+  std::filesystem::path dir;              // absolute folder, passed to create() for weights
+  std::string name;                       // from submission.json, else the folder name
+  std::string team;                       // from submission.json, else ""
+  std::string version;                    // from submission.json, else ""
   std::string latency_kind = "measured";  // "measured" or "modeled"
-  std::string config_json = "{}";  // submission.json "config" (an object) as text
+  std::string config_json = "{}";         // submission.json "config" (an object) as text
 };
 
 // Resolves a .so or a folder; errors name the path and the problem.

@@ -29,12 +29,12 @@ struct Int8Layer {
   // Convolution only:
   int in_channels = 0, out_channels = 0, kernel = 1, stride = 1, pad = 0;
   bool relu = false;
-  bool requantize = true;                // false: the output stays int32 (the head)
-  std::vector<int8_t> weights;           // OIHW
-  std::vector<int32_t> bias;             // per output channel, accumulator units
-  std::vector<int32_t> multiplier;       // per output channel, in [2^30, 2^31)
-  std::vector<int32_t> shift;            // per output channel: total right shift = 31 + shift
-  std::vector<float> output_scale;       // head only: float value of one accumulator unit
+  bool requantize = true;           // false: the output stays int32 (the head)
+  std::vector<int8_t> weights;      // OIHW
+  std::vector<int32_t> bias;        // per output channel, accumulator units
+  std::vector<int32_t> multiplier;  // per output channel, in [2^30, 2^31)
+  std::vector<int32_t> shift;       // per output channel: total right shift = 31 + shift
+  std::vector<float> output_scale;  // head only: float value of one accumulator unit
 };
 
 struct Int8Tensor {
@@ -44,10 +44,10 @@ struct Int8Tensor {
 };
 
 struct Int8Model {
-  std::string onnx_sha256;           // the fp32 model these parameters were derived from
-  std::vector<Int8Tensor> tensors;   // 0 = input (3 x kInputSize x kInputSize)
-  std::vector<Int8Layer> layers;     // in execution order
-  int output = 0;                    // tensor index of the int32 head output
+  std::string onnx_sha256;          // the fp32 model these parameters were derived from
+  std::vector<Int8Tensor> tensors;  // 0 = input (3 x kInputSize x kInputSize)
+  std::vector<Int8Layer> layers;    // in execution order
+  int output = 0;                   // tensor index of the int32 head output
   // Total multiply-accumulates of one frame.
   int64_t Macs() const;
   // Total weight parameters (int8) plus biases.

@@ -20,11 +20,11 @@
 
 namespace maskbench::reference {
 
-inline constexpr int kInputSize = 320;     // network input is kInputSize x kInputSize RGB
-inline constexpr int kStride = 4;          // output grid stride in input pixels
+inline constexpr int kInputSize = 320;              // network input is kInputSize x kInputSize RGB
+inline constexpr int kStride = 4;                   // output grid stride in input pixels
 inline constexpr int kGrid = kInputSize / kStride;  // 80
-inline constexpr int kNumClasses = 3;      // with_mask, without_mask, mask_weared_incorrect
-inline constexpr int kHeadChannels = 7;    // 3 class logits, dx, dy, log w, log h
+inline constexpr int kNumClasses = 3;    // with_mask, without_mask, mask_weared_incorrect
+inline constexpr int kHeadChannels = 7;  // 3 class logits, dx, dy, log w, log h
 
 // One detection in frame pixels (same layout as mb_detection_t).
 struct Detection {

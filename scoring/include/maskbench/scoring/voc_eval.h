@@ -30,6 +30,8 @@ const char* VocInterpName(VocInterp interp);
 struct VocOptions {
   double iou_threshold = 0.5;               // a match needs IoU >= this. Default: 0.5.
   VocInterp interp = VocInterp::kAllPoint;  // Default: all-point (VOC2010+).
+  // Keep each class's precision-recall curve (VocClassResult::curve). Default: false.
+  bool keep_curves = false;
 };
 
 struct VocClassResult {
@@ -41,6 +43,10 @@ struct VocClassResult {
   int64_t num_gt = 0;    // non-difficult ground truth boxes
   int64_t num_dets = 0;  // detections of the class (ignored ones included)
   int64_t tp = 0, fp = 0;
+  // With VocOptions::keep_curves: (recall, precision) after each counted
+  // detection in score order, from the cumulative true and false positives
+  // of this same evaluation (ignored detections add no point).
+  std::vector<std::pair<double, double>> curve;
 };
 
 struct VocResult {

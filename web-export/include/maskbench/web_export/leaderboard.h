@@ -1,72 +1,55 @@
-// The leaderboard: the latest complete run of every submission for one context
-// (data set split, rules, machine, harness version) in a results store, ranked by
-// the rules, as a JSON document (format: docs/leaderboard.md, JSON Schema:
-// web-export/schema/leaderboard.schema.json) and as a static HTML page that works
-// from file:// with no network (the JSON is embedded in index.html).
+// The leaderboard: a contest::Board (judgements derived from the stored facts
+// under the rules given now, one block per track) as a JSON document (format:
+// docs/leaderboard.md, JSON Schema: web-export/schema/leaderboard.schema.json)
+// and as a static HTML page that works from file:// with no network (the JSON
+// is embedded in index.html).
 //
 // Thread-safety: the functions share no state; a Store must not be used by two
-// threads at once (see store.h).
+// threads at once (see contest/store.h).
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
+#include "maskbench/contest/board.h"
+#include "maskbench/contest/rules.h"
+#include "maskbench/contest/store.h"
 #include "maskbench/core/status.h"
-#include "maskbench/scoring/rules.h"
-#include "maskbench/web_export/store.h"
 
 namespace maskbench::web_export {
 
 // The version of the leaderboard JSON format ("schema_version").
-inline constexpr int kLeaderboardSchemaVersion = 1;
-
-// Metric names (metrics table) the leaderboard reads. Latencies in milliseconds.
-namespace metric {
-inline constexpr const char* kMap50 = "mAP50";
-inline constexpr const char* kAp = "AP";
-inline constexpr const char* kViolationRecall = "violation_recall";
-inline constexpr const char* kLatencyP50Ms = "latency_p50_ms";
-inline constexpr const char* kLatencyP90Ms = "latency_p90_ms";
-inline constexpr const char* kLatencyP99Ms = "latency_p99_ms";
-inline constexpr const char* kModeledLatencyMs = "modeled_latency_ms";
-inline constexpr const char* kSpeedup = "speedup";
-inline constexpr const char* kGatePassed = "gate_passed";  // 1 or 0; absent = not evaluated
-// The headline latency under the rules (optional; else derived, see docs/leaderboard.md).
-inline constexpr const char* kHeadlineLatencyMs = "latency_ms";
-inline constexpr const char* kFps = "fps";
-inline constexpr const char* kViolationPrecision = "violation_precision";
-}  // namespace metric
+inline constexpr int kLeaderboardSchemaVersion = 2;
 
 struct LeaderboardOptions {
-  // Manifest SHA-256 (or a unique prefix) of the data set to show.
-  // Default: empty = the data set of the most recently finished run.
-  std::string dataset_sha256;
-  // Rules SHA-256 (or a unique prefix). Default: empty = most recent for the data set.
-  std::string rules_sha256;
+  contest::BoardOptions board;  // which data set split, partial runs
   // The "generated_at" stamp. Default: empty = now (UTC).
   std::string generated_at;
   // Number of latency histogram bins per entry. Default: 20.
   int histogram_bins = 20;
+  // The link to an entry's report (relative to the page), or nullopt for none.
+  std::function<std::optional<std::string>(const std::string& team_id)> report_link;
 };
 
-// Builds the leaderboard document from `store`. Fails when the store has no
-// complete run, or when a hash flag matches nothing or is ambiguous.
-Result<nlohmann::json> BuildLeaderboard(Store& store, const LeaderboardOptions& options = {});
+// The board as the leaderboard document.
+nlohmann::json LeaderboardJson(const contest::Board& board, const LeaderboardOptions& options = {});
+
+// BuildBoard + LeaderboardJson.
+Result<nlohmann::json> BuildLeaderboard(contest::Store& store, const contest::Rules& rules,
+                                        const LeaderboardOptions& options = {});
 
 // Writes the document as pretty JSON to `path` (atomically).
 Status WriteLeaderboardJson(const nlohmann::json& doc, const std::filesystem::path& path);
 
 // Writes index.html (with the document embedded), app.js, style.css and
-// leaderboard.json into `dir` (created if needed). The page needs no network.
+// leaderboard.json into `dir`, whole (a sibling folder swapped in); a
+// `reports/` folder already in `dir` is carried over. No network.
 Status WriteLeaderboardPage(const nlohmann::json& doc, const std::filesystem::path& dir);
 
 namespace internal {
-// Ranks the entries of `doc` in place with scoring::Rank under `rules` (entries
-// not ok or with a failed audit are unranked first); sets rank, unranked_reason,
-// gate_passed and score, writes context.ranking, sorts the entries and drops
-// each entry's "metrics" (the ranking inputs).
-void RankEntries(nlohmann::json& doc, const scoring::Rules& rules);
 // The JSON text made safe to sit inside <script type="application/json">.
 std::string EscapeJsonForScript(const std::string& json_text);
 }  // namespace internal

@@ -12,11 +12,11 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "maskbench/contest/store.h"
 #include "maskbench/core/status.h"
 #include "maskbench/harness/frame_source.h"
 #include "maskbench/harness/run_record.h"
@@ -35,10 +35,12 @@ inline constexpr int kReportPlotHeight = 360;
 inline constexpr int kReportLegendHeight = 28;
 
 struct ReportInput {
-  std::string name, team, version;          // the submission
+  std::string name, team, version;             // the submission
   const harness::RunRecord* record = nullptr;  // required
-  nlohmann::ordered_json summary;            // RunSummaryToJson (+ anything); may be empty
-  const scoring::GroundTruth* gt = nullptr;  // null = no accuracy, no PR curves, no GT boxes
+  nlohmann::ordered_json summary;            // the `run --json` document (+ anything); may be empty
+  const scoring::GroundTruth* gt = nullptr;  // null = no accuracy, no GT boxes
+  std::vector<contest::PrCurve> pr_curves;   // the run's curves (contest::RunFacts); may be empty
+  std::string pr_curves_metric;              // what produced them, for the plot's title
   const harness::FrameSource* frames = nullptr;  // null = no sample frames
 };
 
@@ -50,7 +52,8 @@ std::array<uint8_t, 3> ReportClassColorBgr(int64_t class_id);
 int ReportFrameScale(int width);
 // The frame ids drawn as samples: the record's frames with the most ground-truth
 // boxes (most detections when gt is null), ties by smaller id, at most kReportMaxFrames.
-std::vector<int64_t> ReportSampleFrames(const harness::RunRecord& record, const scoring::GroundTruth* gt);
+std::vector<int64_t> ReportSampleFrames(const harness::RunRecord& record,
+                                        const scoring::GroundTruth* gt);
 
 // Writes report.html, latency_histogram.png, pr_curves.png (only for an ok run
 // with ground truth) and frames/frame_<id>.png into `dir` (created if missing).

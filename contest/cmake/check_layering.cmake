@@ -1,0 +1,18 @@
+# Fails when a public harness header includes a higher floor (datasets, scoring,
+# contest, web-export). Run by ctest as contest_layering_check.
+file(GLOB_RECURSE headers ${HEADERS}/*.h)
+set(bad "")
+foreach(h IN LISTS headers)
+  file(STRINGS ${h} lines REGEX "#include")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "maskbench/(datasets|scoring|contest|web_export)/")
+      list(APPEND bad "${h}: ${line}")
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  string(REPLACE ";" "\n" bad "${bad}")
+  message(FATAL_ERROR "harness headers include higher floors:\n${bad}")
+endif()
+list(LENGTH headers n)
+message(STATUS "layering ok: ${n} harness headers include only core and the ABI")
