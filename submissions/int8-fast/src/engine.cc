@@ -3,6 +3,8 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -16,7 +18,8 @@ using reference::Int8Layer;
 using reference::Int8Model;
 using reference::Int8Tensor;
 
-constexpr int kSlack = 64;  // bytes after each buffer: kernels may read a few bytes past the last channel
+constexpr int kSlack =
+    64;  // bytes after each buffer: kernels may read a few bytes past the last channel
 
 void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,30 +47,70 @@ int UsableCpus() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-bool CpuHasAvx2() {
+}  // namespace
+
+bool CpuSupports(Simd simd) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
+  switch (simd) {
+    case Simd::kAvx512Vnni:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+    case Simd::kAvx2:
+      return __builtin_cpu_supports("avx2");
+    default:
+      return true;
+  }
 #else
-  return false;
+  return simd == Simd::kAuto || simd == Simd::kScalar;
 #endif
 }
 
-}  // namespace
-
 bool ParseSimd(const std::string& text, Simd* out) {
-  if (text == "auto") *out = Simd::kAuto;
-  else if (text == "avx2") *out = Simd::kAvx2;
-  else if (text == "scalar") *out = Simd::kScalar;
-  else return false;
+  if (text == "auto")
+    *out = Simd::kAuto;
+  else if (text == "avx512-vnni")
+    *out = Simd::kAvx512Vnni;
+  else if (text == "avx2")
+    *out = Simd::kAvx2;
+  else if (text == "scalar")
+    *out = Simd::kScalar;
+  else
+    return false;
   return true;
 }
 
+const char* SimdName(Simd simd) {
+  switch (simd) {
+    case Simd::kAuto:
+      return "auto";
+    case Simd::kAvx512Vnni:
+      return "avx512-vnni";
+    case Simd::kAvx2:
+      return "avx2";
+    case Simd::kScalar:
+      return "scalar";
+  }
+  return "?";
+}
+
 Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
-  const bool has_avx2 = CpuHasAvx2();
-  if (options.simd == Simd::kAvx2 && !has_avx2)
-    throw std::runtime_error("int8-fast: simd \"avx2\" requested, but this CPU has no AVX2");
-  use_avx2_ = options.simd != Simd::kScalar && has_avx2;
+  Simd want = options.simd;
+  if (want == Simd::kAuto) {
+    if (const char* env = std::getenv("MASKBENCH_INT8_ISA"); env != nullptr && *env != '\0')
+      if (!ParseSimd(env, &want))
+        throw std::runtime_error(std::string("int8-fast: MASKBENCH_INT8_ISA=\"") + env +
+                                 "\" is not auto, avx512-vnni, avx2 or scalar");
+  }
+  if (want != Simd::kAuto && !CpuSupports(want))
+    throw std::runtime_error(std::string("int8-fast: simd \"") + SimdName(want) +
+                             "\" requested, but this CPU does not have it");
+  if (want == Simd::kAuto)
+    want = CpuSupports(Simd::kAvx512Vnni) ? Simd::kAvx512Vnni
+           : CpuSupports(Simd::kAvx2)     ? Simd::kAvx2
+                                          : Simd::kScalar;
+  isa_ = want;
+  use_avx2_ = isa_ != Simd::kScalar;
   threads_ = options.threads > 0 ? options.threads : UsableCpus();
 
   const size_t nt = model_->tensors.size();
@@ -80,8 +123,12 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
   for (const Int8Layer& l : model_->layers) {
     bool nn = false;
     switch (l.op) {
-      case Int8Layer::Op::kConv: nn = l.relu && l.requantize; break;
-      case Int8Layer::Op::kUpsample2x: nn = nonneg_[l.inputs[0]]; break;
+      case Int8Layer::Op::kConv:
+        nn = l.relu && l.requantize;
+        break;
+      case Int8Layer::Op::kUpsample2x:
+        nn = nonneg_[l.inputs[0]];
+        break;
       case Int8Layer::Op::kConcat:
         nn = true;
         for (int t : l.inputs) nn = nn && nonneg_[t];
@@ -89,7 +136,8 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
     }
     nonneg_[l.output] = nn;
     if (l.op == Int8Layer::Op::kConv && !l.requantize && l.output != model_->output)
-      throw std::runtime_error("int8-fast: layer " + l.name + ": an int32 output other than the head is not supported");
+      throw std::runtime_error("int8-fast: layer " + l.name +
+                               ": an int32 output other than the head is not supported");
   }
 
   // Concat inputs are written straight into the concat's buffer at their channel
@@ -120,7 +168,9 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
   for (size_t t = 0; t < nt; ++t) {
     if (static_cast<int>(t) == model_->output || parent[t] >= 0) continue;
     const Int8Tensor& s = model_->tensors[t];
-    storage_[t].assign(static_cast<size_t>(s.height + 2 * border_) * (s.width + 2 * border_) * s.channels + kSlack, 0);
+    storage_[t].assign(
+        static_cast<size_t>(s.height + 2 * border_) * (s.width + 2 * border_) * s.channels + kSlack,
+        0);
   }
   for (size_t t = 0; t < nt; ++t) {
     if (static_cast<int>(t) == model_->output) continue;
@@ -190,7 +240,9 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
       for (int o = 0; o < cout; ++o)
         for (int t = 0; t < taps; ++t)
           for (int i = 0; i < cin; ++i) {
-            const size_t at = ((((static_cast<size_t>(o / 8) * taps + t) * p.k_steps + i / 4) * 8 + o % 8) * 4) + i % 4;
+            const size_t at =
+                ((((static_cast<size_t>(o / 8) * taps + t) * p.k_steps + i / 4) * 8 + o % 8) * 4) +
+                i % 4;
             p.packed8[at] = w_at(o, i, t / k, t % k);
           }
     } else {
@@ -200,7 +252,9 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
       for (int o = 0; o < cout; ++o)
         for (int t = 0; t < taps; ++t)
           for (int i = 0; i < cin; ++i) {
-            const size_t at = ((((static_cast<size_t>(o / 8) * taps + t) * p.k_steps + i / 2) * 8 + o % 8) * 2) + i % 2;
+            const size_t at =
+                ((((static_cast<size_t>(o / 8) * taps + t) * p.k_steps + i / 2) * 8 + o % 8) * 2) +
+                i % 2;
             p.packed16[at] = w_at(o, i, t / k, t % k);
           }
       internal::Int16Shadow& sh = shadows_[p.in_tensor];  // the input's, or refreshed by ShadowStep
@@ -229,10 +283,13 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
     switch (l.op) {
       case Int8Layer::Op::kConv:
         if (convs_[li].avx2 && convs_[li].signed_input && convs_[li].in_tensor != 0)
-          AddStep(Step::Kind::kShadow, convs_[li].in_tensor, model_->tensors[convs_[li].in_tensor].height);
+          AddStep(Step::Kind::kShadow, convs_[li].in_tensor,
+                  model_->tensors[convs_[li].in_tensor].height);
         AddStep(Step::Kind::kConv, static_cast<int>(li), rows);
         break;
-      case Int8Layer::Op::kUpsample2x: AddStep(Step::Kind::kUpsample, static_cast<int>(li), rows); break;
+      case Int8Layer::Op::kUpsample2x:
+        AddStep(Step::Kind::kUpsample, static_cast<int>(li), rows);
+        break;
       case Int8Layer::Op::kConcat: {
         bool in_place = true;
         for (int t : l.inputs) in_place = in_place && aliased_[t];
@@ -287,9 +344,52 @@ void Engine::Run(const uint8_t* rgb) {
   // Wait for chunks other threads still run.
   const size_t last = steps_.size() - 1;
   for (int spins = 0; done_[last].load(std::memory_order_acquire) != steps_[last].chunks; ++spins) {
-    if (spins < 2000) CpuRelax();
-    else std::this_thread::yield();
+    if (spins < 2000)
+      CpuRelax();
+    else
+      std::this_thread::yield();
   }
+}
+
+std::vector<Engine::StepProfile> Engine::ProfileSteps(const uint8_t* rgb) {
+  rgb_ = rgb;
+  std::vector<StepProfile> out;
+  int item = 0;
+  for (const Step& step : steps_) {
+    StepProfile p;
+    switch (step.kind) {
+      case Step::Kind::kInput:
+        p.name = "input";
+        break;
+      case Step::Kind::kShadow:
+        p.name = "shadow " + model_->tensors[step.index].name;
+        break;
+      case Step::Kind::kConv: {
+        const Int8Layer& l = model_->layers[step.index];
+        const Int8Tensor& t = model_->tensors[l.output];
+        p.name = "conv " + l.name;
+        p.macs = static_cast<int64_t>(t.height) * t.width * l.out_channels * l.in_channels *
+                 l.kernel * l.kernel;
+        break;
+      }
+      case Step::Kind::kUpsample:
+        p.name = "upsample " + model_->layers[step.index].name;
+        break;
+      case Step::Kind::kConcat:
+        p.name = "concat " + model_->layers[step.index].name;
+        break;
+      case Step::Kind::kDequantize:
+        p.name = "dequantize";
+        break;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int c = 0; c < step.chunks; ++c) RunChunk(item++);
+    p.ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 void Engine::Work() {
@@ -299,9 +399,12 @@ void Engine::Work() {
     if (item >= items) return;
     const int step = item_step_[item];
     if (step > 0) {  // the previous step must be complete
-      for (int spins = 0; done_[step - 1].load(std::memory_order_acquire) != steps_[step - 1].chunks; ++spins) {
-        if (spins < 2000) CpuRelax();
-        else std::this_thread::yield();
+      for (int spins = 0;
+           done_[step - 1].load(std::memory_order_acquire) != steps_[step - 1].chunks; ++spins) {
+        if (spins < 2000)
+          CpuRelax();
+        else
+          std::this_thread::yield();
       }
     }
     RunChunk(item);
@@ -315,12 +418,24 @@ void Engine::RunChunk(int item) {
   const int r0 = static_cast<int>(static_cast<int64_t>(s.rows) * c / s.chunks);
   const int r1 = static_cast<int>(static_cast<int64_t>(s.rows) * (c + 1) / s.chunks);
   switch (s.kind) {
-    case Step::Kind::kInput: InputRows(r0, r1); break;
-    case Step::Kind::kShadow: ShadowRows(s.index, r0, r1); break;
-    case Step::Kind::kConv: ConvRows(static_cast<size_t>(s.index), r0, r1); break;
-    case Step::Kind::kUpsample: UpsampleRows(static_cast<size_t>(s.index), r0, r1); break;
-    case Step::Kind::kConcat: ConcatRows(static_cast<size_t>(s.index), r0, r1); break;
-    case Step::Kind::kDequantize: DequantizeRange(r0, r1); break;
+    case Step::Kind::kInput:
+      InputRows(r0, r1);
+      break;
+    case Step::Kind::kShadow:
+      ShadowRows(s.index, r0, r1);
+      break;
+    case Step::Kind::kConv:
+      ConvRows(static_cast<size_t>(s.index), r0, r1);
+      break;
+    case Step::Kind::kUpsample:
+      UpsampleRows(static_cast<size_t>(s.index), r0, r1);
+      break;
+    case Step::Kind::kConcat:
+      ConcatRows(static_cast<size_t>(s.index), r0, r1);
+      break;
+    case Step::Kind::kDequantize:
+      DequantizeRange(r0, r1);
+      break;
   }
 }
 
@@ -333,12 +448,15 @@ void Engine::InputRows(int y0, int y1) {
     if (need_int8_input_) {
       int8_t* d = v.At(y, 0, border_);
       for (int x = 0; x < n; ++x)
-        for (int c = 0; c < 3; ++c) d[x * v.pixel_stride + c] = static_cast<int8_t>(src[x * 3 + c] - 128);
+        for (int c = 0; c < 3; ++c)
+          d[x * v.pixel_stride + c] = static_cast<int8_t>(src[x * 3 + c] - 128);
     }
     if (!sh.data.empty()) {
-      int16_t* d = sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
+      int16_t* d =
+          sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
       for (int x = 0; x < n; ++x)
-        for (int c = 0; c < 3; ++c) d[x * sh.channels + c] = static_cast<int16_t>(src[x * 3 + c] - 128);
+        for (int c = 0; c < 3; ++c)
+          d[x * sh.channels + c] = static_cast<int16_t>(src[x * 3 + c] - 128);
     }
   }
 }
@@ -349,7 +467,8 @@ void Engine::ShadowRows(int tensor, int y0, int y1) {
   internal::Int16Shadow& sh = shadows_[tensor];
   for (int y = y0; y < y1; ++y) {
     const int8_t* s = v.At(y, 0, border_);
-    int16_t* d = sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
+    int16_t* d =
+        sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
     for (int x = 0; x < t.width; ++x)
       for (int c = 0; c < t.channels; ++c) d[x * sh.channels + c] = s[x * v.pixel_stride + c];
   }
@@ -386,7 +505,10 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
     a.in_pixel_stride = sh.channels;
     a.in_row_stride = sh.row_stride;
     a.packed = p.packed16.data();
-    internal::ConvRowsS16Avx2(a, y0, y1);
+    if (isa_ == Simd::kAvx512Vnni)
+      internal::ConvRowsS16Avx512Vnni(a, y0, y1);
+    else
+      internal::ConvRowsS16Avx2(a, y0, y1);
   } else {
     const internal::View& v = views_[p.in_tensor];
     a.in8 = v.origin;
@@ -394,7 +516,10 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
     a.in_row_stride = v.row_stride;
     if (p.avx2) {
       a.packed = p.packed8.data();
-      internal::ConvRowsU8Avx2(a, y0, y1);
+      if (isa_ == Simd::kAvx512Vnni)
+        internal::ConvRowsU8Avx512Vnni(a, y0, y1);
+      else
+        internal::ConvRowsU8Avx2(a, y0, y1);
     } else {
       a.weights_ohwi = p.ohwi.data();
       internal::ConvRowsScalar(a, y0, y1);
@@ -411,7 +536,8 @@ void Engine::UpsampleRows(size_t li, int y0, int y1) {
   for (int y = y0; y < y1; ++y) {
     const int8_t* s = in.At(y / 2, 0, border_);
     int8_t* d = out.At(y, 0, border_);
-    for (int x = 0; x < to.width; ++x) std::memcpy(d + x * out.pixel_stride, s + (x / 2) * in.pixel_stride, c);
+    for (int x = 0; x < to.width; ++x)
+      std::memcpy(d + x * out.pixel_stride, s + (x / 2) * in.pixel_stride, c);
   }
 }
 
@@ -427,7 +553,8 @@ void Engine::ConcatRows(size_t li, int y0, int y1) {
       for (int y = y0; y < y1; ++y) {
         const int8_t* s = in.At(y, 0, border_);
         int8_t* d = out.At(y, 0, border_) + off;
-        for (int x = 0; x < to.width; ++x) std::memcpy(d + x * out.pixel_stride, s + x * in.pixel_stride, c);
+        for (int x = 0; x < to.width; ++x)
+          std::memcpy(d + x * out.pixel_stride, s + x * in.pixel_stride, c);
       }
     }
     off += c;
@@ -440,7 +567,8 @@ void Engine::DequantizeRange(int p0, int p1) {
   for (int c = 0; c < h.channels; ++c) {
     const float s = head_scale_[c];
     float* d = logits_.data() + static_cast<size_t>(c) * plane;
-    for (int p = p0; p < p1; ++p) d[p] = static_cast<float>(head_[static_cast<size_t>(p) * head_stride_ + c]) * s;
+    for (int p = p0; p < p1; ++p)
+      d[p] = static_cast<float>(head_[static_cast<size_t>(p) * head_stride_ + c]) * s;
   }
 }
 
@@ -449,7 +577,8 @@ std::vector<int32_t> Engine::HeadAccumulators() const {
   const int plane = h.height * h.width;
   std::vector<int32_t> out(static_cast<size_t>(h.channels) * plane);
   for (int c = 0; c < h.channels; ++c)
-    for (int p = 0; p < plane; ++p) out[static_cast<size_t>(c) * plane + p] = head_[static_cast<size_t>(p) * head_stride_ + c];
+    for (int p = 0; p < plane; ++p)
+      out[static_cast<size_t>(c) * plane + p] = head_[static_cast<size_t>(p) * head_stride_ + c];
   return out;
 }
 
@@ -461,8 +590,9 @@ std::vector<int8_t> Engine::Tensor(int index) const {
     for (int c = 0; c < t.channels; ++c)
       for (int y = 0; y < t.height; ++y)
         for (int x = 0; x < t.width; ++x)
-          out[(static_cast<size_t>(c) * t.height + y) * t.width + x] = static_cast<int8_t>(
-              sh.data[static_cast<size_t>(y + border_) * sh.row_stride + (x + border_) * sh.channels + c]);
+          out[(static_cast<size_t>(c) * t.height + y) * t.width + x] =
+              static_cast<int8_t>(sh.data[static_cast<size_t>(y + border_) * sh.row_stride +
+                                          (x + border_) * sh.channels + c]);
     return out;
   }
   const internal::View& v = views_[index];

@@ -28,11 +28,15 @@
 
 namespace maskbench::int8_fast {
 
-enum class Simd { kAuto, kAvx2, kScalar };
+// The kernels' instruction set. kAuto: the best the CPU has (AVX-512 VNNI,
+// then AVX2, then scalar). Every path gives the same bits.
+enum class Simd { kAuto, kAvx512Vnni, kAvx2, kScalar };
 
 struct EngineOptions {
-  int threads = 0;          // 0: the CPUs of the process's affinity mask (at least 1)
-  Simd simd = Simd::kAuto;  // kAvx2 fails at create on a CPU without AVX2
+  int threads = 0;  // 0: the CPUs of the process's affinity mask (at least 1)
+  // A named path fails at create on a CPU without it. kAuto honours the
+  // environment variable MASKBENCH_INT8_ISA (a name as ParseSimd reads it).
+  Simd simd = Simd::kAuto;
 };
 
 namespace internal {
@@ -52,20 +56,20 @@ struct View {
 struct ConvPlan {
   const reference::Int8Layer* layer = nullptr;
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
-  int oc_blocks = 0;               // ceil(out_channels / 8)
-  bool signed_input = false;       // input may be negative: int16 kernel on a shadow copy
+  int oc_blocks = 0;          // ceil(out_channels / 8)
+  bool signed_input = false;  // input may be negative: int16 kernel on a shadow copy
   int in_tensor = 0, out_tensor = 0;
-  int k_steps = 0;                 // per tap: ceil(cin/4) (u8 kernel) or ceil(cin/2) (s16 kernel)
-  std::vector<int8_t> ohwi;        // scalar path weights, [oc][ky][kx][ic]
-  std::vector<int8_t> packed8;     // u8 kernel weights
-  std::vector<int16_t> packed16;   // s16 kernel weights
+  int k_steps = 0;                // per tap: ceil(cin/4) (u8 kernel) or ceil(cin/2) (s16 kernel)
+  std::vector<int8_t> ohwi;       // scalar path weights, [oc][ky][kx][ic]
+  std::vector<int8_t> packed8;    // u8 kernel weights
+  std::vector<int16_t> packed16;  // s16 kernel weights
   std::vector<int32_t> bias, multiplier, shift;  // padded to oc_blocks * 8
-  bool avx2 = false;               // this layer runs the AVX2 kernel
+  bool avx2 = false;                             // this layer runs the AVX2 kernel
 };
 
 struct Int16Shadow {  // zero-bordered HWC int16 copy of a signed tensor, channels padded to even
   std::vector<int16_t> data;
-  int channels = 0;   // padded channel count (pixel stride)
+  int channels = 0;    // padded channel count (pixel stride)
   int row_stride = 0;  // elements
 };
 
@@ -88,7 +92,19 @@ class Engine {
   // Tensor `index` after Run() as CHW int8, as Int8Executor::Tensor(index).
   std::vector<int8_t> Tensor(int index) const;
 
+  // One frame run step by step on the calling thread only (every chunk of a
+  // step, then the next), each step timed: for the roofline in int8_bench.
+  // Same outputs as Run(). Not for the timed path: it reads the clock per step.
+  struct StepProfile {
+    std::string name;  // "input", "shadow <tensor>", "conv <layer>", "upsample …", …
+    int64_t macs = 0;  // multiply-accumulates (convolutions; 0 otherwise)
+    int64_t ns = 0;
+  };
+  std::vector<StepProfile> ProfileSteps(const uint8_t* rgb);
+
   bool uses_avx2() const { return use_avx2_; }
+  // The path this engine runs (never kAuto).
+  Simd isa() const { return isa_; }
   int threads() const { return threads_; }
 
  private:
@@ -111,17 +127,18 @@ class Engine {
   void DequantizeRange(int p0, int p1);
 
   const reference::Int8Model* model_;
-  bool use_avx2_ = false;
+  bool use_avx2_ = false;  // the packed-weight kernels (AVX2 or AVX-512 VNNI)
+  Simd isa_ = Simd::kScalar;
   int threads_ = 1;
   int border_ = 1;
-  std::vector<std::vector<int8_t>> storage_;     // per root tensor (empty when aliased)
+  std::vector<std::vector<int8_t>> storage_;  // per root tensor (empty when aliased)
   std::vector<internal::View> views_;
-  std::vector<bool> aliased_;                     // tensor written into a concat's buffer
-  std::vector<bool> nonneg_;                      // tensor is produced >= 0 (ReLU)
-  bool need_int8_input_ = false;                  // the int8 view of the input is read
-  std::vector<internal::ConvPlan> convs_;         // per layer (empty plan for non-conv)
-  std::vector<internal::Int16Shadow> shadows_;    // per tensor (empty unless needed)
-  std::vector<int32_t> head_;                     // [pixel][oc_blocks * 8] of the head
+  std::vector<bool> aliased_;                   // tensor written into a concat's buffer
+  std::vector<bool> nonneg_;                    // tensor is produced >= 0 (ReLU)
+  bool need_int8_input_ = false;                // the int8 view of the input is read
+  std::vector<internal::ConvPlan> convs_;       // per layer (empty plan for non-conv)
+  std::vector<internal::Int16Shadow> shadows_;  // per tensor (empty unless needed)
+  std::vector<int32_t> head_;                   // [pixel][oc_blocks * 8] of the head
   int head_stride_ = 8;
   std::vector<float> head_scale_;
   std::vector<float> logits_;
@@ -141,7 +158,11 @@ class Engine {
   std::vector<std::thread> pool_;  // threads - 1 workers; the caller is the other one
 };
 
-// "auto" | "avx2" | "scalar" -> Simd; false when unknown.
+// "auto" | "avx512-vnni" | "avx2" | "scalar" -> Simd; false when unknown.
 bool ParseSimd(const std::string& text, Simd* out);
+// The name ParseSimd reads for `simd`.
+const char* SimdName(Simd simd);
+// Whether this CPU can run `simd` (kAuto and kScalar: always).
+bool CpuSupports(Simd simd);
 
 }  // namespace maskbench::int8_fast

@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
+#include <stdexcept>
 #include <string_view>
 
 #include "engine.h"
@@ -73,12 +75,15 @@ TEST_F(Int8FastTest, MatchesTheNaiveExecutorOnEveryTensorOfSyntheticFrames) {
   ref::Int8Executor golden(&model_);
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<std::string> names;
-  for (Simd simd : {Simd::kAvx2, Simd::kScalar}) {
-    if (simd == Simd::kAvx2 && !__builtin_cpu_supports("avx2")) continue;
+  for (Simd simd : {Simd::kAvx512Vnni, Simd::kAvx2, Simd::kScalar}) {
+    if (!CpuSupports(simd)) {
+      std::printf("[ SKIPPED  ] path %s: this CPU does not have it\n", SimdName(simd));
+      continue;
+    }
     for (int threads : {1, 2, 3}) {
       engines.push_back(std::make_unique<Engine>(&model_, EngineOptions{threads, simd}));
-      names.push_back(std::string(simd == Simd::kAvx2 ? "avx2" : "scalar") + " x" +
-                      std::to_string(threads));
+      EXPECT_EQ(engines.back()->isa(), simd);
+      names.push_back(std::string(SimdName(simd)) + " x" + std::to_string(threads));
     }
   }
   for (uint64_t seed = 1; seed <= 4; ++seed) {
@@ -125,11 +130,78 @@ TEST_F(Int8FastTest, RunAllocatesNothingAndIsRepeatable) {
   EXPECT_EQ(engine.HeadAccumulators(), first);
 }
 
+// The roofline's step-by-step run computes what Run() does and names every step.
+TEST_F(Int8FastTest, ProfileStepsGivesRunsOutputsAndCountsTheConvolutionMacs) {
+  const std::vector<uint8_t> rgb = Input(SyntheticFrame(5));
+  Engine run(&model_, EngineOptions{2, Simd::kAuto});
+  run.Run(rgb.data());
+  Engine profiled(&model_, EngineOptions{2, Simd::kAuto});
+  const std::vector<Engine::StepProfile> steps = profiled.ProfileSteps(rgb.data());
+  EXPECT_EQ(profiled.HeadAccumulators(), run.HeadAccumulators());
+  int64_t macs = 0, want = 0;
+  int convs = 0;
+  for (const Engine::StepProfile& s : steps) {
+    EXPECT_FALSE(s.name.empty());
+    EXPECT_GE(s.ns, 0);
+    macs += s.macs;
+    convs += s.name.rfind("conv ", 0) == 0;
+  }
+  for (const ref::Int8Layer& l : model_.layers) {
+    if (l.op != ref::Int8Layer::Op::kConv) continue;
+    const ref::Int8Tensor& t = model_.tensors[l.output];
+    want += static_cast<int64_t>(t.height) * t.width * l.out_channels * l.in_channels * l.kernel *
+            l.kernel;
+    --convs;
+  }
+  EXPECT_EQ(convs, 0) << "one conv step per convolution";
+  EXPECT_EQ(macs, want);
+  EXPECT_GT(macs, 100'000'000) << "the network is ~284 M MACs";
+}
+
 TEST_F(Int8FastTest, RefusesAnUnknownSimdName) {
   Simd s = Simd::kAuto;
   EXPECT_TRUE(ParseSimd("scalar", &s));
   EXPECT_EQ(s, Simd::kScalar);
+  EXPECT_TRUE(ParseSimd("avx512-vnni", &s));
+  EXPECT_EQ(s, Simd::kAvx512Vnni);
   EXPECT_FALSE(ParseSimd("sse9", &s));
+  for (Simd each : {Simd::kAuto, Simd::kAvx512Vnni, Simd::kAvx2, Simd::kScalar}) {
+    Simd back = Simd::kAuto;
+    EXPECT_TRUE(ParseSimd(SimdName(each), &back));
+    EXPECT_EQ(back, each);
+  }
+}
+
+// kAuto takes the best path the CPU has, or the one MASKBENCH_INT8_ISA names.
+TEST_F(Int8FastTest, AutoPicksTheBestPathAndTheEnvironmentOverridesIt) {
+  ::unsetenv("MASKBENCH_INT8_ISA");
+  const Simd best = CpuSupports(Simd::kAvx512Vnni) ? Simd::kAvx512Vnni
+                    : CpuSupports(Simd::kAvx2)     ? Simd::kAvx2
+                                                   : Simd::kScalar;
+  EXPECT_EQ(Engine(&model_, EngineOptions{1, Simd::kAuto}).isa(), best);
+  ::setenv("MASKBENCH_INT8_ISA", "scalar", 1);
+  EXPECT_EQ(Engine(&model_, EngineOptions{1, Simd::kAuto}).isa(), Simd::kScalar);
+  // A named option wins over the environment.
+  if (CpuSupports(Simd::kAvx2)) {
+    EXPECT_EQ(Engine(&model_, EngineOptions{1, Simd::kAvx2}).isa(), Simd::kAvx2);
+  }
+  ::setenv("MASKBENCH_INT8_ISA", "sse9", 1);
+  try {
+    Engine e(&model_, EngineOptions{1, Simd::kAuto});
+    ADD_FAILURE() << "an unknown MASKBENCH_INT8_ISA was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("MASKBENCH_INT8_ISA"), std::string::npos) << e.what();
+  }
+  ::unsetenv("MASKBENCH_INT8_ISA");
+  for (Simd simd : {Simd::kAvx512Vnni, Simd::kAvx2}) {
+    if (CpuSupports(simd)) continue;
+    try {
+      Engine e(&model_, EngineOptions{1, simd});
+      ADD_FAILURE() << SimdName(simd) << " accepted on a CPU without it";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("does not have it"), std::string::npos) << e.what();
+    }
+  }
 }
 
 // The two plugins, loaded through the ABI, produce identical detections.

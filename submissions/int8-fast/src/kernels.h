@@ -1,7 +1,7 @@
 // int8-fast convolution kernels (internal). One call computes output rows
 // [row_begin, row_end) of one convolution for all output channels. The AVX2
-// kernels are compiled with target attributes and must only be called when
-// the CPU supports AVX2 (Engine checks __builtin_cpu_supports("avx2")).
+// and AVX-512 kernels are compiled with target attributes and must only be
+// called when the CPU supports them (Engine checks with CpuSupports()).
 //
 // Thread-safety: pure functions of their arguments; calls on disjoint rows may
 // run concurrently.
@@ -16,9 +16,9 @@ struct ConvArgs {
   int kernel = 1, stride = 1;
   int offset = 0;  // border - pad: padded input coordinate of tap 0 of output 0
   int cin = 0;
-  int oc_blocks = 0;    // blocks of 8 output channels
-  int cout = 0;         // real output channels (the last block may be partial)
-  int k_steps = 0;      // per tap: 4-channel steps (u8) or 2-channel steps (s16)
+  int oc_blocks = 0;  // blocks of 8 output channels
+  int cout = 0;       // real output channels (the last block may be partial)
+  int k_steps = 0;    // per tap: 4-channel steps (u8) or 2-channel steps (s16)
   // Input (one of): int8 view or int16 shadow. Strides in elements.
   const int8_t* in8 = nullptr;
   const int16_t* in16 = nullptr;
@@ -42,6 +42,10 @@ struct ConvArgs {
 void ConvRowsU8Avx2(const ConvArgs& a, int row_begin, int row_end);
 // AVX2: signed input through its int16 shadow with vpmaddwd.
 void ConvRowsS16Avx2(const ConvArgs& a, int row_begin, int row_end);
+// AVX-512 VNNI (with F, BW, VL): the same two kernels with vpdpbusd and
+// vpdpwssd on the same packed weights; call only when the CPU has them.
+void ConvRowsU8Avx512Vnni(const ConvArgs& a, int row_begin, int row_end);
+void ConvRowsS16Avx512Vnni(const ConvArgs& a, int row_begin, int row_end);
 // Portable: any int8 input, [oc][ky][kx][ic] weights.
 void ConvRowsScalar(const ConvArgs& a, int row_begin, int row_end);
 

@@ -20,78 +20,26 @@
 #include <type_traits>
 
 #include "kernels.h"
+#include "kernels_avx2_inl.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-
-#define MB_AVX2 __attribute__((target("avx2")))
-#define MB_AVX2_INLINE __attribute__((target("avx2"), always_inline)) inline
 
 namespace maskbench::int8_fast::internal {
 namespace {
 
-struct Requant {  // per block of 8 channels
-  __m256i m_even, m_odd, n_even, n_odd, half_even, half_odd, lo;
-};
-
-MB_AVX2_INLINE Requant MakeRequant(const int32_t* multiplier, const int32_t* shift, bool relu) {
-  Requant r;
-  const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(multiplier));
-  const __m256i n = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(shift)),
-                                     _mm256_set1_epi32(31));
-  const __m256i low32 = _mm256_set1_epi64x(0xffffffffLL);
-  const __m256i one64 = _mm256_set1_epi64x(1);
-  r.m_even = m;
-  r.m_odd = _mm256_srli_epi64(m, 32);
-  r.n_even = _mm256_and_si256(n, low32);
-  r.n_odd = _mm256_srli_epi64(n, 32);
-  r.half_even = _mm256_sllv_epi64(one64, _mm256_sub_epi64(r.n_even, one64));
-  r.half_odd = _mm256_sllv_epi64(one64, _mm256_sub_epi64(r.n_odd, one64));
-  r.lo = _mm256_set1_epi32(relu ? 0 : -128);
-  return r;
-}
-
-// round_half_away(acc * m / 2^n) clamped to [lo, 127], as 8 int32 lanes.
-MB_AVX2_INLINE __m256i Requantize8(__m256i acc, const Requant& r) {
-  const __m256i a = _mm256_abs_epi32(acc);  // INT32_MIN -> 2^31 read as unsigned: still right
-  __m256i pe = _mm256_mul_epu32(a, r.m_even);
-  __m256i po = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), r.m_odd);
-  pe = _mm256_srlv_epi64(_mm256_add_epi64(pe, r.half_even), r.n_even);
-  po = _mm256_srlv_epi64(_mm256_add_epi64(po, r.half_odd), r.n_odd);
-  const __m256i c128 = _mm256_set1_epi64x(128);
-  pe = _mm256_blendv_epi8(pe, c128, _mm256_cmpgt_epi64(pe, c128));
-  po = _mm256_blendv_epi8(po, c128, _mm256_cmpgt_epi64(po, c128));
-  __m256i q = _mm256_or_si256(pe, _mm256_slli_epi64(po, 32));
-  q = _mm256_sign_epi32(q, acc);
-  q = _mm256_max_epi32(q, r.lo);
-  return _mm256_min_epi32(q, _mm256_set1_epi32(127));
-}
-
-// 8 int32 lanes in [-128, 127] -> 8 bytes at `dst` (only `n` <= 8 of them written).
-MB_AVX2_INLINE void Store8(int8_t* dst, __m256i q, int n) {
-  const __m256i p16 = _mm256_packs_epi32(q, q);
-  const __m256i p8 = _mm256_packs_epi16(p16, p16);
-  const __m128i r = _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
-  if (n == 8) {
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), r);
-  } else {
-    alignas(16) int8_t tmp[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), r);
-    std::memcpy(dst, tmp, static_cast<size_t>(n));
-  }
-}
-
-MB_AVX2_INLINE int32_t Load32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
+using avx2::Load32;
+using avx2::MakeRequant;
+using avx2::Requant;
+using avx2::Requantize8;
+using avx2::Store8;
 
 // One tile: NP pixels starting at output (oy, ox) x NB channel blocks from `ocb`.
 template <bool kSigned, int NP, int NB>
 MB_AVX2 void Tile(const ConvArgs& a, int oy, int ox, int ocb, const Requant* rq) {
   using Elem = std::conditional_t<kSigned, int16_t, int8_t>;
   constexpr int kLanes = kSigned ? 2 : 4;  // input channels per step
-  const Elem* in = kSigned ? reinterpret_cast<const Elem*>(a.in16) : reinterpret_cast<const Elem*>(a.in8);
+  const Elem* in =
+      kSigned ? reinterpret_cast<const Elem*>(a.in16) : reinterpret_cast<const Elem*>(a.in8);
   const Elem* w0 = static_cast<const Elem*>(a.packed);
   const int taps = a.kernel * a.kernel;
   const size_t block_elems = static_cast<size_t>(taps) * a.k_steps * 32 / sizeof(Elem);
@@ -100,7 +48,8 @@ MB_AVX2 void Tile(const ConvArgs& a, int oy, int ox, int ocb, const Requant* rq)
   __m256i acc[NP][NB];
 #pragma GCC unroll 8
   for (int b = 0; b < NB; ++b) {
-    const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + (ocb + b) * 8));
+    const __m256i bias =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + (ocb + b) * 8));
 #pragma GCC unroll 8
     for (int p = 0; p < NP; ++p) acc[p][b] = bias;
   }
@@ -114,12 +63,14 @@ MB_AVX2 void Tile(const ConvArgs& a, int oy, int ox, int ocb, const Requant* rq)
   const Elem* w = wb;
   for (int ky = 0; ky < a.kernel; ++ky) {
     for (int kx = 0; kx < a.kernel; ++kx) {
-      const ptrdiff_t tap_off = static_cast<ptrdiff_t>(ky) * a.in_row_stride + static_cast<ptrdiff_t>(kx) * a.in_pixel_stride;
+      const ptrdiff_t tap_off = static_cast<ptrdiff_t>(ky) * a.in_row_stride +
+                                static_cast<ptrdiff_t>(kx) * a.in_pixel_stride;
       for (int j = 0; j < a.k_steps; ++j) {
         __m256i wv[NB];
 #pragma GCC unroll 8
         for (int b = 0; b < NB; ++b)
-          wv[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + b * block_elems + j * (32 / sizeof(Elem))));
+          wv[b] = _mm256_loadu_si256(
+              reinterpret_cast<const __m256i*>(w + b * block_elems + j * (32 / sizeof(Elem))));
 #pragma GCC unroll 8
         for (int p = 0; p < NP; ++p) {
           const __m256i x = _mm256_set1_epi32(Load32(px[p] + tap_off + j * kLanes));
@@ -128,7 +79,8 @@ MB_AVX2 void Tile(const ConvArgs& a, int oy, int ox, int ocb, const Requant* rq)
             if constexpr (kSigned) {
               acc[p][b] = _mm256_add_epi32(acc[p][b], _mm256_madd_epi16(x, wv[b]));
             } else {
-              acc[p][b] = _mm256_add_epi32(acc[p][b], _mm256_madd_epi16(_mm256_maddubs_epi16(x, wv[b]), ones16));
+              acc[p][b] = _mm256_add_epi32(
+                  acc[p][b], _mm256_madd_epi16(_mm256_maddubs_epi16(x, wv[b]), ones16));
             }
           }
         }
@@ -153,8 +105,10 @@ MB_AVX2 void Tile(const ConvArgs& a, int oy, int ox, int ocb, const Requant* rq)
       const int stride32 = a.oc_blocks * 8;
 #pragma GCC unroll 8
       for (int p = 0; p < NP; ++p)
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.out32 + (static_cast<size_t>(oy) * a.out_w + ox + p) * stride32 + block * 8),
-                            acc[p][b]);
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i*>(
+                a.out32 + (static_cast<size_t>(oy) * a.out_w + ox + p) * stride32 + block * 8),
+            acc[p][b]);
     }
   }
 }
@@ -168,10 +122,17 @@ MB_AVX2 void RowBlocks(const ConvArgs& a, int oy, int ocb) {
   int ox = 0;
   for (; ox + kNp <= a.out_w; ox += kNp) Tile<kSigned, kNp, NB>(a, oy, ox, ocb, rq);
   switch (a.out_w - ox) {
-    case 1: Tile<kSigned, 1, NB>(a, oy, ox, ocb, rq); break;
-    case 2: Tile<kSigned, 2, NB>(a, oy, ox, ocb, rq); break;
-    case 3: Tile<kSigned, 3, NB>(a, oy, ox, ocb, rq); break;
-    default: break;
+    case 1:
+      Tile<kSigned, 1, NB>(a, oy, ox, ocb, rq);
+      break;
+    case 2:
+      Tile<kSigned, 2, NB>(a, oy, ox, ocb, rq);
+      break;
+    case 3:
+      Tile<kSigned, 3, NB>(a, oy, ox, ocb, rq);
+      break;
+    default:
+      break;
   }
 }
 

@@ -8,8 +8,8 @@
 // synchronisation per layer. Same kernels, so the outputs are the same bits.
 //
 // Config (submission.json "config", all optional): "threads" (default: all
-// cores), "simd" ("auto" | "avx2" | "scalar", default "auto"), and the decode
-// options "score_threshold" (0.05), "nms_iou" (0.5), "max_detections" (100).
+// cores), "simd" ("auto" | "avx512-vnni" | "avx2" | "scalar", default "auto": the best the CPU
+// has), and the decode options "score_threshold" (0.05), "nms_iou" (0.5), "max_detections" (100).
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -68,7 +68,7 @@ Config ParseConfig(const std::string& text) {
       if (c.engine.threads < 1 || c.engine.threads > 64) throw bad("threads must be in [1, 64]");
     } else if (k == "simd" && it->is_string()) {
       if (!maskbench::int8_fast::ParseSimd(it->get<std::string>(), &c.engine.simd))
-        throw bad("simd must be \"auto\", \"avx2\" or \"scalar\"");
+        throw bad("simd must be \"auto\", \"avx512-vnni\", \"avx2\" or \"scalar\"");
     } else {
       throw bad("unknown key or wrong type: \"" + k + "\"");
     }
