@@ -390,12 +390,14 @@ TEST_F(JudgeTest, ASmokeJudgeIsPartialAndTheFullJudgeIsMeasuredAndShown) {
   smoke.insert(smoke.end(), {"--frames", "5", "--json"});
   std::string out;
   ASSERT_EQ(Exec(smoke, &out), 0) << out;
-  for (const auto& e : nlohmann::json::parse(out)["entries"])
+  const nlohmann::json smoke_doc = nlohmann::json::parse(out);
+  for (const auto& e : smoke_doc["entries"])
     if (e["status"] != "skipped") EXPECT_TRUE(e["partial"].get<bool>()) << e.dump();
   std::vector<std::string> full = JudgeArgs(db);
   full.push_back("--json");
   ASSERT_EQ(Exec(full, &out), 0) << out;
-  for (const auto& e : nlohmann::json::parse(out)["entries"]) {
+  const nlohmann::json full_doc = nlohmann::json::parse(out);
+  for (const auto& e : full_doc["entries"]) {
     if (e["status"] == "skipped") continue;
     EXPECT_FALSE(e["reused"].get<bool>()) << "the smoke run is not the judgement: " << e.dump();
     EXPECT_FALSE(e["partial"].get<bool>()) << e.dump();
