@@ -364,24 +364,24 @@ TEST_F(JudgeTest, JudgesEverySubmissionWithItsStatusAndRanksTheGoodOnes) {
   EXPECT_NE(text.find("charisma"), std::string::npos) << text;
 
   // `run` gives the same accuracy as the judge for the same submission, data
-  // set and machine, and latency of the same kind.
-  ASSERT_EQ(Exec({(BuildDir() / "maskbench").string(), "run", (root_ / "subs" / "noop").string(),
-                  "--dataset", (root_ / "ds").string(), "--rules", (root_ / "rules.json").string(),
-                  "--db", (root_ / "run.sqlite").string(), "--json"},
-                 &out),
-            0);
+  // set and machine, and latency of the same kind: the parent's round trip of
+  // a plugin that sleeps 10 ms is at least 10 ms in both (no upper bound: a
+  // busy host may add any delay, and timing is for benchmarks, not tests).
+  ASSERT_EQ(
+      Exec({(BuildDir() / "maskbench").string(), "run", (root_ / "subs" / "sleep-10ms").string(),
+            "--dataset", (root_ / "ds").string(), "--rules", (root_ / "rules.json").string(),
+            "--db", (root_ / "run.sqlite").string(), "--json"},
+           &out),
+      0);
   nlohmann::json run = nlohmann::json::parse(out);
   for (const char* k : {"mAP50", "AP", "violation_recall", "violation_precision"})
-    EXPECT_EQ(run["accuracy"][k], measured["noop"]["accuracy"][k]) << k;
-  EXPECT_EQ(run["frames"], measured["noop"]["frames"]);
+    EXPECT_EQ(run["accuracy"][k], measured["sleep-10ms"]["accuracy"][k]) << k;
+  EXPECT_EQ(run["frames"], measured["sleep-10ms"]["frames"]);
   ASSERT_TRUE(run["tracks"][0]["latency_ms"].is_number()) << out;
   ASSERT_TRUE(run["speedup"].is_number()) << out;
   EXPECT_EQ(run["tracks"][0]["latency_kind"], "measured");
-  // The same measurement on one machine: within a factor of 20 (a noop's
-  // sub-microsecond latency is mostly noise).
-  const double a = run["tracks"][0]["latency_ms"].get<double>();
-  const double b = measured["noop"]["latency_ms"].get<double>();
-  EXPECT_LT(std::max(a, b) / std::min(a, b), 20.0) << a << " vs " << b;
+  EXPECT_GE(run["tracks"][0]["latency_ms"].get<double>(), 10.0) << out;
+  EXPECT_GE(measured["sleep-10ms"]["latency_ms"].get<double>(), 10.0);
 }
 
 TEST_F(JudgeTest, ASmokeJudgeIsPartialAndTheFullJudgeIsMeasuredAndShown) {
