@@ -131,6 +131,12 @@ BENCHMARK_CAPTURE(BM_Frame, int8_fast_2threads, "int8-fast", R"({"threads": 2})"
 BENCHMARK_CAPTURE(BM_Frame, int8_fast_1thread, "int8-fast", R"({"threads": 1})")
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_Frame, int8_fast_amx_2threads, "int8-fast", R"({"threads": 2, "simd": "amx"})")
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_Frame, int8_fast_amx_1thread, "int8-fast", R"({"threads": 1, "simd": "amx"})")
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
 BENCHMARK_CAPTURE(BM_Frame, int8_fast_avx512_vnni_2threads, "int8-fast",
                   R"({"threads": 2, "simd": "avx512-vnni"})")
     ->Unit(benchmark::kMillisecond)

@@ -6,9 +6,10 @@
 // MACs per cycle: AVX2 32 (vpmaddubsw then vpmaddwd: two multiply-pipe
 // instructions per 32 MACs, two such pipes); AVX-512 VNNI 128 (vpdpbusd: 64
 // MACs per instruction, two 512-bit pipes; a core that splits 512-bit work in
-// halves reaches 64). --peak N overrides. The scalar path has no peak here (the
+// halves reaches 64); AMX-INT8 1024 (one 16x16x64 TDPBUSD per 16 cycles, one
+// tile unit per core). --peak N overrides. The scalar path has no peak here (the
 // compiler vectorises its dot product as it likes): its rows show MAC/cycle only.
-// The clock is measured (a chain of dependent adds, one per cycle), since a
+// The clock is measured (a chain of dependent multiplies, 3 cycles each), since a
 // virtual machine's /proc/cpuinfo shows the nominal clock, not the boost one;
 // --ghz overrides. Each step's time is its minimum over the frames; the
 // frame's is the median of the frames' sums. Prints a table per path.
@@ -43,25 +44,29 @@ std::string CpuinfoField(const std::string& key) {
   return "";
 }
 
-// The core's clock while it runs: a chain of dependent integer adds retires at
-// one add per cycle, so adds / seconds is the clock (boost included), best of 5.
+// The core's clock while it runs: a chain of dependent 64-bit multiplies
+// retires at one per 3 cycles (imul r64, r64: latency 3 on Intel since Sandy
+// Bridge and on AMD Zen), so 3 x multiplies / seconds is the clock (boost
+// included), best of 5. (A chain of immediate adds is not a clock: Golden Cove
+// folds `add $1` at rename and retires several per cycle.)
 double MeasuredGhz() {
 #if defined(__x86_64__)
   double best = 0;
   for (int round = 0; round < 5; ++round) {
     const uint64_t iterations = 20'000'000;
-    uint64_t x = 0, n = iterations;
+    uint64_t x = 1, n = iterations;
+    const uint64_t one = 1;
     const auto t0 = std::chrono::steady_clock::now();
     asm volatile(
         "1:\n"
-        "add $1, %0\n add $1, %0\n add $1, %0\n add $1, %0\n add $1, %0\n"
-        "add $1, %0\n add $1, %0\n add $1, %0\n add $1, %0\n add $1, %0\n"
+        "imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n"
+        "imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n"
         "dec %1\n jnz 1b\n"
         : "+r"(x), "+r"(n)
-        :
+        : "r"(one)
         : "cc");
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, 10.0 * static_cast<double>(iterations) / s / 1e9);
+    best = std::max(best, 30.0 * static_cast<double>(iterations) / s / 1e9);
   }
   return best;
 #else
@@ -71,6 +76,8 @@ double MeasuredGhz() {
 
 double PeakMacsPerCycle(i8::Simd s) {
   switch (s) {
+    case i8::Simd::kAmx:
+      return 1024;  // one TDPB* (16x16x64 MACs) per 16 cycles
     case i8::Simd::kAvx512Vnni:
       return 128;
     case i8::Simd::kAvx2:
@@ -153,7 +160,7 @@ int main(int argc, char** argv) {
     if (i + 1 >= argc || (a != "--frames" && a != "--ghz" && a != "--peak" && a != "--isa")) {
       std::fprintf(stderr,
                    "usage: int8_roofline [--frames N] [--ghz G] [--peak MACS_PER_CYCLE] "
-                   "[--isa avx512-vnni|avx2|scalar]\n");
+                   "[--isa amx|avx512-vnni|avx2|scalar]\n");
       return 2;
     }
     const char* v = argv[++i];
@@ -185,8 +192,9 @@ int main(int argc, char** argv) {
   std::printf(
       "CPU: %s, clock %.3f GHz (%s; /proc/cpuinfo says %.3f), one thread, %d frames per path\n",
       CpuinfoField("model name").c_str(), ghz,
-      ghz_given ? "--ghz" : "measured: dependent adds per second", nominal, frames);
-  for (i8::Simd simd : {i8::Simd::kAvx512Vnni, i8::Simd::kAvx2, i8::Simd::kScalar}) {
+      ghz_given ? "--ghz" : "measured: dependent multiplies", nominal, frames);
+  for (i8::Simd simd :
+       {i8::Simd::kAmx, i8::Simd::kAvx512Vnni, i8::Simd::kAvx2, i8::Simd::kScalar}) {
     if (!only.empty() && only != i8::SimdName(simd)) continue;
     if (!i8::CpuSupports(simd)) {
       std::printf("\n== %s: skipped, this CPU does not have it\n", i8::SimdName(simd));

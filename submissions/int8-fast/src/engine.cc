@@ -53,6 +53,10 @@ bool CpuSupports(Simd simd) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   switch (simd) {
+    case Simd::kAmx:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             internal::AmxAvailable();
     case Simd::kAvx512Vnni:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
@@ -69,6 +73,8 @@ bool CpuSupports(Simd simd) {
 bool ParseSimd(const std::string& text, Simd* out) {
   if (text == "auto")
     *out = Simd::kAuto;
+  else if (text == "amx")
+    *out = Simd::kAmx;
   else if (text == "avx512-vnni")
     *out = Simd::kAvx512Vnni;
   else if (text == "avx2")
@@ -84,6 +90,8 @@ const char* SimdName(Simd simd) {
   switch (simd) {
     case Simd::kAuto:
       return "auto";
+    case Simd::kAmx:
+      return "amx";
     case Simd::kAvx512Vnni:
       return "avx512-vnni";
     case Simd::kAvx2:
@@ -100,15 +108,16 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
     if (const char* env = std::getenv("MASKBENCH_INT8_ISA"); env != nullptr && *env != '\0')
       if (!ParseSimd(env, &want))
         throw std::runtime_error(std::string("int8-fast: MASKBENCH_INT8_ISA=\"") + env +
-                                 "\" is not auto, avx512-vnni, avx2 or scalar");
+                                 "\" is not auto, amx, avx512-vnni, avx2 or scalar");
   }
   if (want != Simd::kAuto && !CpuSupports(want))
     throw std::runtime_error(std::string("int8-fast: simd \"") + SimdName(want) +
                              "\" requested, but this CPU does not have it");
   if (want == Simd::kAuto)
-    want = CpuSupports(Simd::kAvx512Vnni) ? Simd::kAvx512Vnni
-           : CpuSupports(Simd::kAvx2)     ? Simd::kAvx2
-                                          : Simd::kScalar;
+    want = CpuSupports(Simd::kAmx)          ? Simd::kAmx
+           : CpuSupports(Simd::kAvx512Vnni) ? Simd::kAvx512Vnni
+           : CpuSupports(Simd::kAvx2)       ? Simd::kAvx2
+                                            : Simd::kScalar;
   isa_ = want;
   use_avx2_ = isa_ != Simd::kScalar;
   threads_ = options.threads > 0 ? options.threads : UsableCpus();
@@ -207,7 +216,7 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
     p.avx2 = use_avx2_;
     p.signed_input = !nonneg_[p.in_tensor];
     const int cin = l.in_channels, k = l.kernel, cout = l.out_channels;
-    const int padded = p.oc_blocks * 8;
+    const int padded = (p.oc_blocks + 1) / 2 * 16;  // the AMX epilogue reads 16 at a time
     p.bias.assign(padded, 0);
     p.multiplier.assign(padded, 1 << 30);
     p.shift.assign(padded, 0);
@@ -228,6 +237,35 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
         for (int kx = 0; kx < k; ++kx)
           for (int i = 0; i < cin; ++i)
             p.ohwi[((static_cast<size_t>(o) * k + ky) * k + kx) * cin + i] = w_at(o, i, ky, kx);
+    if (isa_ == Simd::kAmx) {
+      // K in groups of taps contiguous in memory: a kernel row when the input
+      // has a buffer of its own (pixel stride == cin), else one tap.
+      p.amx = true;
+      p.avx2 = false;
+      if (p.in_tensor == 0) need_int8_input_ = true;
+      const bool contiguous = views_[p.in_tensor].pixel_stride == cin;
+      p.amx_group_taps = contiguous ? k : 1;
+      p.amx_groups = k * k / p.amx_group_taps;
+      const int span = p.amx_group_taps * cin;
+      p.amx_chunks = (span + 63) / 64;
+      const int tiles = (cout + 15) / 16;
+      p.packed_amx.assign(static_cast<size_t>(tiles) * p.amx_groups * p.amx_chunks * 1024, 0);
+      for (int n = 0; n < tiles; ++n)
+        for (int g = 0; g < p.amx_groups; ++g)
+          for (int c = 0; c < p.amx_chunks; ++c) {
+            int8_t* tile = p.packed_amx.data() +
+                           ((static_cast<size_t>(n) * p.amx_groups + g) * p.amx_chunks + c) * 1024;
+            const int ky = g * p.amx_group_taps / k, kx0 = g * p.amx_group_taps % k;
+            for (int r = 0; r < 16; ++r)
+              for (int j = 0; j < 16; ++j)
+                for (int i = 0; i < 4; ++i) {
+                  const int byte = c * 64 + 4 * r + i, o = n * 16 + j;
+                  if (byte >= span || o >= cout) continue;
+                  tile[(r * 16 + j) * 4 + i] = w_at(o, byte % cin, ky, kx0 + byte / cin);
+                }
+          }
+      continue;
+    }
     if (!p.avx2) {
       if (p.in_tensor == 0) need_int8_input_ = true;
       continue;
@@ -499,7 +537,17 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
     a.out_row_stride = o.row_stride;
   }
   if (y0 >= y1) return;
-  if (p.avx2 && p.signed_input) {
+  if (p.amx) {
+    const internal::View& v = views_[p.in_tensor];
+    a.in8 = v.origin;
+    a.in_pixel_stride = v.pixel_stride;
+    a.in_row_stride = v.row_stride;
+    a.packed = p.packed_amx.data();
+    a.amx_groups = p.amx_groups;
+    a.amx_chunks = p.amx_chunks;
+    a.amx_group_taps = p.amx_group_taps;
+    internal::ConvRowsAmx(a, p.signed_input, y0, y1);
+  } else if (p.avx2 && p.signed_input) {
     const internal::Int16Shadow& sh = shadows_[p.in_tensor];
     a.in16 = sh.data.data();
     a.in_pixel_stride = sh.channels;

@@ -28,9 +28,9 @@
 
 namespace maskbench::int8_fast {
 
-// The kernels' instruction set. kAuto: the best the CPU has (AVX-512 VNNI,
-// then AVX2, then scalar). Every path gives the same bits.
-enum class Simd { kAuto, kAvx512Vnni, kAvx2, kScalar };
+// The kernels' instruction set. kAuto: the best the CPU has (AMX-INT8, then
+// AVX-512 VNNI, then AVX2, then scalar). Every path gives the same bits.
+enum class Simd { kAuto, kAmx, kAvx512Vnni, kAvx2, kScalar };
 
 struct EngineOptions {
   int threads = 0;  // 0: the CPUs of the process's affinity mask (at least 1)
@@ -63,8 +63,11 @@ struct ConvPlan {
   std::vector<int8_t> ohwi;       // scalar path weights, [oc][ky][kx][ic]
   std::vector<int8_t> packed8;    // u8 kernel weights
   std::vector<int16_t> packed16;  // s16 kernel weights
-  std::vector<int32_t> bias, multiplier, shift;  // padded to oc_blocks * 8
-  bool avx2 = false;                             // this layer runs the AVX2 kernel
+  std::vector<int32_t> bias, multiplier, shift;            // padded to a multiple of 16
+  bool avx2 = false;                                       // this layer runs the AVX2 kernel
+  bool amx = false;                                        // this layer runs the AMX kernel
+  int amx_groups = 0, amx_chunks = 0, amx_group_taps = 1;  // see internal::ConvArgs
+  std::vector<int8_t> packed_amx;  // [oc tile of 16][group][chunk][16 rows][16 oc][4 bytes]
 };
 
 struct Int16Shadow {  // zero-bordered HWC int16 copy of a signed tensor, channels padded to even
@@ -158,11 +161,12 @@ class Engine {
   std::vector<std::thread> pool_;  // threads - 1 workers; the caller is the other one
 };
 
-// "auto" | "avx512-vnni" | "avx2" | "scalar" -> Simd; false when unknown.
+// "auto" | "amx" | "avx512-vnni" | "avx2" | "scalar" -> Simd; false when unknown.
 bool ParseSimd(const std::string& text, Simd* out);
 // The name ParseSimd reads for `simd`.
 const char* SimdName(Simd simd);
-// Whether this CPU can run `simd` (kAuto and kScalar: always).
+// Whether this CPU can run `simd` (kAuto and kScalar: always). For kAmx this
+// also asks the kernel for the process's tile permission (arch_prctl).
 bool CpuSupports(Simd simd);
 
 }  // namespace maskbench::int8_fast

@@ -75,7 +75,7 @@ TEST_F(Int8FastTest, MatchesTheNaiveExecutorOnEveryTensorOfSyntheticFrames) {
   ref::Int8Executor golden(&model_);
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<std::string> names;
-  for (Simd simd : {Simd::kAvx512Vnni, Simd::kAvx2, Simd::kScalar}) {
+  for (Simd simd : {Simd::kAmx, Simd::kAvx512Vnni, Simd::kAvx2, Simd::kScalar}) {
     if (!CpuSupports(simd)) {
       std::printf("[ SKIPPED  ] path %s: this CPU does not have it\n", SimdName(simd));
       continue;
@@ -165,7 +165,7 @@ TEST_F(Int8FastTest, RefusesAnUnknownSimdName) {
   EXPECT_TRUE(ParseSimd("avx512-vnni", &s));
   EXPECT_EQ(s, Simd::kAvx512Vnni);
   EXPECT_FALSE(ParseSimd("sse9", &s));
-  for (Simd each : {Simd::kAuto, Simd::kAvx512Vnni, Simd::kAvx2, Simd::kScalar}) {
+  for (Simd each : {Simd::kAuto, Simd::kAmx, Simd::kAvx512Vnni, Simd::kAvx2, Simd::kScalar}) {
     Simd back = Simd::kAuto;
     EXPECT_TRUE(ParseSimd(SimdName(each), &back));
     EXPECT_EQ(back, each);
@@ -175,9 +175,10 @@ TEST_F(Int8FastTest, RefusesAnUnknownSimdName) {
 // kAuto takes the best path the CPU has, or the one MASKBENCH_INT8_ISA names.
 TEST_F(Int8FastTest, AutoPicksTheBestPathAndTheEnvironmentOverridesIt) {
   ::unsetenv("MASKBENCH_INT8_ISA");
-  const Simd best = CpuSupports(Simd::kAvx512Vnni) ? Simd::kAvx512Vnni
-                    : CpuSupports(Simd::kAvx2)     ? Simd::kAvx2
-                                                   : Simd::kScalar;
+  const Simd best = CpuSupports(Simd::kAmx)          ? Simd::kAmx
+                    : CpuSupports(Simd::kAvx512Vnni) ? Simd::kAvx512Vnni
+                    : CpuSupports(Simd::kAvx2)       ? Simd::kAvx2
+                                                     : Simd::kScalar;
   EXPECT_EQ(Engine(&model_, EngineOptions{1, Simd::kAuto}).isa(), best);
   ::setenv("MASKBENCH_INT8_ISA", "scalar", 1);
   EXPECT_EQ(Engine(&model_, EngineOptions{1, Simd::kAuto}).isa(), Simd::kScalar);
@@ -193,7 +194,7 @@ TEST_F(Int8FastTest, AutoPicksTheBestPathAndTheEnvironmentOverridesIt) {
     EXPECT_NE(std::string(e.what()).find("MASKBENCH_INT8_ISA"), std::string::npos) << e.what();
   }
   ::unsetenv("MASKBENCH_INT8_ISA");
-  for (Simd simd : {Simd::kAvx512Vnni, Simd::kAvx2}) {
+  for (Simd simd : {Simd::kAmx, Simd::kAvx512Vnni, Simd::kAvx2}) {
     if (CpuSupports(simd)) continue;
     try {
       Engine e(&model_, EngineOptions{1, simd});

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 namespace maskbench::int8_fast::internal {
 
@@ -36,6 +37,10 @@ struct ConvArgs {
   int32_t* out32 = nullptr;
   // Scalar path only: weights as [oc][ky][kx][ic] (ConvPlan::ohwi), read from the int8 view.
   const int8_t* weights_ohwi = nullptr;
+  // AMX path only (kernels_amx.cc): K is split into groups of amx_group_taps
+  // taps of one kernel row side by side (kernel when the input's pixel stride
+  // is cin, else 1), each read as amx_chunks chunks of 64 bytes.
+  int amx_groups = 0, amx_chunks = 0, amx_group_taps = 1;
 };
 
 // AVX2: unsigned (ReLU'd, [0, 127]) int8 input with vpmaddubsw.
@@ -46,6 +51,12 @@ void ConvRowsS16Avx2(const ConvArgs& a, int row_begin, int row_end);
 // vpdpwssd on the same packed weights; call only when the CPU has them.
 void ConvRowsU8Avx512Vnni(const ConvArgs& a, int row_begin, int row_end);
 void ConvRowsS16Avx512Vnni(const ConvArgs& a, int row_begin, int row_end);
+// AMX-INT8 on the int8 view (tdpbusd, or tdpbssd when signed_input) with
+// weights packed as ConvPlan::packed_amx; call only when AmxAvailable().
+void ConvRowsAmx(const ConvArgs& a, bool signed_input, int row_begin, int row_end);
+// The CPU has AMX-TILE and AMX-INT8 and the kernel granted this process the
+// tile data state (arch_prctl(ARCH_REQ_XCOMP_PERM), requested on the first call).
+bool AmxAvailable();
 // Portable: any int8 input, [oc][ky][kx][ic] weights.
 void ConvRowsScalar(const ConvArgs& a, int row_begin, int row_end);
 

@@ -68,7 +68,7 @@ Config ParseConfig(const std::string& text) {
       if (c.engine.threads < 1 || c.engine.threads > 64) throw bad("threads must be in [1, 64]");
     } else if (k == "simd" && it->is_string()) {
       if (!maskbench::int8_fast::ParseSimd(it->get<std::string>(), &c.engine.simd))
-        throw bad("simd must be \"auto\", \"avx512-vnni\", \"avx2\" or \"scalar\"");
+        throw bad("simd must be \"auto\", \"amx\", \"avx512-vnni\", \"avx2\" or \"scalar\"");
     } else {
       throw bad("unknown key or wrong type: \"" + k + "\"");
     }

@@ -1,0 +1,347 @@
+// AMX-INT8 convolution kernel. Every function here carries a target attribute
+// with amx-tile and amx-int8, so this file is compiled for the baseline x86-64
+// target; the engine calls it only after AmxAvailable() (CPUID and the
+// kernel's tile permission, arch_prctl(ARCH_REQ_XCOMP_PERM)).
+//
+// Implicit GEMM on tiles, straight from the zero-bordered HWC tensor:
+//   - A (tmm4): M output pixels of one row (M = min(16, out_w)) x 64 bytes of
+//     input. Row p of A is read at pixel (ox + p) * stride, so one tileloadd
+//     with a row stride of stride * pixel_stride gathers the pixels. The 64
+//     bytes are one "chunk" of a group's contiguous span: with a tensor of its
+//     own (pixel_stride == cin) a group is one kernel row (kernel * cin bytes,
+//     the kx taps side by side); in a concat's buffer it is one tap (cin bytes).
+//   - B (tmm5, tmm6 alternately): 16 output channels x the same 64 bytes, packed
+//     at create as [oc tile][group][chunk][16 rows][16 oc][4 bytes]; weights
+//     for bytes past the span (the next pixel, another tensor's channels) are
+//     zero, so whatever those bytes hold adds nothing.
+//   - C (tmm0..tmm3): M pixels x 16 channels in int32, one per oc tile: every
+//     layer of the network has at most 64 output channels, so one pass of A
+//     feeds every oc tile.
+// tdpbusd (u8 x s8) for ReLU'd inputs ([0, 127]), tdpbssd (s8 x s8) for a
+// signed one (the network input). Both accumulate exactly in int32, so with
+// the bias added before requantization the result is the reference's sum in
+// another order: bit-exact. A row whose width is not a multiple of M ends
+// with a tile that overlaps the previous one (the same values written twice).
+// The epilogue stores C to a stack buffer and requantizes a tile row (16
+// channels) at a time in AVX-512 (every AMX CPU has AVX-512 F/BW/VL).
+// Per-channel arrays (bias, multiplier, shift) are padded to 16.
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels.h"
+
+#if defined(__x86_64__)
+
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MB_AMX __attribute__((target("avx2,avx512f,avx512bw,avx512vl,amx-tile,amx-int8")))
+#define MB_AMX_INLINE \
+  __attribute__((target("avx2,avx512f,avx512bw,avx512vl,amx-tile,amx-int8"), always_inline)) inline
+
+namespace maskbench::int8_fast::internal {
+namespace {
+
+// reference::Requantize on 16 lanes (one row of a C tile): the AVX2 epilogue's
+// steps (kernels_avx2_inl.h) in 512-bit form. The clamp to 127 is left to the
+// saturating narrowing store (vpmovsdb).
+struct Requant16 {
+  __m512i m_even, m_odd, n_even, n_odd, half_even, half_odd, lo;
+};
+
+MB_AMX_INLINE Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* shift, bool relu) {
+  Requant16 r;
+  const __m512i m = _mm512_loadu_si512(multiplier);
+  const __m512i n = _mm512_add_epi32(_mm512_loadu_si512(shift), _mm512_set1_epi32(31));
+  const __m512i one64 = _mm512_set1_epi64(1);
+  r.m_even = m;
+  r.m_odd = _mm512_srli_epi64(m, 32);
+  r.n_even = _mm512_and_si512(n, _mm512_set1_epi64(0xffffffffLL));
+  r.n_odd = _mm512_srli_epi64(n, 32);
+  r.half_even = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.n_even, one64));
+  r.half_odd = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.n_odd, one64));
+  r.lo = _mm512_set1_epi32(relu ? 0 : -128);
+  return r;
+}
+
+// round_half_away(acc * m / 2^n), at least lo, at most 128 (stored saturated to 127).
+MB_AMX_INLINE __m512i Requantize16(__m512i acc, const Requant16& r) {
+  const __m512i a = _mm512_abs_epi32(acc);  // INT32_MIN -> 2^31 read as unsigned: still right
+  __m512i pe = _mm512_mul_epu32(a, r.m_even);
+  __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), r.m_odd);
+  pe = _mm512_srlv_epi64(_mm512_add_epi64(pe, r.half_even), r.n_even);
+  po = _mm512_srlv_epi64(_mm512_add_epi64(po, r.half_odd), r.n_odd);
+  const __m512i c128 = _mm512_set1_epi64(128);
+  pe = _mm512_min_epu64(pe, c128);
+  po = _mm512_min_epu64(po, c128);
+  __m512i q = _mm512_or_si512(pe, _mm512_slli_epi64(po, 32));
+  const __m512i zero = _mm512_setzero_si512();
+  q = _mm512_mask_sub_epi32(q, _mm512_cmplt_epi32_mask(acc, zero), zero, q);
+  return _mm512_max_epi32(q, r.lo);
+}
+
+struct alignas(64) TileConfig {
+  uint8_t palette = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+// The tile instructions as inline assembly with a memory clobber, so the
+// compiler neither reorders them around the stack buffer nor drops them.
+MB_AMX inline void Release() { __asm__ volatile("tilerelease" ::: "memory"); }
+MB_AMX inline void LoadConfig(const TileConfig* c) {
+  __asm__ volatile("ldtilecfg %0" ::"m"(*c) : "memory");
+}
+
+#define MB_TILE_LOAD(t, base, stride)                                                          \
+  __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #t ::"r"(base), "r"(static_cast<long>(stride)) \
+                   : "memory")
+#define MB_TILE_STORE(t, base, stride)                                                             \
+  __asm__ volatile("tilestored %%tmm" #t ", (%0,%1,1)" ::"r"(base), "r"(static_cast<long>(stride)) \
+                   : "memory")
+#define MB_TILE_ZERO(t) __asm__ volatile("tilezero %%tmm" #t ::: "memory")
+// C += A . B; the operand order of AT&T syntax is B, A, C.
+#define MB_TILE_DPBUSD(c, a, b) __asm__ volatile("tdpbusd %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
+#define MB_TILE_DPBSSD(c, a, b) __asm__ volatile("tdpbssd %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
+
+// Tiles: C[m][n] = tmm(2m + n), A[m] = tmm(4 + m), B[n] = tmm(6 + n), for
+// m, n < 2. Tile registers are not renamed, so a block keeps every operand
+// it needs in a register of its own: 2 pixel tiles x 2 oc tiles in flight.
+template <int M, int N>
+MB_AMX inline void ZeroC() {
+  if constexpr (M == 0 && N == 0) MB_TILE_ZERO(0);
+  if constexpr (M == 0 && N == 1) MB_TILE_ZERO(1);
+  if constexpr (M == 1 && N == 0) MB_TILE_ZERO(2);
+  if constexpr (M == 1 && N == 1) MB_TILE_ZERO(3);
+}
+template <int M, int N>
+MB_AMX inline void StoreC(int32_t* c) {
+  if constexpr (M == 0 && N == 0) MB_TILE_STORE(0, c, 64);
+  if constexpr (M == 0 && N == 1) MB_TILE_STORE(1, c, 64);
+  if constexpr (M == 1 && N == 0) MB_TILE_STORE(2, c, 64);
+  if constexpr (M == 1 && N == 1) MB_TILE_STORE(3, c, 64);
+}
+template <int M>
+MB_AMX inline void LoadA(const int8_t* p, long stride) {
+  if constexpr (M == 0) MB_TILE_LOAD(4, p, stride);
+  if constexpr (M == 1) MB_TILE_LOAD(5, p, stride);
+}
+template <int N>
+MB_AMX inline void LoadB(const int8_t* p) {
+  if constexpr (N == 0) MB_TILE_LOAD(6, p, 64);
+  if constexpr (N == 1) MB_TILE_LOAD(7, p, 64);
+}
+template <bool kSigned, int M, int N>
+MB_AMX inline void Dp() {
+  if constexpr (kSigned) {
+    if constexpr (M == 0 && N == 0) MB_TILE_DPBSSD(0, 4, 6);
+    if constexpr (M == 0 && N == 1) MB_TILE_DPBSSD(1, 4, 7);
+    if constexpr (M == 1 && N == 0) MB_TILE_DPBSSD(2, 5, 6);
+    if constexpr (M == 1 && N == 1) MB_TILE_DPBSSD(3, 5, 7);
+  } else {
+    if constexpr (M == 0 && N == 0) MB_TILE_DPBUSD(0, 4, 6);
+    if constexpr (M == 0 && N == 1) MB_TILE_DPBUSD(1, 4, 7);
+    if constexpr (M == 1 && N == 0) MB_TILE_DPBUSD(2, 5, 6);
+    if constexpr (M == 1 && N == 1) MB_TILE_DPBUSD(3, 5, 7);
+  }
+}
+
+struct PixelTile {
+  int oy, ox;
+};
+
+// Everything of one call that does not change from block to block.
+struct Layout {
+  int m = 0;                 // pixels per tile
+  long a_stride = 0;         // bytes between A's rows (pixels)
+  size_t oc_tile_bytes = 0;  // packed weights of one oc tile
+  int groups_per_row = 1;
+};
+
+// C = A . B for MT pixel tiles x NT oc tiles from oc tile n0, then the epilogue.
+template <bool kSigned, int MT, int NT>
+MB_AMX void Block(const ConvArgs& a, const Layout& l, const PixelTile* px, int n0,
+                  const Requant16* rq) {
+  const int8_t* base[MT];
+  [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
+    ((base[Ms] = a.in8 + static_cast<ptrdiff_t>(px[Ms].oy * a.stride + a.offset) * a.in_row_stride +
+                 static_cast<ptrdiff_t>(px[Ms].ox * a.stride + a.offset) * a.in_pixel_stride),
+     ...);
+  }
+  (std::make_integer_sequence<int, MT>{});
+  constexpr auto ms = std::make_integer_sequence<int, MT>{};
+  constexpr auto ns = std::make_integer_sequence<int, NT>{};
+  [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
+    (
+        [&]<int... Ns>(std::integer_sequence<int, Ns...>, auto mc) {
+          (ZeroC<decltype(mc)::value, Ns>(), ...);
+        }(ns, std::integral_constant<int, Ms>{}),
+        ...);
+  }
+  (ms);
+  const int8_t* w =
+      static_cast<const int8_t*>(a.packed) + static_cast<size_t>(n0) * l.oc_tile_bytes;
+  for (int g = 0; g < a.amx_groups; ++g) {
+    const int ky = g / l.groups_per_row, kx = (g % l.groups_per_row) * a.amx_group_taps;
+    const ptrdiff_t off = static_cast<ptrdiff_t>(ky) * a.in_row_stride +
+                          static_cast<ptrdiff_t>(kx) * a.in_pixel_stride;
+    for (int ch = 0; ch < a.amx_chunks; ++ch, w += 1024) {
+      [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
+        (LoadA<Ms>(base[Ms] + off + ch * 64, l.a_stride), ...);
+      }
+      (ms);
+      [&]<int... Ns>(std::integer_sequence<int, Ns...>) {
+        (LoadB<Ns>(w + static_cast<size_t>(Ns) * l.oc_tile_bytes), ...);
+      }
+      (ns);
+      [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
+        (
+            [&]<int... Ns>(std::integer_sequence<int, Ns...>, auto mc) {
+              (Dp<kSigned, decltype(mc)::value, Ns>(), ...);
+            }(ns, std::integral_constant<int, Ms>{}),
+            ...);
+      }
+      (ms);
+    }
+  }
+  alignas(64) int32_t c[MT][NT][16 * 16];
+  [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
+    (
+        [&]<int... Ns>(std::integer_sequence<int, Ns...>, auto mc) {
+          (StoreC<decltype(mc)::value, Ns>(c[decltype(mc)::value][Ns]), ...);
+        }(ns, std::integral_constant<int, Ms>{}),
+        ...);
+  }
+  (ms);
+
+  // Epilogue: bias, requantize (or the int32 head), store.
+  for (int t = 0; t < MT; ++t) {
+    for (int j = 0; j < NT; ++j) {
+      const int n = n0 + j;
+      const int32_t* cb = c[t][j];
+      const __m512i bias = _mm512_loadu_si512(a.bias + n * 16);
+      if (a.out8 != nullptr) {
+        const int valid = a.cout - n * 16 < 16 ? a.cout - n * 16 : 16;
+        const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
+        int8_t* dst = a.out8 + static_cast<ptrdiff_t>(px[t].oy) * a.out_row_stride +
+                      static_cast<ptrdiff_t>(px[t].ox) * a.out_pixel_stride + n * 16;
+        for (int p = 0; p < l.m; ++p) {
+          const __m512i acc = _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias);
+          _mm_mask_storeu_epi8(dst + static_cast<ptrdiff_t>(p) * a.out_pixel_stride, keep,
+                               _mm512_cvtsepi32_epi8(Requantize16(acc, rq[n])));
+        }
+      } else {  // the head: [pixel][oc_blocks * 8] int32
+        const int stride32 = a.oc_blocks * 8;
+        int32_t* dst =
+            a.out32 + (static_cast<size_t>(px[t].oy) * a.out_w + px[t].ox) * stride32 + n * 16;
+        const int valid = stride32 - n * 16 < 16 ? stride32 - n * 16 : 16;
+        const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
+        for (int p = 0; p < l.m; ++p)
+          _mm512_mask_storeu_epi32(dst + static_cast<size_t>(p) * stride32, keep,
+                                   _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias));
+      }
+    }
+  }
+}
+
+// Rows [row_begin, row_end): the rows' pixel tiles in pairs, each pair against
+// the oc tiles two at a time.
+template <bool kSigned>
+MB_AMX void ConvRowsT(const ConvArgs& a, int row_begin, int row_end) {
+  Layout l;
+  l.m = a.out_w < 16 ? a.out_w : 16;
+  l.a_stride = static_cast<long>(a.stride) * a.in_pixel_stride;
+  l.oc_tile_bytes = static_cast<size_t>(a.amx_groups) * a.amx_chunks * 1024;
+  l.groups_per_row = a.kernel / a.amx_group_taps;
+  TileConfig cfg;
+  for (int t = 0; t < 6; ++t) {  // C and A: m rows of 64 bytes
+    cfg.rows[t] = static_cast<uint8_t>(l.m);
+    cfg.colsb[t] = 64;
+  }
+  cfg.rows[6] = cfg.rows[7] = 16;  // B: 16 rows of 16 oc x 4 bytes
+  cfg.colsb[6] = cfg.colsb[7] = 64;
+  LoadConfig(&cfg);
+
+  const int oc_tiles = (a.cout + 15) / 16;
+  Requant16 rq[4];
+  for (int n = 0; n < oc_tiles && n < 4; ++n)
+    rq[n] = MakeRequant16(a.multiplier + n * 16, a.shift + n * 16, a.relu);
+
+  PixelTile pending{0, 0};
+  bool have = false;
+  auto run = [&](const PixelTile* px, int count) {
+    for (int n0 = 0; n0 < oc_tiles; n0 += 2) {
+      const bool two = n0 + 1 < oc_tiles;
+      if (count == 2) {
+        if (two)
+          Block<kSigned, 2, 2>(a, l, px, n0, rq);
+        else
+          Block<kSigned, 2, 1>(a, l, px, n0, rq);
+      } else {
+        if (two)
+          Block<kSigned, 1, 2>(a, l, px, n0, rq);
+        else
+          Block<kSigned, 1, 1>(a, l, px, n0, rq);
+      }
+    }
+  };
+  for (int oy = row_begin; oy < row_end; ++oy) {
+    for (int ox0 = 0; ox0 < a.out_w; ox0 += l.m) {
+      const int ox = ox0 + l.m <= a.out_w ? ox0 : a.out_w - l.m;  // the overlapping last tile
+      if (!have) {
+        pending = {oy, ox};
+        have = true;
+      } else {
+        const PixelTile pair[2] = {pending, {oy, ox}};
+        run(pair, 2);
+        have = false;
+      }
+    }
+  }
+  if (have) run(&pending, 1);
+  Release();  // (keeping the tiles from call to call measured no faster)
+}
+
+template <bool kSigned>
+MB_AMX void ConvRowsAmxS(const ConvArgs& a, int row_begin, int row_end) {
+  ConvRowsT<kSigned>(a, row_begin, row_end);
+}
+
+}  // namespace
+
+bool AmxAvailable() {
+  static const bool available = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
+    const bool tile = (edx >> 24) & 1, int8 = (edx >> 25) & 1;
+    if (!tile || !int8) return false;
+    // The kernel enables the tile data state (XFEATURE_XTILEDATA, 18) for this
+    // process only on request; without it the first tile instruction faults.
+    constexpr long kReqXcompPerm = 0x1023, kXtileData = 18;
+    return syscall(SYS_arch_prctl, kReqXcompPerm, kXtileData) == 0;
+  }();
+  return available;
+}
+
+void ConvRowsAmx(const ConvArgs& a, bool signed_input, int row_begin, int row_end) {
+  if (signed_input)
+    ConvRowsAmxS<true>(a, row_begin, row_end);
+  else
+    ConvRowsAmxS<false>(a, row_begin, row_end);
+}
+
+}  // namespace maskbench::int8_fast::internal
+
+#else  // not x86-64: the engine never selects this
+
+namespace maskbench::int8_fast::internal {
+bool AmxAvailable() { return false; }
+void ConvRowsAmx(const ConvArgs& a, bool, int b, int e) { ConvRowsScalar(a, b, e); }
+}  // namespace maskbench::int8_fast::internal
+
+#endif
