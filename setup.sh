@@ -14,6 +14,7 @@ PACKAGES=(
   clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium python3-jsonschema
+  slurm-wlm munge verilator yosys
 )
 
 if [[ "${1:-}" != "--no-apt" ]]; then

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "maskbench/contest/judge.h"
+#include "maskbench/contest/slurm.h"
 #include "run_document.h"
 
 namespace maskbench::app {
@@ -17,12 +18,16 @@ void AddJudgeCommand(CLI::App& app, int* exit_code) {
   auto no_pin = std::make_shared<bool>(false);
   auto no_references = std::make_shared<bool>(false);
   auto reports = std::make_shared<std::string>();
+  auto slurm = std::make_shared<contest::SlurmOptions>();
+  auto executor = std::make_shared<std::string>("local");
+  auto status = std::make_shared<bool>(false);
+  auto task_plan = std::make_shared<std::string>();
+  auto task_index = std::make_shared<int>(-1);
   CLI::App* cmd = app.add_subcommand(
       "judge", "Validate, run sealed, audit, score and store every entry of a folder");
-  cmd->add_option("--submissions", o->submissions, "Folder whose sub-folders are submissions")
-      ->required();
-  cmd->add_option("--dataset", o->dataset, "Data set directory (manifest.json)")->required();
-  cmd->add_option("--db", o->db, "Results SQLite file (created when missing)")->required();
+  cmd->add_option("--submissions", o->submissions, "Folder whose sub-folders are submissions");
+  cmd->add_option("--dataset", o->dataset, "Data set directory (manifest.json)");
+  cmd->add_option("--db", o->db, "Results SQLite file (created when missing)");
   cmd->add_option("--split", o->split, "Split to score (default: the rules' split)");
   cmd->add_option("--rules", o->rules, "Rules JSON (default: the built-in rules)");
   cmd->add_option("--roster", o->roster,
@@ -52,7 +57,81 @@ void AddJudgeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--audit-seed", o->audit_seed,
                   "The audits' seed (default: random per judge; recorded in each audit)");
   cmd->add_flag("--json", *json, "Print the report as one JSON document on stdout");
-  cmd->callback([o, json, no_pin, no_references, reports, exit_code] {
+  cmd->add_flag("--quiet", o->quiet, "No progress lines on stderr");
+  cmd->add_option("--executor", *executor,
+                  "Where the runs happen: local (this process, one at a time) or slurm (a job "
+                  "array, one task per entry; docs/cluster.md). Default: local")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  cmd->add_option("--partition", slurm->partition, "slurm: the partition (default: the cluster's)");
+  cmd->add_option("--sbatch-arg", slurm->sbatch_args,
+                  "slurm: an argument for every sbatch, e.g. --sbatch-arg=--exclusive "
+                  "(repeatable)");
+  cmd->add_option("--results", slurm->results,
+                  "slurm: the shared results folder (plan, bundles, logs; default: <db>.slurm)");
+  cmd->add_option("--max-attempts", slurm->max_attempts,
+                  "slurm: tries per entry before it is recorded harness_error (default: 3)")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--max-parallel", slurm->max_parallel,
+                  "slurm: tasks running at once (default: as many as Slurm allows)")
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--poll", slurm->poll_seconds, "slurm: seconds between looks at the queue")
+      ->check(CLI::Range(0.05, 600.0));
+  cmd->add_option("--job-name", slurm->job_name,
+                  "slurm: the array's job name, by which the head finds its tasks (default: "
+                  "mbj-<plan hash>)");
+  cmd->add_flag("--status", *status,
+                "slurm: print each entry's state (planned, queued, running, done, retrying, "
+                "failed) and exit; needs --db or --results");
+  cmd->add_option("--task-plan", *task_plan, "slurm: run one array task of this plan (internal)")
+      ->group("");
+  cmd->add_option("--task-index", *task_index, "slurm: the task's index (internal)")->group("");
+  cmd->callback([o, json, no_pin, no_references, reports, slurm, executor, status, task_plan,
+                 task_index, exit_code] {
+    if (!task_plan->empty()) {
+      Status s = contest::RunSlurmTask(*task_plan, *task_index);
+      *exit_code = s.ok() ? 0 : Fail(s);
+      return;
+    }
+    if (*status) {
+      if (slurm->results.empty() && o->db.empty()) {
+        *exit_code = Fail("judge --status: give --db (or --results) of the Slurm judge");
+        return;
+      }
+      const auto dir =
+          slurm->results.empty() ? contest::DefaultSlurmResults(o->db) : slurm->results;
+      auto states = contest::SlurmStatus(dir);
+      if (!states.ok()) {
+        *exit_code = Fail(states.status());
+        return;
+      }
+      if (*json) {
+        nlohmann::json doc = nlohmann::json::array();
+        for (const auto& e : *states)
+          doc.push_back({{"team_id", e.team_id},
+                         {"state", e.state},
+                         {"attempts", e.attempts},
+                         {"job", e.job},
+                         {"node", e.node},
+                         {"message", e.message}});
+        std::printf("%s\n", doc.dump(2).c_str());
+      } else {
+        std::printf("%-24s %-9s %-8s %-12s %-10s %s\n", "entry", "state", "attempts", "job", "node",
+                    "message");
+        for (const auto& e : *states)
+          std::printf("%-24s %-9s %-8d %-12s %-10s %s\n", e.team_id.c_str(), e.state.c_str(),
+                      e.attempts, e.job.c_str(), e.node.c_str(), e.message.c_str());
+      }
+      *exit_code = 0;
+      return;
+    }
+    for (const auto& [flag, value] :
+         {std::pair<const char*, const std::filesystem::path*>{"--submissions", &o->submissions},
+          {"--dataset", &o->dataset},
+          {"--db", &o->db}})
+      if (value->empty()) {
+        *exit_code = Fail(std::string("judge: ") + flag + " is required");
+        return;
+      }
     if (*no_pin) o->cpu = -1;
     if (o->max_frames < 0 || o->trials < 0) {
       *exit_code = Fail("judge: --frames and --trials must be >= 0");
@@ -62,7 +141,9 @@ void AddJudgeCommand(CLI::App& app, int* exit_code) {
     if (!reports->empty()) {
       o->on_run = ReportOnRun(*reports);
     }
-    Result<std::vector<contest::JudgedEntry>> report = contest::Judge(*o);
+    slurm->judge = *o;
+    Result<std::vector<contest::JudgedEntry>> report =
+        *executor == "slurm" ? contest::JudgeOnSlurm(*slurm) : contest::Judge(*o);
     if (!report.ok()) {
       *exit_code = Fail(report.status());
       return;

@@ -37,18 +37,10 @@ bool HoldsPlugin(const fs::path& folder) {
   return false;
 }
 
-// One entry to judge: where it is and who it is.
-struct Candidate {
-  fs::path folder;
-  std::string team_id;
-  std::string display_name;  // "" = the submission's own name
-  bool reference = false;
-  std::string track;
-};
-
 }  // namespace
 
-Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
+Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
+  JudgePlan plan;
   // Rules, data set, roster, seal, store: the judge's own inputs must all be sound.
   Rules rules = DefaultRules();
   std::string rules_text(DefaultRulesJson());
@@ -83,18 +75,10 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
     if (!r.ok()) return r.status();
     roster = *r;
   }
-  const h::SealSupport seal = h::ProbeSeal();
-  if (!seal.full && !o.allow_unsealed)
-    return Status::Unsupported(
-        "judge", "the full seal cannot be made on this machine (" + seal.reason +
-                     "): refusing to run untrusted submissions without it (--allow-unsealed "
-                     "judges anyway; every run is then recorded with seal \"reduced\")");
-  if (!seal.full) Log(o, "judging UNSEALED (reduced seal): " + seal.reason);
-
   // The entries: the references first (from the folder, else the build's), then
   // the teams (the roster's, or every sub-folder holding a plugin).
-  std::vector<Candidate> candidates;
-  std::vector<JudgedEntry> report;
+  std::vector<PlannedEntry>& candidates = plan.entries;
+  std::vector<JudgedEntry>& report = plan.skipped;
   auto skip = [&](const fs::path& folder, const std::string& why) {
     JudgedEntry line;
     line.folder = folder.filename().string();
@@ -106,7 +90,7 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
   };
   for (const std::string& ref : {rules.references.baseline, rules.references.gate}) {
     if (std::any_of(candidates.begin(), candidates.end(),
-                    [&](const Candidate& c) { return c.team_id == ref; }))
+                    [&](const PlannedEntry& c) { return c.team_id == ref; }))
       continue;
     fs::path where = o.submissions / ref;
     if (!HoldsPlugin(where) && !o.build_submissions.empty() &&
@@ -122,8 +106,14 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
               "gets " +
               (ref == rules.references.baseline ? "a speedup" : "an accuracy gate") +
               " (add it, or name another in the rules' references)");
-    candidates.push_back({where, ref, "", true, ""});
+    if (o.references &&
+        (o.only_references.empty() || std::find(o.only_references.begin(), o.only_references.end(),
+                                                ref) != o.only_references.end()))
+      candidates.push_back({where, ref, "", true, ""});
   }
+  auto wanted = [&](const std::string& team_id) {
+    return o.only.empty() || std::find(o.only.begin(), o.only.end(), team_id) != o.only.end();
+  };
   std::vector<fs::path> folders;
   for (const auto& e : fs::directory_iterator(o.submissions))
     if (e.is_directory()) folders.push_back(e.path());
@@ -132,6 +122,7 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
   for (const RosterTeam& t : roster) {
     const fs::path folder = o.submissions / t.folder;
     rostered.insert(t.folder);
+    if (!wanted(t.team_id)) continue;
     if (!HoldsPlugin(folder)) {
       skip(folder, "the roster's team " + t.team_id + " has no plugin (.so) in " + folder.string());
       continue;
@@ -142,9 +133,10 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
     const std::string name = folder.filename().string();
     if (name == rules.references.baseline || name == rules.references.gate) continue;
     if (!roster.empty()) {
-      if (!rostered.count(name)) skip(folder, "not on the roster");
+      if (!rostered.count(name) && o.only.empty()) skip(folder, "not on the roster");
       continue;
     }
+    if (!wanted(name)) continue;
     if (!HoldsPlugin(folder)) {
       skip(folder, "no plugin (.so) in it");
       continue;
@@ -155,6 +147,38 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
     }
     candidates.push_back({folder, name, "", false, ""});
   }
+  plan.rules = std::move(rules);
+  plan.rules_text = std::move(rules_text);
+  plan.dataset = std::move(*ds);
+  plan.split = split;
+  return plan;
+}
+
+Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
+  Result<JudgePlan> planned = PlanJudge(o);
+  if (!planned.ok()) return planned.status();
+  const Rules& rules = planned->rules;
+  const std::string& rules_text = planned->rules_text;
+  const datasets::Dataset* ds = &planned->dataset;
+  const std::string& split = planned->split;
+  const std::vector<PlannedEntry>& candidates = planned->entries;
+  std::vector<JudgedEntry> report = planned->skipped;
+  auto skip = [&](const fs::path& folder, const std::string& why) {
+    JudgedEntry line;
+    line.folder = folder.filename().string();
+    line.team_id = line.folder;
+    line.status = "skipped";
+    line.message = why;
+    Log(o, line.folder + ": skipped: " + why);
+    report.push_back(line);
+  };
+  const h::SealSupport seal = h::ProbeSeal();
+  if (!seal.full && !o.allow_unsealed)
+    return Status::Unsupported(
+        "judge", "the full seal cannot be made on this machine (" + seal.reason +
+                     "): refusing to run untrusted submissions without it (--allow-unsealed "
+                     "judges anyway; every run is then recorded with seal \"reduced\")");
+  if (!seal.full) Log(o, "judging UNSEALED (reduced seal): " + seal.reason);
 
   // One judge per results file, for the whole judge: the lock comes before
   // anything is timed or written (and before the file is checked for damage).
@@ -182,9 +206,17 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
       PrepareStore(db, *ds, split, static_cast<int64_t>(frames.size()), rules, rules_text);
   if (!sc.ok()) return sc.status();
 
-  // Sequential runs on one CPU for fair timing (children inherit the affinity).
-  const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  const int cpu = o.cpu == -2 ? static_cast<int>(ncpu - 1) : o.cpu;
+  // Sequential runs on one CPU for fair timing (children inherit the affinity):
+  // by default the last CPU this process may use (a Slurm task's own core).
+  int cpu = o.cpu;
+  if (cpu == -2) {
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    cpu = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) - 1;
+    if (sched_getaffinity(0, sizeof mine, &mine) == 0)
+      for (int i = 0; i < CPU_SETSIZE; ++i)
+        if (CPU_ISSET(i, &mine)) cpu = i;
+  }
   if (cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -214,7 +246,7 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
   // Duplicate identity claims: judged under their own team ids, with a warning.
   std::map<std::pair<std::string, std::string>, std::string> claims;
   std::map<std::string, std::string> artifacts;  // team id -> hash at its run
-  for (const Candidate& c : candidates) {
+  for (const PlannedEntry& c : candidates) {
     JudgedEntry line;
     line.folder = c.folder.filename().string();
     line.team_id = c.team_id;
@@ -286,8 +318,8 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
   for (JudgedEntry& line : report) {
     auto it = artifacts.find(line.team_id);
     if (it == artifacts.end()) continue;
-    const Candidate* c = nullptr;
-    for (const Candidate& k : candidates)
+    const PlannedEntry* c = nullptr;
+    for (const PlannedEntry& k : candidates)
       if (k.team_id == line.team_id) c = &k;
     if (c == nullptr) continue;
     Result<h::Submission> sub = h::LoadSubmission(c->folder);

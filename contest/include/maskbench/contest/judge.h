@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "maskbench/contest/pipeline.h"
+#include "maskbench/contest/rules.h"
 #include "maskbench/core/status.h"
+#include "maskbench/datasets/manifest.h"
 
 namespace maskbench::contest {
 
@@ -32,10 +34,18 @@ struct JudgeOptions {
   std::filesystem::path build_submissions;
   int64_t max_frames = 0;  // measured frames per run; 0 = all (a smaller run is partial)
   int64_t trials = 0;      // timed runs per entry; 0 = the rules' measurement.trials
-  int cpu = -2;            // CPU to pin to; -1 = no pinning; -2 = the last CPU
-  int audit_frames = 8;    // distinct frames in the audit run. Default: 8.
-  bool audits = true;      // run the audits. Default: true.
-  bool quiet = false;      // no progress lines on stderr
+  int cpu = -2;            // CPU to pin to; -1 = no pinning; -2 = the last CPU this process may use
+  // Judge only these team ids (folder names, or a roster's ids) besides the
+  // references; empty = every entry. A task of the Slurm executor judges one.
+  std::vector<std::string> only;
+  // Judge the rules' references (first). Default: true. A Slurm task whose node
+  // already measured them leaves them out.
+  bool references = true;
+  // With `references`: judge only these of the rules' references (empty = both).
+  std::vector<std::string> only_references;
+  int audit_frames = 8;  // distinct frames in the audit run. Default: 8.
+  bool audits = true;    // run the audits. Default: true.
+  bool quiet = false;    // no progress lines on stderr
   // Judge even where the full seal cannot be made (runs are then recorded with
   // seal "reduced"). Default: false: such a machine refuses to judge.
   bool allow_unsealed = false;
@@ -66,6 +76,28 @@ struct JudgedEntry {
   int64_t trials = 0;
   std::string report;  // what on_run returned for the first trial
 };
+
+// One entry to judge: where it is and who it is.
+struct PlannedEntry {
+  std::filesystem::path folder;
+  std::string team_id;
+  std::string display_name;  // "" = the submission's own name
+  bool reference = false;
+  std::string track;
+};
+
+// What a judge will do, before anything runs: its inputs checked (rules, data
+// set and split, roster, the references found) and its entries in order (the
+// references first), with every folder it skips and why.
+struct JudgePlan {
+  Rules rules;
+  std::string rules_text;
+  datasets::Dataset dataset;
+  std::string split;  // "" = every frame
+  std::vector<PlannedEntry> entries;
+  std::vector<JudgedEntry> skipped;
+};
+Result<JudgePlan> PlanJudge(const JudgeOptions& options);
 
 // Judges every entry; fails only when the judge itself cannot work (bad data
 // set, rules, roster or results file, no seal, no references), never because
