@@ -26,6 +26,12 @@ int Fail(const std::string& message);
 // The current folder when /proc/self/exe cannot be read.
 std::filesystem::path ExeDir();
 
+// The first argument CLI11 could not place, as a message naming it and the
+// command ("unknown flag \"--bogus\" for `maskbench run`"); "" when none.
+std::string UnknownArgument(CLI::App& app);
+// Examples and a pointer to docs/cli.md at the end of each command's --help.
+void AddHelpFooters(CLI::App& app);
+
 // `dataset import|verify|stats|export-coco` (dataset_commands.cc).
 void AddDatasetCommands(CLI::App& dataset, int* exit_code);
 

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "maskbench/core/text.h"
@@ -41,6 +42,71 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+std::string UnknownArgument(CLI::App& app) {
+  std::vector<std::string> extra = app.remaining(true);
+  if (extra.empty()) return "";
+  // The command being parsed: the deepest subcommand given.
+  CLI::App* at = &app;
+  std::string path = "maskbench";
+  for (;;) {
+    std::vector<CLI::App*> subs = at->get_subcommands();
+    if (subs.empty()) break;
+    at = subs.front();
+    path += " " + at->get_name();
+  }
+  const std::string& first = extra.front();
+  if (!first.empty() && first[0] == '-')
+    return "unknown flag \"" + first + "\" for `" + path + "` (see `" + path + " --help`)";
+  if (!at->get_subcommands({}).empty() && at->get_subcommands().empty()) {
+    std::string names;
+    for (const CLI::App* c : at->get_subcommands({}))
+      names += (names.empty() ? "" : ", ") + c->get_name();
+    return "unknown command \"" + first + "\" for `" + path + "` (commands: " + names + "; see `" +
+           path + " --help`)";
+  }
+  return "unexpected argument \"" + first + "\" for `" + path + "` (see `" + path + " --help`)";
+}
+
+void AddHelpFooters(CLI::App& app) {
+  const std::string docs = "\nEvery command and flag: docs/cli.md (in the source tree).";
+  app.footer(
+      "\nExamples:\n"
+      "  maskbench demo                                  # synthesize, judge, rank, write the "
+      "page\n"
+      "  maskbench dataset synth --out ds                # the default synthetic data set\n"
+      "  maskbench validate build/submissions/int8-fast\n"
+      "  maskbench run build/submissions/int8-fast --dataset ds\n"
+      "  maskbench judge --submissions subs --dataset ds --db results.sqlite\n"
+      "  maskbench leaderboard --db results.sqlite --out leaderboard.json --html web" +
+      docs);
+  const std::pair<const char*, const char*> examples[] = {
+      {"run",
+       "  maskbench run build/submissions/int8-fast --dataset ds\n"
+       "  maskbench run my-npu --dataset ds --frames 20 --out report  # report.html and more\n"
+       "  maskbench run my-npu --dataset ds --require-gate            # exit 3 on a failed gate"},
+      {"validate",
+       "  maskbench validate build/submissions/int8-fast\n  maskbench validate my-npu --json"},
+      {"judge",
+       "  maskbench judge --submissions subs --dataset ds --db results.sqlite\n"
+       "  maskbench judge --submissions subs --dataset ds --db results.sqlite --executor slurm\n"
+       "  maskbench judge --status --db results.sqlite"},
+      {"leaderboard",
+       "  maskbench leaderboard --db results.sqlite --out leaderboard.json --html web"},
+      {"score",
+       "  maskbench score --gt gt.json --detections dets.json\n  maskbench score --dataset ds "
+       "--split val --detections report/detections.json"},
+      {"dataset",
+       "  maskbench dataset synth --out ds\n  maskbench dataset verify ds\n  maskbench dataset "
+       "stats ds"},
+  };
+  for (const auto& [name, text] : examples) {
+    try {
+      app.get_subcommand(name)->footer("\nExamples:\n" + std::string(text) + docs);
+    } catch (const CLI::OptionNotFound&) {
+    }
+  }
+}
+
 }  // namespace maskbench::app
 
 int main(int argc, char** argv) {
@@ -65,9 +131,18 @@ int main(int argc, char** argv) {
   app::AddLeaderboardCommand(app, &exit_code);
   app::AddScoresCommand(app, &exit_code);
 
+  app::AddHelpFooters(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      // CLI11 reports a missing required option before an unknown one: name
+      // what is unknown first, since it is usually why the rest is "missing".
+      if (std::string why = app::UnknownArgument(app); !why.empty()) {
+        app::Fail(why);
+        return 2;
+      }
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   } catch (const std::exception& e) {

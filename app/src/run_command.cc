@@ -39,8 +39,9 @@ namespace metric = maskbench::contest::metric;
 
 struct RunFlags {
   std::string submission, dataset, split, rules, out, db;
-  int64_t frames = 0;
+  int64_t frames = -1;  // -1 = all (not given)
   bool json = false;
+  bool require_gate = false;
   bool in_process = false;
   bool no_db = false;
   std::string scenario = "single-stream";
@@ -61,6 +62,23 @@ std::string WithInterval(const nlohmann::ordered_json& v, const nlohmann::ordere
   return s;
 }
 
+// "gate passed: mAP50 0.8123 >= 0.99 x reference-fp32's 0.8200 = 0.8118".
+std::string GateText(const nlohmann::ordered_json& t) {
+  const auto& g = t["gate"];
+  if (!g.is_object()) return "gate off in this track";
+  const std::string metric_name = g["metric"].get<std::string>();
+  if (!t["gate_passed"].is_boolean())
+    return "gate n/a: " + std::string(g["reference_value"].is_number()
+                                          ? "this run has no " + metric_name
+                                          : "no " + g["reference"].get<std::string>() +
+                                                " run over these frames to compare with");
+  const bool passed = t["gate_passed"].get<bool>();
+  return std::string(passed ? "gate passed: " : "gate FAILED: ") + metric_name + " " +
+         Num(g["value"]) + (passed ? " >= " : " < ") + Num(g["min_ratio"], "%.2f") + " x " +
+         g["reference"].get<std::string>() + "'s " + Num(g["reference_value"]) + " = " +
+         Num(g["threshold"]);
+}
+
 void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const nlohmann::ordered_json& d,
                 const std::string& split, const datasets::Dataset& ds, const std::string& db) {
   std::printf("submission   %s (team %s, version %s) %s\n", sub.name.c_str(),
@@ -75,7 +93,14 @@ void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const nlohmann:
               r.message.c_str());
   std::printf("seal         %s\n", SealText(r.seal).c_str());
   const auto& l = d["latency_ms"];
-  if (l.is_object()) {
+  if (!r.ok()) {
+    std::printf(
+        "latency      n/a: the run ended %s, so no latency, fps or speedup is given%s\n",
+        h::RunStatusName(r.status),
+        r.latency_ns.empty()
+            ? ""
+            : (" (" + std::to_string(r.latency_ns.size()) + " frames timed before it)").c_str());
+  } else if (l.is_object()) {
     std::printf(
         "latency      p50 %s ms  p90 %s ms  p99 %s ms  (min %s, mean %s, max %s)  %s fps "
         "(parent clock)\n",
@@ -110,15 +135,23 @@ void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const nlohmann:
                   t["why"].get<std::string>().c_str());
       continue;
     }
-    std::string gate = t["gate_passed"].is_boolean()
-                           ? (t["gate_passed"].get<bool>() ? "gate passed" : "gate FAILED")
-                           : "gate n/a";
-    std::printf(
-        "track        %-20s latency %s ms  speedup %s  %s%s%s\n", name.c_str(),
-        WithInterval(t["latency_ms"], t["latency_interval_ms"], "%.3f").c_str(),
-        WithInterval(t["speedup"], t["speedup_interval"], "%.2fx").c_str(), gate.c_str(),
-        t["unranked_reason"].is_string() ? "; unranked here: " : "",
-        t["unranked_reason"].is_string() ? t["unranked_reason"].get<std::string>().c_str() : "");
+    if (!r.ok()) {
+      std::printf("track        %-20s not judged: the run ended %s\n", name.c_str(),
+                  h::RunStatusName(r.status));
+      continue;
+    }
+    std::printf("track        %-20s latency %s ms  speedup %s%s\n", name.c_str(),
+                WithInterval(t["latency_ms"], t["latency_interval_ms"], "%.3f").c_str(),
+                WithInterval(t["speedup"], t["speedup_interval"], "%.2fx").c_str(),
+                t["baseline_latency_ms"].is_number()
+                    ? ("  (vs the baseline's " + Num(t["baseline_latency_ms"], "%.3f") +
+                       " ms, measured on this machine over the same frames)")
+                          .c_str()
+                    : "  (no baseline run on this machine over these frames)");
+    std::printf("             %-20s %s\n", "", GateText(t).c_str());
+    if (t["unranked_reason"].is_string())
+      std::printf("             %-20s unranked here: %s\n", "",
+                  t["unranked_reason"].get<std::string>().c_str());
   }
   if (d["tracks"].empty())
     std::printf("speedup      n/a (%s)\n",
@@ -171,6 +204,10 @@ std::vector<std::string> EnsureReferences(c::Store& store, const c::StoreContext
 }
 
 int RunCommand(const RunFlags& f) {
+  if (f.frames == 0 || f.frames < -1)
+    return Fail(
+        Status::InvalidArgument("--frames", "must be at least 1, got " + std::to_string(f.frames) +
+                                                " (leave --frames out to run every frame)"));
   Result<h::Submission> sub = h::LoadSubmission(f.submission);
   if (!sub.ok()) return Fail(sub.status());
   c::Rules rules = c::DefaultRules();
@@ -183,9 +220,6 @@ int RunCommand(const RunFlags& f) {
     if (!text.ok()) return Fail(text.status());
     rules_text = *text;
   }
-  if (f.frames < 0)
-    return Fail(
-        Status::InvalidArgument("--frames", "must be >= 0, got " + std::to_string(f.frames)));
   std::optional<h::Scenario> scenario = h::ParseScenario(f.scenario);
   if (!scenario)
     return Fail(Status::InvalidArgument(
@@ -203,7 +237,11 @@ int RunCommand(const RunFlags& f) {
       split.clear();
     }
   } else if (std::find(splits.begin(), splits.end(), split) == splits.end()) {
-    return Fail(Status::InvalidArgument(f.dataset, "no split \"" + split + "\" in the manifest"));
+    std::string list;
+    for (const std::string& sp : splits) list += (list.empty() ? "" : ", ") + sp;
+    return Fail(Status::InvalidArgument(
+        f.dataset, "no split \"" + split +
+                       "\" in the manifest (it has: " + (list.empty() ? "none" : list) + ")"));
   }
   const bool quiet = f.json || !isatty(STDERR_FILENO);
   if (!quiet)
@@ -222,7 +260,7 @@ int RunCommand(const RunFlags& f) {
   ctx.split = split;
   ctx.frames = &frames;
   ctx.rules = &rules;
-  ctx.max_frames = f.frames;
+  ctx.max_frames = f.frames > 0 ? f.frames : 0;
   ctx.seal = h::SealPolicy::kBestEffort;
   ctx.scenario = *scenario;
   ctx.batch_size = f.batch;
@@ -280,7 +318,8 @@ int RunCommand(const RunFlags& f) {
 
   if (!quiet)
     std::fprintf(stderr, "maskbench: run: %s on %zu frames...\n", sub->name.c_str(),
-                 f.frames > 0 ? std::min<size_t>(frames.size(), f.frames) : frames.size());
+                 f.frames > 0 ? std::min<size_t>(frames.size(), static_cast<size_t>(f.frames))
+                              : frames.size());
   Result<c::Evaluation> e = Status::InvalidArgument("run", "not evaluated");
   std::optional<c::Board> board;
   std::vector<std::string> references_run;
@@ -348,7 +387,9 @@ int RunCommand(const RunFlags& f) {
     std::printf("%s\n", doc.dump(2).c_str());
   } else {
     PrintHuman(*sub, record, doc, split, *ds, db_path);
-    if (board)
+    if (!record.ok())
+      std::printf("note         the references are measured after an ok run only\n");
+    else if (board)
       for (const std::string& note : board->notes) std::printf("note         %s\n", note.c_str());
     if (!f.out.empty())
       std::printf(
@@ -370,6 +411,14 @@ int RunCommand(const RunFlags& f) {
                  record.message.c_str());
     return 1;
   }
+  if (f.require_gate)
+    for (const auto& t : doc["tracks"])
+      if (t["in_track"].get<bool>() && t["gate_passed"].is_boolean() &&
+          !t["gate_passed"].get<bool>()) {
+        std::fprintf(stderr, "maskbench: run: --require-gate: track %s: %s\n",
+                     t["name"].get<std::string>().c_str(), GateText(t).c_str());
+        return 3;
+      }
   return 0;
 }
 
@@ -384,7 +433,10 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
       ->required();
   cmd->add_option("--dataset", f->dataset, "Data set directory (manifest.json)")->required();
   cmd->add_option("--split", f->split, "Split to run (default: the rules' split, else all frames)");
-  cmd->add_option("--frames", f->frames, "Measure at most N frames (default: all)");
+  cmd->add_option("--frames", f->frames, "Measure at most N frames, N >= 1 (default: all)");
+  cmd->add_flag("--require-gate", f->require_gate,
+                "Exit 3 when the run fails the accuracy gate of a track it is in (for a team's "
+                "own CI)");
   cmd->add_option("--rules", f->rules, "Rules JSON (default: the built-in rules)");
   cmd->add_option("--db", f->db,
                   "Results SQLite file the run and the references' runs are kept in (default: "

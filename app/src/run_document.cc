@@ -29,6 +29,22 @@ J Interval(const std::map<std::string, double>& m, const char* lo, const char* h
   return J::array({a->second, b->second});
 }
 
+// What the gate compared: the metric, the entry's value, the gate reference's
+// value, the ratio asked and the threshold they make (null when it is off).
+J GateDoc(const contest::Rules& rules, const contest::BoardTrack& track,
+          const contest::BoardEntry& entry) {
+  const contest::Track* t = nullptr;
+  for (const contest::Track& k : rules.tracks)
+    if (k.name == track.name) t = &k;
+  if (t == nullptr || !t->gate.enabled) return nullptr;
+  J ref = track.gate_reference ? J(*track.gate_reference) : J(nullptr);
+  J threshold = track.gate_reference ? J(t->gate.min_ratio * *track.gate_reference) : J(nullptr);
+  return {
+      {"metric", t->gate.metric},           {"value", Opt(entry.metrics, t->gate.metric.c_str())},
+      {"reference", rules.references.gate}, {"reference_value", ref},
+      {"min_ratio", t->gate.min_ratio},     {"threshold", threshold}};
+}
+
 }  // namespace
 
 std::vector<TrackView> TrackViews(const contest::Board* board, const std::string& team_id) {
@@ -92,6 +108,7 @@ J RunDocument(const h::Submission& sub, const contest::Evaluation& e, const cont
          {"baseline_latency_ms",
           v.track->baseline_latency_ms ? J(*v.track->baseline_latency_ms) : J(nullptr)},
          {"gate_passed", v.entry->gate_passed ? J(*v.entry->gate_passed) : J(nullptr)},
+         {"gate", GateDoc(rules, *v.track, *v.entry)},
          {"score", v.entry->score ? J(*v.entry->score) : J(nullptr)},
          {"unranked_reason", v.entry->rank ? J(nullptr) : J(v.entry->unranked_reason)}});
     if (own == nullptr && kind == sub.latency_kind) own = &v;
