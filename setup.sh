@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libopencv-dev nlohmann-json3-dev libcli11-dev
-  libsqlite3-dev sqlite3 libssl-dev libpugixml-dev libseccomp-dev libtbb-dev
+  libsqlite3-dev sqlite3 libssl-dev libpugixml-dev libseccomp-dev libtbb-dev zlib1g-dev
   bubblewrap libturbojpeg0-dev
   clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -32,6 +32,12 @@ std::string UnknownArgument(CLI::App& app);
 // Examples and a pointer to docs/cli.md at the end of each command's --help.
 void AddHelpFooters(CLI::App& app);
 
+// `pack` (pack_command.cc).
+void AddPackCommand(CLI::App& app, int* exit_code);
+
+// `new` (new_command.cc).
+void AddNewCommand(CLI::App& app, int* exit_code);
+
 // `dataset import|verify|stats|export-coco` (dataset_commands.cc).
 void AddDatasetCommands(CLI::App& dataset, int* exit_code);
 

@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
   app::AddJudgeCommand(app, &exit_code);
   app::AddLeaderboardCommand(app, &exit_code);
   app::AddScoresCommand(app, &exit_code);
+  app::AddNewCommand(app, &exit_code);
+  app::AddPackCommand(app, &exit_code);
 
   app::AddHelpFooters(app);
   try {

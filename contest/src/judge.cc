@@ -15,6 +15,7 @@
 #include "maskbench/contest/machine.h"
 #include "maskbench/contest/metrics.h"
 #include "maskbench/contest/store.h"
+#include "maskbench/core/archive.h"
 #include "maskbench/core/files.h"
 #include "maskbench/core/version.h"
 #include "maskbench/datasets/frame_cache.h"
@@ -146,6 +147,56 @@ Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
       continue;
     }
     candidates.push_back({folder, name, "", false, ""});
+  }
+  // Archives (`maskbench pack`): <team id>.tar.gz, verified (every file against
+  // its MANIFEST.sha256) and unpacked beside the results file, once per archive
+  // content; the entry is the archive's submission/ folder.
+  std::vector<fs::path> archives;
+  for (const auto& e : fs::directory_iterator(o.submissions))
+    if (e.is_regular_file() && e.path().filename().string().size() > 7 &&
+        e.path().filename().string().ends_with(".tar.gz"))
+      archives.push_back(e.path());
+  std::sort(archives.begin(), archives.end());
+  for (const fs::path& archive : archives) {
+    const std::string file = archive.filename().string();
+    const std::string name = file.substr(0, file.size() - 7);
+    if (!roster.empty() || !wanted(name)) {
+      if (!roster.empty() && o.only.empty()) skip(archive, "archives are not judged with a roster");
+      continue;
+    }
+    if (std::find(folders.begin(), folders.end(), o.submissions / name) != folders.end()) {
+      skip(archive, "a folder of the same name (" + name + "/) is judged instead");
+      continue;
+    }
+    if (!ValidTeamId(name) || name == rules.references.baseline || name == rules.references.gate) {
+      skip(archive, "its name is not a valid team id (letters, digits, . _ -)");
+      continue;
+    }
+    Result<std::string> hash = Sha256File(archive);
+    if (!hash.ok()) {
+      skip(archive, hash.status().message());
+      continue;
+    }
+    const fs::path dest =
+        fs::path(o.db.string() + ".unpacked") / (name + "-" + hash->substr(0, 16));
+    std::error_code ec;
+    if (!fs::is_directory(dest, ec)) {
+      const fs::path tmp = dest.string() + ".tmp-" + std::to_string(getpid());
+      fs::remove_all(tmp, ec);
+      Result<std::vector<std::string>> files = ExtractArchive(archive, tmp);
+      if (!files.ok()) {
+        skip(archive, "archive refused: " + files.status().message());
+        continue;
+      }
+      fs::rename(tmp, dest, ec);
+      if (ec) fs::remove_all(tmp, ec);  // another judge unpacked it first
+    }
+    if (!HoldsPlugin(dest / "submission")) {
+      skip(archive, "the archive's submission/ folder holds no plugin (.so)");
+      continue;
+    }
+    Log(o, name + ": from " + file + " (verified, unpacked in " + dest.string() + ")");
+    candidates.push_back({dest / "submission", name, "", false, ""});
   }
   plan.rules = std::move(rules);
   plan.rules_text = std::move(rules_text);
