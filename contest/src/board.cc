@@ -308,10 +308,16 @@ class Builder {
         if (v && !kDerived.count(k)) be.metrics[k] = *v;
       if (auto it = outside_.find(entry.team_id); it != outside_.end())
         for (const auto& [k, v] : it->second) be.metrics[k] = v;
-      const std::vector<int64_t>& per_frame = modeled ? t.modeled_ns : t.measured_ns;
+      // A run that did not end ok has no latency to show or rank (a crash's few
+      // timed frames say nothing of the submission's speed).
+      const bool ok_run = r.status == "ok";
+      static const std::vector<int64_t> kNone;
+      const std::vector<int64_t>& per_frame =
+          !ok_run ? kNone : modeled ? t.modeled_ns : t.measured_ns;
       be.frames = static_cast<int64_t>(t.measured_ns.size());
       for (int64_t ns : per_frame) be.latency_ms.push_back(static_cast<double>(ns) / 1e6);
-      const std::optional<int64_t> headline = modeled ? t.modeled_headline : t.measured_headline;
+      std::optional<int64_t> headline;
+      if (ok_run) headline = modeled ? t.modeled_headline : t.measured_headline;
       if (headline) be.metrics[metric::kLatencyMs] = static_cast<double>(*headline) / 1e6;
       if (auto ci = BootstrapPercentile(per_frame, rules_.headline_percentile,
                                         rules_.uncertainty.bootstrap_samples,

@@ -351,6 +351,13 @@
     speedup: {
       key: "speedup", label: "Speedup", get: function (e) { return e.speedup; },
       render: function (td, e) {
+        if (e.gate_passed === false && e.reference !== true) {
+          // Not a result: an entry that fails the gate has no ranked speedup.
+          td.appendChild(el("span", { class: "no-rank", title: "fails the accuracy gate" +
+                                      (isNum(e.speedup) ? " (measured " + fmtSpeedup(e.speedup) +
+                                                          ", not ranked)" : "") }, "—"));
+          return;
+        }
         withInterval(td, fmtSpeedup(e.speedup), e.intervals.speedup, function (v) {
           return fmtSpeedup(v).replace("×", "");
         });
