@@ -205,6 +205,8 @@ Status WriteRunReport(const std::filesystem::path& dir, const h::Submission& sub
   in.pr_curves = e.facts.pr_curves;
   in.pr_curves_metric = e.facts.pr_curves_metric;
   in.frames = e.frames;
+  if (e.dataset != nullptr)
+    for (const datasets::Frame& f : e.dataset->manifest.frames) in.frame_names[f.id] = f.name;
   if (!staged) return web_export::WriteSubmissionReport(dir, in);
   Result<StagingDir> staging = StagingDir::Create(dir, "report.html");
   if (!staging.ok()) return staging.status();

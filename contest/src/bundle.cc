@@ -6,7 +6,8 @@
 
 namespace maskbench::contest {
 
-Result<BundleImport> ImportBundle(Store& dest, const std::filesystem::path& bundle) {
+Result<BundleImport> ImportBundle(Store& dest, const std::filesystem::path& bundle,
+                                  const std::set<std::string>* allowed_teams) {
   StoreOptions so;
   so.create_if_missing = false;
   Result<std::unique_ptr<Store>> opened = Store::Open(bundle, so);
@@ -31,6 +32,23 @@ Result<BundleImport> ImportBundle(Store& dest, const std::filesystem::path& bund
   all.complete_only = true;
   Result<std::vector<StoredRun>> runs = src.ListRuns(all);
   if (!runs.ok()) return runs.status();
+  Result<std::vector<EntryInfo>> entries = src.ListEntries();
+  if (!entries.ok()) return entries.status();
+  if (allowed_teams != nullptr) {
+    std::set<int64_t> allowed_subs;
+    for (const EntryInfo& e : *entries) {
+      if (!allowed_teams->count(e.team_id))
+        return Status::InvalidArgument(bundle.string(), "holds an entry of team \"" + e.team_id +
+                                                            "\", which this bundle may not bring");
+      allowed_subs.insert(e.submission_id);
+    }
+    for (const StoredRun& r : *runs)
+      if (!allowed_subs.count(r.submission_id))
+        return Status::InvalidArgument(bundle.string(),
+                                       "holds a run of a submission no allowed "
+                                       "entry names (run " +
+                                           std::to_string(r.id) + ")");
+  }
   // Oldest first, so the store's "most recent" order follows the bundle's.
   for (auto r = runs->rbegin(); r != runs->rend(); ++r) {
     Result<int64_t> sub = map_submission(r->submission_id);
@@ -77,8 +95,6 @@ Result<BundleImport> ImportBundle(Store& dest, const std::filesystem::path& bund
     ++result.runs_imported;
   }
 
-  Result<std::vector<EntryInfo>> entries = src.ListEntries();
-  if (!entries.ok()) return entries.status();
   for (EntryInfo e : *entries) {
     Result<int64_t> sub = map_submission(e.submission_id);
     if (!sub.ok()) return sub.status();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "test_fixture.h"
 
@@ -127,6 +128,24 @@ TEST_F(BundleTest, BundlesOfTwoMachinesLandSideBySide) {
   auto runs = dest->ListRuns(f);
   ASSERT_TRUE(runs.ok());
   EXPECT_EQ(static_cast<int64_t>(runs->size()), b->runs_imported);
+}
+
+TEST_F(BundleTest, ABundleMayBringOnlyTheTeamsItIsAllowed) {
+  {
+    auto bundle = Open("bundle.sqlite", true);
+    ASSERT_TRUE(testing::FillFixtureStore(*bundle).ok());
+  }
+  auto dest = Open("dest.sqlite", true);
+  const std::set<std::string> only = {testing::FixtureTeamIds().front()};
+  auto r = ImportBundle(*dest, dir_ / "bundle.sqlite", &only);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("which this bundle may not bring"), std::string::npos)
+      << r.status().message();
+  EXPECT_TRUE(Facts(*dest).empty());
+  std::set<std::string> all;
+  for (const std::string& t : testing::FixtureTeamIds()) all.insert(t);
+  auto ok = ImportBundle(*dest, dir_ / "bundle.sqlite", &all);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
 }
 
 TEST_F(BundleTest, DamagedBundleIsRefusedAndNothingIsWritten) {

@@ -181,15 +181,29 @@ Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
         fs::path(o.db.string() + ".unpacked") / (name + "-" + hash->substr(0, 16));
     std::error_code ec;
     if (!fs::is_directory(dest, ec)) {
-      const fs::path tmp = dest.string() + ".tmp-" + std::to_string(getpid());
-      fs::remove_all(tmp, ec);
+      uint64_t nonce = 0;
+      if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce) nonce = std::random_device{}();
+      char suffix[32];
+      std::snprintf(suffix, sizeof suffix, ".tmp-%d-%016llx", static_cast<int>(getpid()),
+                    static_cast<unsigned long long>(nonce));
+      const fs::path tmp = dest.string() + suffix;
       Result<std::vector<std::string>> files = ExtractArchive(archive, tmp);
       if (!files.ok()) {
         skip(archive, "archive refused: " + files.status().message());
         continue;
       }
+      // Read-only once verified: what is judged later is what was checked.
+      for (const auto& f : fs::recursive_directory_iterator(tmp, ec))
+        fs::permissions(f.path(),
+                        fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                        fs::perm_options::remove, ec);
       fs::rename(tmp, dest, ec);
-      if (ec) fs::remove_all(tmp, ec);  // another judge unpacked it first
+      if (ec) {  // another judge unpacked it first: use its copy
+        for (const auto& f : fs::recursive_directory_iterator(tmp, ec))
+          fs::permissions(f.path(), fs::perms::owner_write, fs::perm_options::add, ec);
+        fs::permissions(tmp, fs::perms::owner_write, fs::perm_options::add, ec);
+        fs::remove_all(tmp, ec);
+      }
     }
     if (!HoldsPlugin(dest / "submission")) {
       skip(archive, "the archive's submission/ folder holds no plugin (.so)");

@@ -132,6 +132,7 @@ struct Plan {
     std::string team_id;
     std::string folder;
     bool reference = false;  // a task of its own for each of the rules' references
+    std::string artifact;    // the folder's content hash when planned
   };
   std::vector<Entry> entries;
   std::vector<std::string> references;  // the rules' references' team ids
@@ -185,7 +186,7 @@ Result<Plan> LoadPlan(const fs::path& path) {
     t.audit_seed = std::stoull(j.at("audit_seed").get<std::string>());
     for (const json& e : j.at("entries"))
       plan.entries.push_back({e.at("team_id").get<std::string>(), e.at("folder").get<std::string>(),
-                              e.value("reference", false)});
+                              e.value("reference", false), e.value("artifact", "")});
     for (const json& r : j.at("references")) plan.references.push_back(r.get<std::string>());
   } catch (const std::exception& e) {
     return Status::InvalidArgument(path.string(), std::string("malformed plan: ") + e.what());
@@ -195,17 +196,25 @@ Result<Plan> LoadPlan(const fs::path& path) {
 
 std::string BundleName(const Plan::Entry& e) { return e.team_id; }
 
-// Set once a bundle holds `reference`'s runs on `machine`.
+// Everything a plan's tasks write lives under results/<plan name>/, so a new
+// plan (new inputs, or a submission's content changed: its hash is in the
+// plan) never sees an earlier plan's bundles or references.
+fs::path PlanDir(const Plan& plan) { return plan.results / plan.path.stem(); }
+fs::path BundleDir(const Plan& plan, const Plan::Entry& e) {
+  return PlanDir(plan) / "bundles" / BundleName(e);
+}
+
+// Set once a bundle holds `reference`'s ok runs on `machine`.
 fs::path ReferenceMarker(const Plan& plan, const std::string& machine,
                          const std::string& reference) {
-  return plan.results / "references" / machine / reference;
+  return PlanDir(plan) / "references" / machine / reference;
 }
 
 // Set when `reference`'s own task starts on `machine` (it is retried until it
 // lands, so the entries' tasks there need not measure it).
 fs::path ReferenceClaim(const Plan& plan, const std::string& machine,
                         const std::string& reference) {
-  return plan.results / "references" / machine / (reference + ".claimed");
+  return PlanDir(plan) / "references" / machine / (reference + ".claimed");
 }
 
 json EntryJson(const JudgedEntry& l) {
@@ -245,6 +254,7 @@ struct EntryRecord {
 struct State {
   std::string plan;  // the plan's file name
   std::vector<EntryRecord> entries;
+  std::vector<std::string> ignored;  // jobs of attempts given up on (never adopted again)
 };
 
 json StateJson(const State& s) {
@@ -260,7 +270,7 @@ json StateJson(const State& s) {
     entries.push_back(
         {{"attempts", attempts}, {"done", e.done}, {"outcome", e.outcome}, {"message", e.message}});
   }
-  return {{"format", kStateFormat}, {"plan", s.plan}, {"entries", entries}};
+  return {{"format", kStateFormat}, {"plan", s.plan}, {"entries", entries}, {"ignored", s.ignored}};
 }
 
 // The state of `plan_name`, or a fresh one when the file is absent or of another plan.
@@ -273,6 +283,8 @@ State LoadState(const fs::path& file, const std::string& plan_name, size_t n) {
   try {
     json j = json::parse(*text);
     if (j.value("format", "") != kStateFormat || j.value("plan", "") != plan_name) return s;
+    if (j.contains("ignored"))
+      for (const json& x : j["ignored"]) s.ignored.push_back(x.get<std::string>());
     const json& entries = j.at("entries");
     for (size_t i = 0; i < n && i < entries.size(); ++i) {
       EntryRecord& e = s.entries[i];
@@ -299,7 +311,9 @@ struct QueueLine {
   std::string state, reason, node;
 };
 Result<std::map<std::string, QueueLine>> QueryQueue(const std::string& job_name) {
-  Command c = RunCommand({"squeue", "-h", "-r", "-t", "all", "-n", job_name, "-o", "%i|%T|%r|%N"});
+  // Our own jobs only: another user's job of the same name is never adopted.
+  Command c =
+      RunCommand({"squeue", "--me", "-h", "-r", "-t", "all", "-n", job_name, "-o", "%i|%T|%r|%N"});
   if (c.exit_code != 0)
     return Status::IOError("squeue", Trim(c.err.empty() ? c.out : c.err) + " (exit " +
                                          std::to_string(c.exit_code) + ")");
@@ -329,7 +343,7 @@ bool Active(const std::string& state) {
 
 bool BundlePresent(const Plan& plan, const Plan::Entry& e) {
   std::error_code ec;
-  return fs::is_regular_file(plan.results / "bundles" / BundleName(e) / "task.json", ec);
+  return fs::is_regular_file(BundleDir(plan, e) / "task.json", ec);
 }
 
 // Records entry `e` of `plan` as harness_error (on the head's machine), so the
@@ -365,9 +379,9 @@ Status RecordHarnessError(Store& db, const JudgePlan& jp, const JudgeOptions& o,
 
 // Imports the bundle of `e` from a node-local copy (SQLite must not write beside
 // a file on a shared file system). Returns the task's report lines.
-Result<std::vector<JudgedEntry>> ImportTaskBundle(Store& db, const Plan& plan,
-                                                  const Plan::Entry& e) {
-  const fs::path dir = plan.results / "bundles" / BundleName(e);
+Result<std::vector<JudgedEntry>> ImportTaskBundle(Store& db, const Plan& plan, const Plan::Entry& e,
+                                                  int index) {
+  const fs::path dir = BundleDir(plan, e);
   Result<std::string> task = ReadFile(dir / "task.json");
   if (!task.ok()) return task.status();
   std::vector<JudgedEntry> lines;
@@ -375,11 +389,18 @@ Result<std::vector<JudgedEntry>> ImportTaskBundle(Store& db, const Plan& plan,
     json j = json::parse(*task);
     if (j.value("format", "") != kTaskFormat)
       return Status::InvalidArgument((dir / "task.json").string(), "not a maskbench task record");
+    if (j.value("team_id", "") != e.team_id || j.value("index", -1) != index)
+      return Status::InvalidArgument(
+          (dir / "task.json").string(),
+          "a record of another task (team \"" + j.value("team_id", "") + "\")");
     for (const json& l : j.at("entries")) lines.push_back(EntryFromJson(l));
   } catch (const std::exception& ex) {
     return Status::InvalidArgument((dir / "task.json").string(),
                                    std::string("malformed task record: ") + ex.what());
   }
+  // A task may bring its own entry's runs and the references', nothing else.
+  std::set<std::string> allowed(plan.references.begin(), plan.references.end());
+  allowed.insert(e.team_id);
   char tmpl[] = "/tmp/maskbench-import-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return Status::IOError("/tmp", "cannot make a temporary folder");
   const fs::path local = fs::path(tmpl) / "results.sqlite";
@@ -388,7 +409,7 @@ Result<std::vector<JudgedEntry>> ImportTaskBundle(Store& db, const Plan& plan,
   Result<BundleImport> imported =
       ec ? Result<BundleImport>(
                Status::IOError((dir / "results.sqlite").string(), "cannot copy: " + ec.message()))
-         : ImportBundle(db, local);
+         : ImportBundle(db, local, &allowed);
   fs::remove_all(tmpl, ec);
   if (!imported.ok()) return imported.status();
   return lines;
@@ -424,6 +445,19 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
     return Status::Unsupported("judge",
                                "--reports is not available with --executor slurm yet "
                                "(write the reports afterwards with a local judge)");
+  if (o.allow_unsealed)
+    return Status::Unsupported(
+        "judge",
+        "--allow-unsealed is refused with --executor slurm: an unsealed plugin could "
+        "write the shared results folder that every task and the head trust");
+  for (const std::string& a : so.sbatch_args)
+    for (const char* ours : {"--job-name", "-J", "--array", "-a", "--output", "-o", "--error", "-e",
+                             "--chdir", "-D", "--parsable", "--wrap"})
+      if (a == ours || a.rfind(std::string(ours) + "=", 0) == 0 ||
+          (ours[1] != '-' && a.rfind(ours, 0) == 0 && a.size() > 2))
+        return Status::InvalidArgument(
+            "--sbatch-arg", "\"" + a + "\" would override what the head sets itself (" + ours +
+                                "); use --job-name, --results or --max-parallel instead");
   Result<JudgePlan> jp = PlanJudge(o);
   if (!jp.ok()) return jp.status();
   const fs::path results = so.results.empty() ? DefaultSlurmResults(o.db) : Absolute(so.results);
@@ -438,8 +472,13 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
   json entries = json::array(), references = json::array();
   std::vector<const PlannedEntry*> planned;
   for (const PlannedEntry& e : jp->entries) {
-    entries.push_back(
-        {{"team_id", e.team_id}, {"folder", e.folder.string()}, {"reference", e.reference}});
+    // The content's hash is part of the plan: a submission changed since an
+    // earlier judge makes a new plan, whose tasks run it again.
+    Result<std::string> artifact = ArtifactSha256(e.folder);
+    entries.push_back({{"team_id", e.team_id},
+                       {"folder", e.folder.string()},
+                       {"reference", e.reference},
+                       {"artifact", artifact.ok() ? *artifact : std::string()}});
     if (e.reference) references.push_back(e.team_id);
     planned.push_back(&e);
   }
@@ -458,10 +497,16 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
   }
   plan_doc["audit_seed"] = std::to_string(seed);
   plan_doc["job_name"] = so.job_name.empty() ? "mbj-" + hash : so.job_name;
-  for (const char* sub : {"bundles", "references", "logs"}) {
+  for (const fs::path& sub : {results / "logs", results / plan_path.stem() / "bundles",
+                              results / plan_path.stem() / "references"}) {
     std::error_code ec;
-    fs::create_directories(results / sub, ec);
-    if (ec) return Status::IOError((results / sub).string(), "cannot create: " + ec.message());
+    fs::create_directories(sub, ec);
+    if (ec) return Status::IOError(sub.string(), "cannot create: " + ec.message());
+  }
+  {
+    // The plan holds the audits' secret seed: for the judge's eyes only.
+    std::error_code ec;
+    fs::permissions(results, fs::perms::owner_all, fs::perm_options::replace, ec);
   }
   if (Status s = WriteFileAtomic(plan_path, plan_doc.dump(1) + "\n"); !s.ok()) return s;
   const fs::path script = results / "task.sh";
@@ -491,6 +536,7 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
     EntryRecord& r = state.entries[i];
     if (r.done && r.outcome == "harness_error") {
       Log(o, BundleName(plan->entries[i]) + ": failed in an earlier judge; trying again");
+      for (const Attempt& a : r.attempts) state.ignored.push_back(a.job);
       r = EntryRecord{};
     }
   }
@@ -502,8 +548,22 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
     for (size_t i = 0; i < plan->entries.size(); ++i) {
       EntryRecord& r = state.entries[i];
       if (!BundlePresent(*plan, plan->entries[i]) || (r.done && task_lines.count(i))) continue;
-      Result<std::vector<JudgedEntry>> lines = ImportTaskBundle(db, *plan, plan->entries[i]);
-      if (!lines.ok()) return lines.status();
+      Result<std::vector<JudgedEntry>> lines =
+          ImportTaskBundle(db, *plan, plan->entries[i], static_cast<int>(i));
+      if (!lines.ok()) {
+        // Set aside (kept for a look), counted as a failed attempt, run again.
+        const fs::path dir = BundleDir(*plan, plan->entries[i]);
+        std::error_code ec;
+        fs::rename(dir, dir.string() + ".refused-" + std::to_string(NowUnix()), ec);
+        Log(o, BundleName(plan->entries[i]) + ": its results bundle was refused (" +
+                   lines.status().message() + "); set aside, the task runs again");
+        r.done = false;
+        if (r.attempts.empty()) r.attempts.push_back({"", "", "", "", NowUnix()});
+        r.attempts.back().state = "BUNDLE_REFUSED";
+        r.attempts.back().reason = lines.status().message().substr(0, 300);
+        if (Status st = SaveState(state_file, state); !st.ok()) return st;
+        continue;
+      }
       task_lines[i] = *lines;
       if (!r.done) {
         r.done = true;
@@ -529,9 +589,19 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
         size_t index = std::strtoul(job.c_str() + bar + 1, nullptr, 10);
         if (index >= state.entries.size()) continue;
         auto& attempts = state.entries[index].attempts;
+        if (state.entries[index].done ||
+            std::find(state.ignored.begin(), state.ignored.end(), job) != state.ignored.end())
+          continue;
         if (std::none_of(attempts.begin(), attempts.end(),
-                         [&](const Attempt& a) { return a.job == job; }))
+                         [&](const Attempt& a) { return a.job == job; })) {
           attempts.push_back({job, line.state, line.reason, line.node, NowUnix()});
+          // Oldest first, by job id (numerically: "99_3" before "100_3").
+          std::stable_sort(attempts.begin(), attempts.end(),
+                           [](const Attempt& a, const Attempt& b) {
+                             return std::strtoull(a.job.c_str(), nullptr, 10) <
+                                    std::strtoull(b.job.c_str(), nullptr, 10);
+                           });
+        }
       }
     std::vector<size_t> submit;
     for (size_t i = 0; i < plan->entries.size(); ++i) {
@@ -570,6 +640,12 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
         r.done = true;
         r.outcome = "harness_error";
         r.message = why;
+        if (plan->entries[i].reference) {
+          // Its claims are void: entries' tasks measure this reference themselves now.
+          std::error_code ec;
+          for (const auto& m : fs::directory_iterator(PlanDir(*plan) / "references", ec))
+            fs::remove(m.path() / (plan->entries[i].team_id + ".claimed"), ec);
+        }
         if (Status s = RecordHarnessError(db, *jp, o, *planned[i], why); !s.ok()) return s;
         if (Status s = SaveState(state_file, state); !s.ok()) return s;
         continue;
@@ -658,6 +734,14 @@ Status RunSlurmTask(const fs::path& plan_path, int index) {
                                    "no task " + std::to_string(index) + " (the plan has " +
                                        std::to_string(plan->entries.size()) + ")");
   const Plan::Entry& entry = plan->entries[static_cast<size_t>(index)];
+  if (!entry.artifact.empty()) {
+    Result<std::string> now = ArtifactSha256(entry.folder);
+    if (!now.ok()) return now.status();
+    if (*now != entry.artifact)
+      return Status::InvalidArgument(entry.folder,
+                                     "changed since the judge planned it (run the "
+                                     "judge again: it makes a new plan)");
+  }
   JudgeOptions o = plan->judge;
   const std::string machine = ThisMachine().fingerprint;
   std::error_code ec;
@@ -712,7 +796,9 @@ Status RunSlurmTask(const fs::path& plan_path, int index) {
                {"finished", NowUtcIso8601()},
                {"entries", lines}};
   // Published whole: the head sees the folder with both files, or nothing.
-  Result<StagingDir> staging = StagingDir::Create(plan->results / "bundles" / BundleName(entry));
+  std::error_code mk;
+  fs::create_directories(BundleDir(*plan, entry).parent_path(), mk);
+  Result<StagingDir> staging = StagingDir::Create(BundleDir(*plan, entry));
   if (!staging.ok()) {
     fs::remove_all(local, ec);
     return staging.status();
@@ -732,7 +818,7 @@ Status RunSlurmTask(const fs::path& plan_path, int index) {
           !m.ok())
         return m;
   std::fprintf(stderr, "maskbench task %d: results in %s\n", index,
-               (plan->results / "bundles" / BundleName(entry)).c_str());
+               BundleDir(*plan, entry).c_str());
   return Status::Ok();
 }
 

@@ -1,5 +1,7 @@
 #include "maskbench/core/archive.h"
 
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -8,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "maskbench/core/files.h"
@@ -120,6 +123,10 @@ Status WriteArchive(const fs::path& out, const std::vector<ArchiveFile>& files) 
       s = data.status();
       break;
     }
+    if (data->size() >= (uint64_t{1} << 33)) {
+      s = Status::InvalidArgument(f.from.string(), "8 GiB or larger: too large for an archive");
+      break;
+    }
     struct stat st {};
     const bool exec = ::stat(f.from.c_str(), &st) == 0 && (st.st_mode & S_IXUSR);
     s = add(f.path, *data, exec);
@@ -174,42 +181,91 @@ Result<std::vector<std::string>> ExtractArchive(const fs::path& archive, const f
     const uint64_t size = ParseOctal(block + 124, 12);
     const uint64_t mode = ParseOctal(block + 100, 8);
     if (size == UINT64_MAX) return fail(name + ": bad size field");
+    if (++count > limits.max_files)
+      return fail("more than " + std::to_string(limits.max_files) + " files and folders");
     if (type == '5') {
       if (!name.empty() && name.back() == '/') name.pop_back();
       if (!SafePath(name)) return fail(name + ": unsafe path");
+      if (size != 0) return fail(name + ": a folder with a size");
       fs::create_directories(dest / name, ec);
       continue;
     }
     if (type != '0' && type != '\0')
       return fail(name + ": not a regular file or folder (links and devices are refused)");
     if (!SafePath(name)) return fail(name + ": unsafe path (absolute, '..', or odd characters)");
-    if (++count > limits.max_files)
-      return fail("more than " + std::to_string(limits.max_files) + " files");
+    if (static_cast<int64_t>(size) > limits.max_file_bytes)
+      return fail(name + ": larger than " + std::to_string(limits.max_file_bytes) + " bytes");
     total += static_cast<int64_t>(size);
     if (total > limits.max_bytes)
       return fail("more than " + std::to_string(limits.max_bytes) + " bytes unpacked");
     if (hashes.count(name) || (name == kManifest && have_manifest))
       return fail(name + ": appears twice");
-    std::string data(size, '\0');
-    if (size > 0 && gzread(gz, data.data(), static_cast<unsigned>(size)) != static_cast<int>(size))
-      return fail(name + ": truncated");
+    if (name == kManifest && static_cast<int64_t>(size) > limits.max_manifest_bytes)
+      return fail(std::string(kManifest) + ": larger than " +
+                  std::to_string(limits.max_manifest_bytes) + " bytes");
+    // Streamed in chunks into a new file, hashed on the way.
+    const fs::path target = dest / name;
+    std::string manifest_text;
+    int fd = -1;
+    if (name != kManifest) {
+      fs::create_directories(target.parent_path(), ec);
+      if (ec || fs::is_symlink(target.parent_path()))
+        return fail(name + ": clashes with another entry");
+      fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  (mode != UINT64_MAX && (mode & 0100)) ? 0755 : 0644);
+      if (fd < 0) return fail(name + ": clashes with another entry (" + ErrnoText(errno) + ")");
+    }
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    if (!sha || EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr) != 1) {
+      if (fd >= 0) ::close(fd);
+      return fail("cannot hash (OpenSSL)");
+    }
+    std::vector<char> chunk(1 << 16);
+    uint64_t left = size;
+    bool ok = true;
+    while (left > 0 && ok) {
+      const unsigned want = static_cast<unsigned>(std::min<uint64_t>(left, chunk.size()));
+      const int got_bytes = gzread(gz, chunk.data(), want);
+      if (got_bytes != static_cast<int>(want)) {
+        ok = false;
+        break;
+      }
+      EVP_DigestUpdate(sha.get(), chunk.data(), want);
+      if (fd >= 0) {
+        for (size_t off = 0; off < want;) {
+          const ssize_t w = ::write(fd, chunk.data() + off, want - off);
+          if (w <= 0) {
+            ok = false;
+            break;
+          }
+          off += static_cast<size_t>(w);
+        }
+      } else {
+        manifest_text.append(chunk.data(), want);
+      }
+      left -= want;
+    }
+    if (fd >= 0 && ::close(fd) != 0) ok = false;
+    if (!ok) return fail(name + ": truncated, or the disk is full");
     const size_t pad = (512 - size % 512) % 512;
     if (pad > 0 && gzread(gz, block, static_cast<unsigned>(pad)) != static_cast<int>(pad))
       return fail(name + ": truncated");
     if (name == kManifest) {
-      manifest = data;
+      manifest = std::move(manifest_text);
       have_manifest = true;
       continue;
     }
-    const fs::path target = dest / name;
-    fs::create_directories(target.parent_path(), ec);
-    if (fs::is_symlink(target.parent_path()) || fs::exists(fs::symlink_status(target)))
-      return fail(name + ": clashes with another entry");
-    if (Status s = WriteFileAtomic(target, data); !s.ok()) return fail(s.message());
-    if (mode != UINT64_MAX && (mode & 0100))
-      fs::permissions(target, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add,
-                      ec);
-    hashes[name] = Sha256Hex(data);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    EVP_DigestFinal_ex(sha.get(), digest, &digest_len);
+    static const char* kHex = "0123456789abcdef";
+    std::string hex;
+    for (unsigned i = 0; i < digest_len; ++i) {
+      const unsigned char c = digest[i];
+      hex += kHex[c >> 4];
+      hex += kHex[c & 15];
+    }
+    hashes[name] = hex;
   }
   gzclose(gz);
   gz = nullptr;
@@ -229,7 +285,8 @@ Result<std::vector<std::string>> ExtractArchive(const fs::path& archive, const f
     if (line.empty()) continue;
     if (line.size() < 67 || line.compare(64, 2, "  ") != 0)
       return fail2(std::string(kManifest) + ": malformed line \"" + line.substr(0, 80) + "\"");
-    listed[line.substr(66)] = line.substr(0, 64);
+    if (!listed.emplace(line.substr(66), line.substr(0, 64)).second)
+      return fail2(std::string(kManifest) + ": " + line.substr(66) + " is listed twice");
   }
   for (const auto& [path, hash] : hashes) {
     auto it = listed.find(path);

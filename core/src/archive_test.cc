@@ -132,6 +132,16 @@ TEST_F(ArchiveTest, HostileEntriesAreRefused) {
        "    i = tarfile.TarInfo(n); i.size = 1; t.addfile(i, io.BytesIO(b'x'))\n"
        "t.close()\n",
        "submission/extra: not in MANIFEST.sha256"},
+      {"huge",
+       "import gzip\n"
+       "i = tarfile.TarInfo('submission/big'); i.size = 2**32\n"
+       "open(sys.argv[1], 'wb').write(gzip.compress(i.tobuf(tarfile.USTAR_FORMAT)))\n",
+       "larger than 1073741824 bytes"},
+      {"sizeddir",
+       "import gzip\n"
+       "i = tarfile.TarInfo('submission/d'); i.type = tarfile.DIRTYPE; i.size = 512\n"
+       "open(sys.argv[1], 'wb').write(gzip.compress(i.tobuf(tarfile.USTAR_FORMAT) + bytes(512)))\n",
+       "a folder with a size"},
       {"missing",
        "t = tarfile.open(sys.argv[1], 'w:gz', format=tarfile.USTAR_FORMAT)\n"
        "m = ('%s  submission/gone\\n' % hashlib.sha256(b'x').hexdigest()).encode()\n"

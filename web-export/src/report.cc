@@ -11,7 +11,10 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "maskbench/contest/facts.h"
 #include "maskbench/core/files.h"
+#include "maskbench/scoring/coco_eval.h"
+#include "maskbench/scoring/task_metrics.h"
 
 namespace maskbench::web_export {
 namespace internal {
@@ -128,6 +131,43 @@ cv::Mat LatencyHistogram(const std::vector<int64_t>& latency_ns) {
   return img;
 }
 
+// Per-frame latency against the frame's position in the run (warm-up excluded).
+cv::Mat LatencyOverTime(const std::vector<int64_t>& latency_ns) {
+  cv::Mat img(kReportPlotHeight, kReportPlotWidth, CV_8UC3, kWhite);
+  const PlotArea a;
+  cv::putText(img, "Latency over the run (each measured frame, in order)", {a.left, 22}, kFont,
+              0.55, kAxis, 1, cv::LINE_AA);
+  double hi = 0;
+  for (int64_t v : latency_ns) hi = std::max(hi, v / 1e6);
+  if (hi <= 0) hi = 1;
+  hi *= 1.05;
+  for (int k = 0; k <= 4; ++k) {
+    const int y = a.bottom - a.h() * k / 4;
+    cv::line(img, {a.left, y}, {a.right, y}, kGrid, 1);
+    cv::putText(img, Fmt(hi * k / 4, hi < 4 ? 2 : 1), {4, y + 4}, kFont, 0.4, kAxis, 1,
+                cv::LINE_AA);
+  }
+  const size_t n = latency_ns.size();
+  cv::Point prev;
+  for (size_t i = 0; i < n; ++i) {
+    const int x = a.left + static_cast<int>(n > 1 ? a.w() * static_cast<double>(i) / (n - 1) : 0);
+    const int y = a.bottom - static_cast<int>(std::lround(a.h() * (latency_ns[i] / 1e6) / hi));
+    const cv::Point pt(x, y);
+    if (i > 0) cv::line(img, prev, pt, cv::Scalar(200, 120, 40), 1, cv::LINE_AA);
+    if (n <= 200) cv::circle(img, pt, 2, cv::Scalar(200, 120, 40), cv::FILLED, cv::LINE_AA);
+    prev = pt;
+  }
+  cv::line(img, {a.left, a.bottom}, {a.right, a.bottom}, kAxis, 1);
+  cv::line(img, {a.left, a.top}, {a.left, a.bottom}, kAxis, 1);
+  cv::putText(img, "frame 1", {a.left, a.bottom + 20}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
+  const std::string last = "frame " + std::to_string(n);
+  int base = 0;
+  const int tw = cv::getTextSize(last, kFont, 0.4, 1, &base).width;
+  cv::putText(img, last, {a.right - tw, a.bottom + 20}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
+  cv::putText(img, "ms", {8, a.top - 8}, kFont, 0.4, kAxis, 1, cv::LINE_AA);
+  return img;
+}
+
 cv::Mat PrCurvesPlot(const std::vector<contest::PrCurve>& curves) {
   cv::Mat img(kReportPlotHeight, kReportPlotWidth, CV_8UC3, kWhite);
   const PlotArea a;
@@ -189,10 +229,16 @@ cv::Mat SampleFrame(const harness::FrameRef& f, const std::vector<const scoring:
   cv::Mat img(scaled.rows + kReportLegendHeight, scaled.cols, CV_8UC3, kWhite);
   scaled.copyTo(img(cv::Rect(0, 0, scaled.cols, scaled.rows)));
   cv::Mat canvas = img(cv::Rect(0, 0, scaled.cols, scaled.rows));
-  for (const scoring::GtBox* b : gt_boxes)
-    cv::rectangle(canvas, ScaledBox(b->bbox[0], b->bbox[1], b->bbox[2], b->bbox[3], s),
-                  ToScalar(kReportGtColorBgr), 2, cv::LINE_8);
   std::map<int64_t, bool> classes_drawn;
+  // Ground truth: a thin box in its class colour, "GT" under its bottom-left corner.
+  for (const scoring::GtBox* b : gt_boxes) {
+    const cv::Scalar col = ToScalar(ReportClassColorBgr(b->category_id));
+    const cv::Rect r = ScaledBox(b->bbox[0], b->bbox[1], b->bbox[2], b->bbox[3], s);
+    cv::rectangle(canvas, r, col, 1, cv::LINE_8);
+    const int ty = std::min(canvas.rows - 2, r.y + r.height + 10);
+    cv::putText(canvas, "GT", {r.x + 1, ty}, kFont, 0.3, col, 1, cv::LINE_AA);
+    classes_drawn[b->category_id] = true;
+  }
   for (const harness::Detection& d : dets) {
     if (d.score < kReportMinScore) continue;
     const cv::Scalar col = ToScalar(ReportClassColorBgr(d.class_id));
@@ -215,7 +261,6 @@ cv::Mat SampleFrame(const harness::FrameRef& f, const std::vector<const scoring:
     int base = 0;
     x += 18 + cv::getTextSize(text, kFont, 0.4, 1, &base).width + 12;
   };
-  item(ToScalar(kReportGtColorBgr), "ground truth");
   for (const auto& [cls, unused] : classes_drawn)
     item(ToScalar(ReportClassColorBgr(cls)), ClassName(gt, cls));
   return img;
@@ -287,6 +332,87 @@ std::vector<int64_t> ReportSampleFrames(const harness::RunRecord& record,
   return out;
 }
 
+std::vector<FrameErrors> ReportFrameErrors(const harness::RunRecord& record,
+                                           const scoring::GroundTruth& gt) {
+  std::unordered_map<int64_t, std::vector<size_t>> by_image;
+  for (size_t i = 0; i < gt.boxes.size(); ++i) by_image[gt.boxes[i].image_id].push_back(i);
+  auto iou = [](const double* a, double x, double y, double w, double h) {
+    const double ix = std::max(0.0, std::min(a[0] + a[2], x + w) - std::max(a[0], x));
+    const double iy = std::max(0.0, std::min(a[1] + a[3], y + h) - std::max(a[1], y));
+    const double inter = ix * iy, uni = a[2] * a[3] + w * h - inter;
+    return uni > 0 ? inter / uni : 0.0;
+  };
+  std::vector<FrameErrors> out;
+  for (size_t f = 0; f < record.frame_ids.size(); ++f) {
+    FrameErrors e;
+    e.frame_id = record.frame_ids[f];
+    const std::vector<size_t>& boxes = by_image[e.frame_id];
+    std::vector<bool> matched(boxes.size(), false);
+    std::vector<harness::Detection> dets;
+    if (f < record.detections.size())
+      for (const harness::Detection& d : record.detections[f])
+        if (d.score >= kReportCountScore) dets.push_back(d);
+    std::stable_sort(dets.begin(), dets.end(),
+                     [](const auto& a, const auto& b) { return a.score > b.score; });
+    for (const harness::Detection& d : dets) {
+      int best = -1;
+      double best_iou = 0.5;
+      for (size_t k = 0; k < boxes.size(); ++k) {
+        const scoring::GtBox& g = gt.boxes[boxes[k]];
+        if (matched[k] || g.category_id != d.class_id) continue;
+        const double v = iou(g.bbox, d.x, d.y, d.w, d.h);
+        if (v >= best_iou) {
+          best_iou = v;
+          best = static_cast<int>(k);
+        }
+      }
+      if (best >= 0)
+        matched[static_cast<size_t>(best)] = true;
+      else
+        ++e.false_positives;
+    }
+    for (size_t k = 0; k < boxes.size(); ++k)
+      if (!matched[k]) {
+        ++e.missed;
+        e.missed_boxes.push_back(boxes[k]);
+      }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::pair<int64_t, std::string>> ReportWorstFrames(const harness::RunRecord& record,
+                                                               const scoring::GroundTruth* gt) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  auto have = [&](int64_t id) {
+    return std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == id; });
+  };
+  if (gt != nullptr) {
+    std::vector<FrameErrors> errors = ReportFrameErrors(record, *gt);
+    for (int pass = 0; pass < 2; ++pass) {
+      std::vector<FrameErrors> sorted = errors;
+      std::stable_sort(sorted.begin(), sorted.end(), [&](const auto& a, const auto& b) {
+        const int va = pass == 0 ? a.missed : a.false_positives;
+        const int vb = pass == 0 ? b.missed : b.false_positives;
+        return va != vb ? va > vb : a.frame_id < b.frame_id;
+      });
+      int taken = 0;
+      for (const FrameErrors& e : sorted) {
+        if (taken == 3) break;
+        if ((pass == 0 ? e.missed : e.false_positives) == 0) break;
+        if (have(e.frame_id)) continue;
+        out.push_back({e.frame_id, pass == 0 ? "most missed" : "most false positives"});
+        ++taken;
+      }
+    }
+  }
+  for (int64_t id : ReportSampleFrames(record, gt)) {
+    if (static_cast<int>(out.size()) >= kReportMaxFrames) break;
+    if (!have(id)) out.push_back({id, gt ? "most ground truth" : "most detections"});
+  }
+  return out;
+}
+
 Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput& in) {
   namespace fs = std::filesystem;
   using namespace internal;
@@ -295,15 +421,24 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
   std::error_code ec;
   fs::create_directories(dir / "frames", ec);
   if (ec) return Status::IOError((dir / "frames").string(), "cannot create: " + ec.message());
-  // Sample frames of an earlier report in the same folder must not linger.
+  // Images of an earlier report in the same folder must not linger.
   for (const auto& e : fs::directory_iterator(dir / "frames", ec)) {
     const std::string n = e.path().filename().string();
-    if (n.rfind("frame_", 0) == 0 && e.path().extension() == ".png") fs::remove(e.path(), ec);
+    if ((n.rfind("frame_", 0) == 0 || n.rfind("missed_", 0) == 0) && e.path().extension() == ".png")
+      fs::remove(e.path(), ec);
   }
+  for (const char* stale : {"latency_histogram.png", "latency_over_time.png", "pr_curves.png"})
+    fs::remove(dir / stale, ec);
 
-  if (Status st = WritePng(dir / "latency_histogram.png", LatencyHistogram(rec.latency_ns));
-      !st.ok())
-    return st;
+  const bool have_latency = !rec.latency_ns.empty();
+  if (have_latency) {
+    if (Status st = WritePng(dir / "latency_histogram.png", LatencyHistogram(rec.latency_ns));
+        !st.ok())
+      return st;
+    if (Status st = WritePng(dir / "latency_over_time.png", LatencyOverTime(rec.latency_ns));
+        !st.ok())
+      return st;
+  }
 
   bool have_pr = false;
   std::ostringstream pr_note;
@@ -312,25 +447,35 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
       return st;
     have_pr = true;
   } else {
-    fs::remove(dir / "pr_curves.png", ec);  // a stale plot from an earlier run must not show
     pr_note << (rec.ok() ? "No ground truth: no precision-recall curves."
                          : "The run failed: no precision-recall curves.");
   }
 
-  // Sample frames.
+  auto frame_name = [&](int64_t id) {
+    auto it = in.frame_names.find(id);
+    return it == in.frame_names.end() ? "frame " + std::to_string(id) : it->second;
+  };
+  std::unordered_map<int64_t, size_t> source_index;
+  if (in.frames)
+    for (size_t i = 0; i < in.frames->size(); ++i)
+      source_index.emplace(in.frames->Get(i).frame_id, i);
+  std::unordered_map<int64_t, size_t> record_index;
+  for (size_t i = 0; i < rec.frame_ids.size(); ++i) record_index.emplace(rec.frame_ids[i], i);
+  std::unordered_map<int64_t, FrameErrors> errors;
+  if (in.gt)
+    for (FrameErrors& e : ReportFrameErrors(rec, *in.gt)) errors[e.frame_id] = std::move(e);
+
+  // The worst frames.
   struct Sample {
     int64_t id;
+    std::string why;
     size_t gt_boxes, dets_drawn, dets_total;
+    int missed = 0, false_positives = 0;
     std::string file;
   };
   std::vector<Sample> samples;
   if (in.frames) {
-    std::unordered_map<int64_t, size_t> source_index;
-    for (size_t i = 0; i < in.frames->size(); ++i)
-      source_index.emplace(in.frames->Get(i).frame_id, i);
-    std::unordered_map<int64_t, size_t> record_index;
-    for (size_t i = 0; i < rec.frame_ids.size(); ++i) record_index.emplace(rec.frame_ids[i], i);
-    for (int64_t id : ReportSampleFrames(rec, in.gt)) {
+    for (const auto& [id, why] : ReportWorstFrames(rec, in.gt)) {
       auto src = source_index.find(id);
       if (src == source_index.end()) continue;
       const harness::FrameRef f = in.frames->Get(src->second);
@@ -342,7 +487,18 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
       const size_t ri = record_index.at(id);
       const std::vector<harness::Detection>& dets =
           ri < rec.detections.size() ? rec.detections[ri] : kNone;
-      Sample s{id, boxes.size(), 0, dets.size(), "frames/frame_" + std::to_string(id) + ".png"};
+      Sample s{id,
+               why,
+               boxes.size(),
+               0,
+               dets.size(),
+               0,
+               0,
+               "frames/frame_" + std::to_string(id) + ".png"};
+      if (auto e = errors.find(id); e != errors.end()) {
+        s.missed = e->second.missed;
+        s.false_positives = e->second.false_positives;
+      }
       for (const harness::Detection& d : dets) s.dets_drawn += d.score >= kReportMinScore;
       if (Status st = WritePng(dir / s.file, SampleFrame(f, boxes, dets, in.gt)); !st.ok())
         return st;
@@ -350,17 +506,61 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
     }
   }
 
+  // Crops of missed objects, from the frames with the most missed first.
+  struct Crop {
+    std::string file, caption;
+  };
+  std::vector<Crop> crops;
+  if (in.frames && in.gt && rec.ok()) {
+    std::vector<const FrameErrors*> order;
+    for (const auto& [id, e] : errors)
+      if (e.missed > 0) order.push_back(&e);
+    std::sort(order.begin(), order.end(), [](const FrameErrors* a, const FrameErrors* b) {
+      return a->missed != b->missed ? a->missed > b->missed : a->frame_id < b->frame_id;
+    });
+    for (const FrameErrors* e : order) {
+      auto src = source_index.find(e->frame_id);
+      if (src == source_index.end()) continue;
+      const harness::FrameRef f = in.frames->Get(src->second);
+      cv::Mat frame(f.height, f.width, CV_8UC3, const_cast<uint8_t*>(f.data), f.stride);
+      for (size_t k : e->missed_boxes) {
+        if (static_cast<int>(crops.size()) >= kReportMaxCrops) break;
+        const scoring::GtBox& b = in.gt->boxes[k];
+        cv::Rect r(static_cast<int>(std::floor(b.bbox[0])), static_cast<int>(std::floor(b.bbox[1])),
+                   static_cast<int>(std::ceil(b.bbox[2])), static_cast<int>(std::ceil(b.bbox[3])));
+        r &= cv::Rect(0, 0, f.width, f.height);
+        if (r.width < 1 || r.height < 1) continue;
+        cv::Mat crop = frame(r).clone();
+        if (f.pixel_format == 2) cv::cvtColor(crop, crop, cv::COLOR_RGB2BGR);
+        const double scale = 64.0 / r.height;
+        cv::resize(crop, crop,
+                   cv::Size(std::max(1, static_cast<int>(std::lround(r.width * scale))), 64), 0, 0,
+                   scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+        Crop c{"frames/missed_" + std::to_string(crops.size()) + ".png",
+               ClassName(in.gt, b.category_id) + " in " + frame_name(e->frame_id)};
+        if (Status st = WritePng(dir / c.file, crop); !st.ok()) return st;
+        crops.push_back(c);
+      }
+    }
+  }
+
   // The page.
   const J& sm = in.summary;
   const std::string status = harness::RunStatusName(rec.status);
+  auto text = [&](std::initializer_list<const char*> path) {
+    const J& v = At(sm, path);
+    return v.is_string() ? HtmlEscape(v.get<std::string>()) : std::string("&mdash;");
+  };
   std::ostringstream h;
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     << "<title>maskbench report: " << HtmlEscape(in.name) << "</title>\n"
     << "<style>body{font-family:sans-serif;margin:24px;max-width:1100px;color:#222}"
        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px "
-       "10px;text-align:left}"
+       "10px;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}"
        ".ok{color:#060}.bad{color:#a00}figure{display:inline-block;margin:8px;vertical-align:top}"
-       "figcaption{font-size:13px;color:#444}img{border:1px solid #ddd;max-width:100%}</style>\n"
+       "figcaption{font-size:13px;color:#444;max-width:640px;overflow-wrap:anywhere}"
+       "img{border:1px solid #ddd;max-width:100%}.wrap{overflow-x:auto}</style>\n"
     << "</head><body>\n"
     << "<h1>" << HtmlEscape(in.name) << "</h1>\n"
     << "<p>team <b>" << HtmlEscape(in.team) << "</b> &middot; version <b>" << HtmlEscape(in.version)
@@ -370,14 +570,26 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
     << HtmlEscape(status) << "</b>";
   if (!rec.message.empty()) h << " &mdash; " << HtmlEscape(rec.message);
   if (rec.failing_frame >= 0) h << " (measured frame " << rec.failing_frame << ")";
-  h << "</p>\n<h2>Summary</h2>\n<table id=\"summary\">\n";
+  h << "</p>\n<table id=\"context\">\n";
   auto row = [&](const std::string& k, const std::string& v) {
     h << "<tr><th>" << k << "</th><td>" << v << "</td></tr>\n";
   };
+  row("data set",
+      text({"context", "dataset"}) + " (manifest " + text({"context", "dataset_sha256"}) + ")");
+  row("split", text({"context", "split"}));
+  row("rules", text({"context", "rules"}) + " (" + text({"context", "rules_sha256"}) + ")");
+  row("harness",
+      text({"context", "harness_version"}) + " (" + text({"context", "harness_commit"}) + ")");
+  h << "</table>\n<h2>Summary</h2>\n<table id=\"summary\">\n";
   row("frames measured", std::to_string(rec.frames()));
-  row("latency p50 / p90 / p99", Num(At(sm, {"latency_ms", "p50"}), 3) + " / " +
-                                     Num(At(sm, {"latency_ms", "p90"}), 3) + " / " +
-                                     Num(At(sm, {"latency_ms", "p99"}), 3) + " ms");
+  if (have_latency && rec.ok()) {
+    row("latency p50 / p90 / p99", Num(At(sm, {"latency_ms", "p50"}), 3) + " / " +
+                                       Num(At(sm, {"latency_ms", "p90"}), 3) + " / " +
+                                       Num(At(sm, {"latency_ms", "p99"}), 3) + " ms");
+  } else {
+    row("latency p50 / p90 / p99",
+        "&mdash; (the run ended " + HtmlEscape(status) + ": no latency is given)");
+  }
   row("modeled latency", Num(At(sm, {"modeled_latency_ms"}), 3, " ms"));
   row("latency kind (speedup)", At(sm, {"latency_kind"}).is_string()
                                     ? HtmlEscape(At(sm, {"latency_kind"}).get<std::string>())
@@ -385,15 +597,86 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
   row("mAP@0.5", Num(At(sm, {"accuracy", "mAP50"}), 4));
   row("AP@[.5:.95]", Num(At(sm, {"accuracy", "AP"}), 4));
   row("violation recall", Num(At(sm, {"accuracy", "violation_recall"}), 4));
-  row("speedup", Num(At(sm, {"speedup"}), 2, "&times;"));
+  row("speedup", rec.ok() ? Num(At(sm, {"speedup"}), 2, "&times;") : "&mdash;");
+  if (At(sm, {"modeled_speedup"}).is_number())
+    row("modeled speedup", Num(At(sm, {"modeled_speedup"}), 2, "&times;"));
   const J& gate = At(sm, {"gate_passed"});
   row("accuracy gate", gate.is_boolean()
                            ? (gate.get<bool>() ? "passed" : "<span class=\"bad\">failed</span>")
                            : "&mdash;");
-  h << "</table>\n<h2>Plots</h2>\n"
-    << "<figure><img src=\"latency_histogram.png\" width=\"" << kReportPlotWidth << "\" height=\""
-    << kReportPlotHeight << "\" alt=\"latency histogram\"><figcaption>Latency histogram, "
-    << rec.frames() << " measured frames</figcaption></figure>\n";
+  // The gate of each track, with its numbers.
+  const J& tracks = At(sm, {"tracks"});
+  if (tracks.is_array())
+    for (const J& t : tracks) {
+      if (!t.is_object() || !t.value("in_track", false) || !t.contains("gate")) continue;
+      const J& g = t["gate"];
+      std::string v = "off";
+      if (g.is_object()) {
+        const std::string metric = g.value("metric", std::string());
+        const J& passed = t.contains("gate_passed") ? t["gate_passed"] : J();
+        v = (passed.is_boolean()
+                 ? (passed.get<bool>() ? std::string("passed: ")
+                                       : std::string("<span class=\"bad\">failed</span>: "))
+                 : std::string("n/a: ")) +
+            HtmlEscape(metric) + " " + Num(g.value("value", J()), 4) + " vs threshold " +
+            Num(g.value("threshold", J()), 4) + " = " + Num(g.value("min_ratio", J()), 2) +
+            " &times; " + HtmlEscape(g.value("reference", std::string())) + "'s " +
+            Num(g.value("reference_value", J()), 4);
+      }
+      h << "<tr><th>gate, track " << HtmlEscape(t.value("name", std::string()))
+        << "</th><td class=\"gate\">" << v << "</td></tr>\n";
+    }
+  h << "</table>\n";
+
+  // Per class.
+  if (rec.ok() && in.gt) {
+    const std::vector<scoring::Detection> dets = contest::RunDetections(rec);
+    Result<scoring::CocoResult> coco = scoring::CocoEvaluate(*in.gt, dets);
+    scoring::TaskMetricsOptions to;
+    to.score_threshold = kReportCountScore;
+    Result<scoring::TaskMetrics> task = scoring::ComputeTaskMetrics(*in.gt, dets, to);
+    h << "<h2>Per class</h2>\n<p>AP over IoU .50:.95 and AP50 (COCO, every score); precision, "
+         "recall and F1 at score &ge; "
+      << Fmt(kReportCountScore, 1) << ", IoU &ge; 0.5.</p>\n";
+    if (coco.ok() && task.ok()) {
+      h << "<div class=\"wrap\"><table id=\"per-class\">\n<tr><th>class</th><th>AP</th><th>AP50</"
+           "th><th>precision</th><th>recall</th><th>F1</th><th>TP</th><th>FP</th><th>FN</th></"
+           "tr>\n";
+      for (const scoring::CocoClassResult& c : coco->per_class) {
+        const scoring::TaskClassMetrics* m = nullptr;
+        for (const auto& k : task->per_class)
+          if (k.category_id == c.category_id) m = &k;
+        auto cell = [&](double v, int digits) {
+          return "<td class=\"n\">" + (v < 0 ? std::string("&mdash;") : Fmt(v, digits)) + "</td>";
+        };
+        h << "<tr><td>" << HtmlEscape(c.name) << "</td>" << cell(c.ap, 4) << cell(c.ap50, 4);
+        if (m != nullptr)
+          h << cell(m->counts.precision, 4) << cell(m->counts.recall, 4) << cell(m->counts.f1, 4)
+            << "<td class=\"n\">" << m->counts.tp << "</td><td class=\"n\">" << m->counts.fp
+            << "</td><td class=\"n\">" << m->counts.fn << "</td>";
+        else
+          h << "<td colspan=\"6\">&mdash;</td>";
+        h << "</tr>\n";
+      }
+      h << "</table></div>\n";
+    } else {
+      h << "<p>" << HtmlEscape(!coco.ok() ? coco.status().message() : task.status().message())
+        << "</p>\n";
+    }
+  }
+
+  h << "<h2>Plots</h2>\n";
+  if (have_latency)
+    h << "<figure><img src=\"latency_histogram.png\" width=\"" << kReportPlotWidth << "\" height=\""
+      << kReportPlotHeight << "\" alt=\"latency histogram\"><figcaption>Latency histogram, "
+      << rec.frames() << " measured frames</figcaption></figure>\n"
+      << "<figure><img src=\"latency_over_time.png\" width=\"" << kReportPlotWidth << "\" height=\""
+      << kReportPlotHeight
+      << "\" alt=\"latency over the run\"><figcaption>Latency of each measured frame, in "
+         "order</figcaption></figure>\n";
+  else
+    h << "<p id=\"no-latency\">No latency plots: the run ended " << HtmlEscape(status)
+      << " before any frame was timed.</p>\n";
   if (have_pr)
     h << "<figure><img src=\"pr_curves.png\" width=\"" << kReportPlotWidth << "\" height=\""
       << kReportPlotHeight
@@ -401,14 +684,30 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
          "class</figcaption></figure>\n";
   else
     h << "<p>" << HtmlEscape(pr_note.str()) << "</p>\n";
-  h << "<h2>Sample frames</h2>\n<p>Ground truth in green; detections with score &ge; "
+  h << "<h2>Worst frames</h2>\n<p>Ground truth thin with &ldquo;GT&rdquo;, detections with "
+       "score &ge; "
     << Fmt(kReportMinScore, 1)
-    << " in their class colour. Frames with the most ground-truth boxes.</p>\n";
+    << " thick with their class and score, both in the class colour. Chosen: the frames with the "
+       "most missed ground truth, then the most false positives (score &ge; "
+    << Fmt(kReportCountScore, 1) << ", IoU &ge; 0.5), then the busiest.</p>\n";
   if (samples.empty()) h << "<p>No sample frames.</p>\n";
-  for (const Sample& s : samples)
-    h << "<figure><img src=\"" << s.file << "\" alt=\"frame " << s.id << "\"><figcaption>frame "
-      << s.id << " &middot; " << s.gt_boxes << " GT &middot; " << s.dets_drawn
-      << " detections drawn (" << s.dets_total << " returned)</figcaption></figure>\n";
+  for (const Sample& s : samples) {
+    h << "<figure class=\"sample\"><img src=\"" << s.file << "\" alt=\""
+      << HtmlEscape(frame_name(s.id)) << "\"><figcaption><b>" << HtmlEscape(frame_name(s.id))
+      << "</b> (id " << s.id << ", " << HtmlEscape(s.why) << ") &middot; " << s.gt_boxes
+      << " GT &middot; ";
+    if (in.gt)
+      h << s.missed << " missed &middot; " << s.false_positives << " false positives &middot; ";
+    h << s.dets_drawn << " detections drawn (" << s.dets_total
+      << " returned)</figcaption></figure>\n";
+  }
+  if (!crops.empty()) {
+    h << "<h2>Missed objects</h2>\n<p>Ground truth no detection matched (up to " << kReportMaxCrops
+      << ").</p>\n";
+    for (const Crop& c : crops)
+      h << "<figure class=\"crop\"><img src=\"" << c.file << "\" alt=\"" << HtmlEscape(c.caption)
+        << "\"><figcaption>" << HtmlEscape(c.caption) << "</figcaption></figure>\n";
+  }
   h << "</body></html>\n";
   return WriteFileAtomic(dir / "report.html", h.str());
 }

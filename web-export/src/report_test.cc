@@ -59,6 +59,20 @@ nlohmann::ordered_json TestSummary() {
   s["accuracy"] = {{"mAP50", 0.8765}, {"AP", 0.5432}, {"violation_recall", 0.9012}};
   s["speedup"] = 12.3456;
   s["gate_passed"] = true;
+  s["context"] = {
+      {"dataset", "synth"},         {"dataset_sha256", "3f2a"}, {"split", "val"},
+      {"rules", "<default>"},       {"rules_sha256", "5d41"},   {"harness_version", "0.1.0"},
+      {"harness_commit", "deadbee"}};
+  s["tracks"] = nlohmann::ordered_json::array({{{"name", "measured"},
+                                                {"in_track", true},
+                                                {"gate_passed", true},
+                                                {"gate",
+                                                 {{"metric", "mAP50"},
+                                                  {"value", 0.8765},
+                                                  {"reference", "reference-fp32"},
+                                                  {"reference_value", 0.88},
+                                                  {"min_ratio", 0.99},
+                                                  {"threshold", 0.8712}}}}});
   return s;
 }
 
@@ -125,8 +139,7 @@ TEST(ReportSampleFramesTest, MostGroundTruthFirstTiesById) {
   EXPECT_EQ(ReportSampleFrames(rec, &gt).front(), 91);
 }
 
-TEST(ReportColorTest, ClassColorsAreNotGreenAndDiffer) {
-  EXPECT_NE(ReportClassColorBgr(0), kReportGtColorBgr);
+TEST(ReportColorTest, ClassColorsDiffer) {
   EXPECT_NE(ReportClassColorBgr(0), ReportClassColorBgr(1));
   EXPECT_NE(ReportClassColorBgr(1), ReportClassColorBgr(2));
 }
@@ -165,8 +178,9 @@ TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
     referenced.insert((*it)[1]);
   EXPECT_EQ(written, referenced);
   EXPECT_EQ(written,
-            (std::set<std::string>{"latency_histogram.png", "pr_curves.png", "frames/frame_0.png",
-                                   "frames/frame_1.png", "frames/frame_2.png"}));
+            (std::set<std::string>{"latency_histogram.png", "latency_over_time.png",
+                                   "pr_curves.png", "frames/frame_0.png", "frames/frame_1.png",
+                                   "frames/frame_2.png", "frames/missed_0.png"}));
 
   for (const char* plot : {"latency_histogram.png", "pr_curves.png"}) {
     cv::Mat img = cv::imread((dir_ / plot).string(), cv::IMREAD_COLOR);
@@ -187,8 +201,8 @@ TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
   ASSERT_EQ(ReportFrameScale(kW), 1);
   EXPECT_EQ(f1.cols, kW);
   EXPECT_EQ(f1.rows, kH + kReportLegendHeight);
-  // GT box [20, 30, 50, 60]: its left edge, half-way down, is green.
-  EXPECT_EQ(f1.at<cv::Vec3b>(60, 20), ColorOf(kReportGtColorBgr));
+  // GT box [20, 30, 50, 60] (with_mask): its left edge, half-way down, is in its class colour.
+  EXPECT_EQ(f1.at<cv::Vec3b>(60, 20), ColorOf(ReportClassColorBgr(0)));
   // Detection class 1 at [150, 100, 40, 40]: left edge in the class colour.
   EXPECT_EQ(f1.at<cv::Vec3b>(120, 150), ColorOf(ReportClassColorBgr(1)));
   // The low-score class-2 detection at [250, 20, 30, 30] is not drawn.
@@ -197,8 +211,60 @@ TEST_F(ReportTest, OkRunWritesPageAndPlotsAndFrames) {
   const harness::FrameRef src = frames_->Get(1);
   const uint8_t* p = src.data + 60 * src.stride + 45 * 3;
   EXPECT_EQ(f1.at<cv::Vec3b>(60, 45), cv::Vec3b(p[0], p[1], p[2]));
-  EXPECT_NE(html.find("frame 1 &middot; 2 GT &middot; 2 detections drawn (3 returned)"),
-            std::string::npos);
+  EXPECT_NE(html.find("<b>frame 1</b> (id 1, most missed) &middot; 2 GT &middot; 1 missed "
+                      "&middot; 1 false positives &middot; 2 detections drawn (3 returned)"),
+            std::string::npos)
+      << html;
+  // The context, the gate with its threshold, the per-class table.
+  EXPECT_NE(html.find("<th>split</th><td>val</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>rules</th><td>&lt;default&gt; (5d41)</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>harness</th><td>0.1.0 (deadbee)</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>gate, track measured</th><td class=\"gate\">passed: mAP50 0.8765 vs "
+                      "threshold 0.8712 = 0.99 &times; reference-fp32's 0.8800</td>"),
+            std::string::npos)
+      << html;
+  ASSERT_NE(html.find("<table id=\"per-class\">"), std::string::npos);
+  // with_mask: 1 of 2 found (TP 1, FP 0, FN 1); without_mask: TP 1, FP 1, FN 0, F1 2/3.
+  EXPECT_NE(html.find("<tr><td>with_mask</td>"), std::string::npos);
+  const size_t wm = html.find("<tr><td>with_mask</td>");
+  const std::string wm_row = html.substr(wm, html.find("</tr>", wm) - wm);
+  EXPECT_NE(wm_row.find("<td class=\"n\">1.0000</td><td class=\"n\">0.5000</td><td "
+                        "class=\"n\">0.6667</td><td class=\"n\">1</td><td class=\"n\">0</td><td "
+                        "class=\"n\">1</td>"),
+            std::string::npos)
+      << wm_row;
+  const size_t nm = html.find("<tr><td>without_mask</td>");
+  ASSERT_NE(nm, std::string::npos);
+  const std::string nm_row = html.substr(nm, html.find("</tr>", nm) - nm);
+  EXPECT_NE(nm_row.find("<td class=\"n\">0.5000</td><td class=\"n\">1.0000</td><td "
+                        "class=\"n\">0.6667</td><td class=\"n\">1</td><td class=\"n\">1</td><td "
+                        "class=\"n\">0</td>"),
+            std::string::npos)
+      << nm_row;
+  // The missed with_mask face of frame 1, cropped.
+  EXPECT_NE(html.find("with_mask in frame 1"), std::string::npos);
+  cv::Mat crop = cv::imread((dir_ / "frames/missed_0.png").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(crop.empty());
+  EXPECT_EQ(crop.rows, 64);
+}
+
+TEST(ReportWorstFramesTest, MostMissedThenMostFalsePositivesThenBusiest) {
+  const scoring::GroundTruth gt = TestGroundTruth();
+  harness::RunRecord rec = TestRecord();
+  std::vector<FrameErrors> errors = ReportFrameErrors(rec, gt);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].missed, 0);
+  EXPECT_EQ(errors[0].false_positives, 0);
+  EXPECT_EQ(errors[1].missed, 1);
+  EXPECT_EQ(errors[1].false_positives, 1);
+  // Frame 0 loses its detection: now it misses one too; frame 2 gets two false positives.
+  rec.detections[0].clear();
+  rec.detections[2] = {{10, 10, 20, 20, 0, 0.9f}, {60, 60, 20, 20, 1, 0.7f}};
+  const auto worst = ReportWorstFrames(rec, &gt);
+  ASSERT_EQ(worst.size(), 3u);
+  EXPECT_EQ(worst[0], (std::pair<int64_t, std::string>{0, "most missed"}));
+  EXPECT_EQ(worst[1], (std::pair<int64_t, std::string>{1, "most missed"}));
+  EXPECT_EQ(worst[2], (std::pair<int64_t, std::string>{2, "most false positives"}));
 }
 
 TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
@@ -228,9 +294,13 @@ TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
   ASSERT_TRUE(WriteSubmissionReport(dir_, in).ok());
   const std::string html = ReadText(dir_ / "report.html");
   EXPECT_NE(html.find("crashed"), std::string::npos);
-  EXPECT_NE(html.find("<th>latency p50 / p90 / p99</th><td>2.000 / 2.500 / 2.500 ms</td>"),
+  // A failed run gives no latency (its few timed frames say nothing of its speed) ...
+  EXPECT_NE(html.find("<th>latency p50 / p90 / p99</th><td>&mdash; (the run ended crashed: no "
+                      "latency is given)</td>"),
             std::string::npos)
       << html;
+  EXPECT_EQ(html.find("per-class"), std::string::npos);
+  EXPECT_EQ(html.find("missed_"), std::string::npos);
   EXPECT_NE(html.find("<th>mAP@0.5</th><td>&mdash;</td>"), std::string::npos);
   EXPECT_NE(html.find("<th>speedup</th><td>&mdash;</td>"), std::string::npos);
   EXPECT_NE(html.find("<th>accuracy gate</th><td>&mdash;</td>"), std::string::npos);
@@ -246,6 +316,29 @@ TEST_F(ReportTest, FailedRunStillWritesReportWithoutPrCurves) {
   EXPECT_FALSE(fs::exists(dir_ / "frames/frame_2.png"));  // never ran
 }
 
+TEST_F(ReportTest, ARunWithNoLatenciesHasNoLatencyPlots) {
+  const scoring::GroundTruth gt = TestGroundTruth();
+  harness::RunRecord rec = TestRecord();
+  rec.status = harness::RunStatus::kCrashed;
+  rec.message = "warm-up call 0: the plugin crashed with SIGSEGV";
+  rec.frame_ids.clear();
+  rec.latency_ns.clear();
+  rec.round_trip_ns.clear();
+  rec.detections.clear();
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "latency_histogram.png") << "stale";
+  nlohmann::ordered_json summary;
+  summary["latency_ms"] = nullptr;
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, summary)).ok());
+  const std::string html = ReadText(dir_ / "report.html");
+  EXPECT_NE(html.find("No latency plots: the run ended crashed before any frame was timed."),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("latency_histogram.png"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "latency_histogram.png"));
+  EXPECT_FALSE(fs::exists(dir_ / "latency_over_time.png"));
+}
+
 TEST_F(ReportTest, GateFailureAndMissingSummaryFields) {
   const scoring::GroundTruth gt = TestGroundTruth();
   const harness::RunRecord rec = TestRecord();
@@ -258,6 +351,15 @@ TEST_F(ReportTest, GateFailureAndMissingSummaryFields) {
   EXPECT_NE(html.find("<th>accuracy gate</th><td><span class=\"bad\">failed</span></td>"),
             std::string::npos)
       << html;
+  // The track's gate says why, with the threshold (here the summary's own numbers).
+  summary["tracks"][0]["gate_passed"] = false;
+  summary["tracks"][0]["gate"]["value"] = 0.5;
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, summary)).ok());
+  const std::string again = ReadText(dir_ / "report.html");
+  EXPECT_NE(again.find("<span class=\"bad\">failed</span>: mAP50 0.5000 vs threshold 0.8712 = "
+                       "0.99 &times; reference-fp32's 0.8800"),
+            std::string::npos)
+      << again;
   EXPECT_NE(html.find("<th>modeled latency</th><td>&mdash;</td>"), std::string::npos);
   EXPECT_NE(html.find("<th>latency kind (speedup)</th><td>&lt;b&gt;modeled&lt;/b&gt;</td>"),
             std::string::npos);

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct BundleImport {
 // submission, data set split, machine, rules, entry, frames, metrics, audits
 // and curves) into `dest`, which should hold the writer lock. The bundle is
 // only read; a damaged or foreign file is refused naming it, nothing written.
-Result<BundleImport> ImportBundle(Store& dest, const std::filesystem::path& bundle);
+// With `allowed_teams`, a bundle that holds an entry of any other team id, or a
+// run of a submission no allowed entry names, is refused before anything is
+// written (a task brings its own entry's runs and the references', no more).
+Result<BundleImport> ImportBundle(Store& dest, const std::filesystem::path& bundle,
+                                  const std::set<std::string>* allowed_teams = nullptr);
 
 }  // namespace maskbench::contest

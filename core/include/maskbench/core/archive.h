@@ -31,8 +31,10 @@ struct ArchiveFile {
 Status WriteArchive(const std::filesystem::path& out, const std::vector<ArchiveFile>& files);
 
 struct ArchiveLimits {
-  int64_t max_files = 10000;
-  int64_t max_bytes = int64_t{4} << 30;  // 4 GiB unpacked
+  int64_t max_files = 10000;                  // files and folders
+  int64_t max_bytes = int64_t{4} << 30;       // 4 GiB unpacked
+  int64_t max_file_bytes = int64_t{1} << 30;  // 1 GiB a file
+  int64_t max_manifest_bytes = 1 << 20;       // 1 MiB
 };
 
 // Extracts `archive` into `dest`, which must not exist (it is created), then
