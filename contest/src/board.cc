@@ -312,8 +312,9 @@ class Builder {
       // timed frames say nothing of the submission's speed).
       const bool ok_run = r.status == "ok";
       static const std::vector<int64_t> kNone;
-      const std::vector<int64_t>& per_frame =
-          !ok_run ? kNone : modeled ? t.modeled_ns : t.measured_ns;
+      const std::vector<int64_t>& per_frame = !ok_run   ? kNone
+                                              : modeled ? t.modeled_ns
+                                                        : t.measured_ns;
       be.frames = static_cast<int64_t>(t.measured_ns.size());
       for (int64_t ns : per_frame) be.latency_ms.push_back(static_cast<double>(ns) / 1e6);
       std::optional<int64_t> headline;
