@@ -131,7 +131,7 @@ class JudgeTest : public ::testing::Test {
         {"name": "modeled", "latency_kind": "modeled",
          "primary": {"key": "speedup", "better": "higher"},
          "gate": {"enabled": false, "metric": "mAP50", "min_ratio": 0.99}}],
-      "limits": {"per_frame_timeout_ms": 1500, "total_timeout_s": 60, "memory_mb": 1024,
+      "limits": {"per_frame_timeout_ms": 5000, "total_timeout_s": 60, "memory_mb": 1024,
                  "max_detections_per_frame": 100},
       "frames": {"warmup": 1, "min": 1},
       "uncertainty": {"bootstrap_samples": 50, "seed": 1, "confidence": 0.95}})";
@@ -532,7 +532,7 @@ TEST_F(JudgeTest, KilledMidRunThenResumedGivesTheSameResults) {
     _exit(127);
   }
   // Kill once some runs are committed and another is under way (the hang plugin
-  // alone takes the 1.5 s frame timeout).
+  // alone takes the 5 s frame timeout).
   std::this_thread::sleep_for(std::chrono::milliseconds(1800));
   kill(pid, SIGKILL);
   int wstatus = 0;
