@@ -96,6 +96,14 @@ TEST_F(MessagesTest, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
   EXPECT_NE(o.err.find("verify"), std::string::npos) << o.err;
 }
 
+TEST_F(MessagesTest, ValidateWarnsAboutTheTemplatesName) {
+  Output o = Mb({"validate", Sub("template").string()});
+  EXPECT_NE(o.out.find("WARN  "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("the judge skips it"), std::string::npos) << o.out;
+  o = Mb({"validate", Sub("testing/noop").string()});
+  EXPECT_EQ(o.out.find("the judge skips it"), std::string::npos) << o.out;
+}
+
 TEST_F(MessagesTest, FramesZeroIsRefused) {
   Output o = Mb({"run", Sub("testing/noop").string(), "--dataset", Ds(), "--frames", "0"});
   EXPECT_EQ(o.rc, 1);

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "maskbench/accelerator.h"
+#include "maskbench/contest/identity.h"
 #include "maskbench/core/text.h"
 #include "maskbench/harness/elf_symbols.h"
 #include "maskbench/harness/runner.h"
@@ -53,6 +54,8 @@ int Validate(const std::string& path) {
   c.Info("submission " + sub->name + " (team " + (sub->team.empty() ? "?" : sub->team) +
          ", version " + (sub->version.empty() ? "?" : sub->version) + ", latency " +
          sub->latency_kind + ", config " + sub->config_json + ")");
+  if (std::string why = contest::UnchangedTemplateReason(*sub); !why.empty())
+    c.Warn(why + "; the judge skips it until then");
 
   Result<std::vector<std::string>> syms = h::ElfExportedSymbols(sub->plugin);
   if (!syms.ok()) {
