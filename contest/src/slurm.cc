@@ -592,8 +592,9 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
         if (state.entries[index].done ||
             std::find(state.ignored.begin(), state.ignored.end(), job) != state.ignored.end())
           continue;
+        const std::string job_id = job;  // a structured binding cannot be captured (C++20)
         if (std::none_of(attempts.begin(), attempts.end(),
-                         [&](const Attempt& a) { return a.job == job; })) {
+                         [&](const Attempt& a) { return a.job == job_id; })) {
           attempts.push_back({job, line.state, line.reason, line.node, NowUnix()});
           // Oldest first, by job id (numerically: "99_3" before "100_3").
           std::stable_sort(attempts.begin(), attempts.end(),
