@@ -35,6 +35,9 @@ void AddHelpFooters(CLI::App& app);
 // `pack` (pack_command.cc).
 void AddPackCommand(CLI::App& app, int* exit_code);
 
+// `maskbench build`: an RTL submission into a plugin folder (build_command.cc).
+void AddBuildCommand(CLI::App& app, int* exit_code);
+
 // `new` (new_command.cc).
 void AddNewCommand(CLI::App& app, int* exit_code);
 

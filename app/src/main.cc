@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   app::AddScoresCommand(app, &exit_code);
   app::AddNewCommand(app, &exit_code);
   app::AddPackCommand(app, &exit_code);
+  app::AddBuildCommand(app, &exit_code);
 
   app::AddHelpFooters(app);
   try {

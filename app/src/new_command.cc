@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "commands.h"
@@ -142,16 +143,49 @@ config and data files in `CMakeLists.txt`. See docs/first-submission.md of
 maskbench (installed under `share/doc/maskbench/`).
 )";
 
+// An RTL scaffold: submission.json and the example design (rtl-npu) to start
+// from, which already implements the interface of docs/rtl.md.
+int NewRtl(const NewFlags& f, const std::string& team, const fs::path& dir) {
+  const fs::path example = ExeDir() / "submissions" / "rtl-npu" / "rtl" / "npu_top.v";
+  Result<std::string> design = ReadFile(example);
+  if (!design.ok())
+    return Fail(
+        "new: --kind rtl starts from the example design, which this maskbench does not "
+        "have (" +
+        design.status().message() + ")");
+  nlohmann::json meta = {
+      {"kind", "rtl"},      {"name", f.name},     {"team", team},
+      {"version", "0.1.0"}, {"top", "npu_top"},   {"sources", {"rtl/npu_top.v"}},
+      {"clock_mhz", 200},   {"board", "xc7z020"}, {"config", nlohmann::json::object()}};
+  const std::string readme = "# " + f.name + "\n\nAn RTL submission of team " + team +
+                             " (`maskbench new --kind rtl`), started from the example design "
+                             "rtl-npu.\n\n```sh\nmaskbench build .            # verilator + "
+                             "yosys: build/\nmaskbench validate .\nmaskbench run . --dataset DS "
+                             "--frames 3\nmaskbench pack . -o " +
+                             f.name +
+                             ".tar.gz\n```\n\nThe interface, the DRAM and energy models, and "
+                             "what a design may not do: docs/rtl.md of maskbench.\n";
+  for (const auto& [path, text] :
+       {std::pair<fs::path, std::string>{dir / "submission.json", meta.dump(2) + "\n"},
+        {dir / "rtl" / "npu_top.v", *design},
+        {dir / "README.md", readme},
+        {dir / ".gitignore", "build/\n*.tar.gz\n"}})
+    if (Status s = WriteFileAtomic(path, text); !s.ok()) return Fail(s);
+  std::printf(
+      "created      %s (rtl submission \"%s\" of team \"%s\", top npu_top, 200 MHz, "
+      "xc7z020)\n",
+      dir.c_str(), f.name.c_str(), team.c_str());
+  std::printf("next         maskbench build %s && maskbench run %s --dataset DS --frames 3\n",
+              dir.c_str(), dir.c_str());
+  return 0;
+}
+
 int New(const NewFlags& f) {
   if (!contest::ValidTeamId(f.name) || f.name == "template" || f.name.size() > 64)
     return Fail("new: \"" + f.name +
                 "\" is not a usable name (letters, digits, '-', '_', '.'; at most 64; not "
                 "\"template\")");
-  if (f.kind == "rtl")
-    return Fail(
-        "new: --kind rtl is not available yet: the RTL track (Verilator-simulated designs) is "
-        "not built in this version; enter a hardware design as --kind cycle-model for now");
-  if (f.kind != "cpp" && f.kind != "cycle-model")
+  if (f.kind != "cpp" && f.kind != "cycle-model" && f.kind != "rtl")
     return Fail("new: --kind must be cpp, cycle-model or rtl, got \"" + f.kind + "\"");
   std::string team = f.team;
   if (team.empty()) {
@@ -169,6 +203,7 @@ int New(const NewFlags& f) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
     return Fail("new: " + dir.string() + " exists and is not empty: nothing written");
+  if (f.kind == "rtl") return NewRtl(f, team, dir);
   std::string name_id;
   for (char c : f.name) name_id += (c == '-' || c == '.') ? '_' : c;
   const bool model = f.kind == "cycle-model";
@@ -208,7 +243,8 @@ void AddNewCommand(CLI::App& app, int* exit_code) {
       ->required();
   cmd->add_option("--kind", f->kind,
                   "cpp (an optimized implementation, measured latency) or cycle-model (a C++ "
-                  "model of a design, modeled latency); rtl is not available yet");
+                  "model of a design, modeled latency) or rtl (Verilog, simulated by the "
+                  "harness; docs/rtl.md)");
   cmd->add_option("--team", f->team, "The team's name (asked for when missing on a terminal)");
   cmd->add_option("--dir", f->dir, "The folder to write (default: ./NAME); must be new or empty");
   cmd->footer(

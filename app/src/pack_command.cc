@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "maskbench/contest/identity.h"
+#include "maskbench/contest/rtl_build.h"
 #include "maskbench/core/archive.h"
 #include "maskbench/harness/submission.h"
 
@@ -37,7 +38,26 @@ fs::path SourcesOfBuild(const fs::path& dir) {
   return "";
 }
 
+// An RTL submission: submission/ holds submission.json and the sources it
+// lists, nothing built (the judge builds it itself: docs/rtl.md).
+int PackRtl(const PackFlags& f) {
+  Result<contest::RtlSubmission> sub = contest::LoadRtlSubmission(f.submission);
+  if (!sub.ok()) return Fail(sub.status());
+  const fs::path out = fs::absolute(f.out).lexically_normal();
+  std::vector<ArchiveFile> files = {{"submission/submission.json", sub->dir / "submission.json"}};
+  for (const fs::path& p : sub->sources)
+    files.push_back({"submission/" + fs::relative(p, sub->dir).generic_string(), p});
+  std::error_code ec;
+  fs::create_directories(out.parent_path(), ec);
+  if (Status s = WriteArchive(out, files); !s.ok()) return Fail(s);
+  std::printf("packed       %s: RTL submission %s (%zu file(s): submission.json + sources)\n",
+              out.c_str(), sub->name.c_str(), files.size());
+  std::printf("manifest     MANIFEST.sha256; the judge builds it with verilator and yosys\n");
+  return 0;
+}
+
 int Pack(const PackFlags& f) {
+  if (contest::IsRtlSubmission(f.submission)) return PackRtl(f);
   Result<harness::Submission> sub = harness::LoadSubmission(f.submission);
   if (!sub.ok()) return Fail(sub.status());
   if (std::string why = contest::UnchangedTemplateReason(*sub); !why.empty())

@@ -116,10 +116,28 @@ void PrintHuman(const h::Submission& sub, const h::RunRecord& r, const nlohmann:
         d["offline"]["batch_size"].dump().c_str(),
         d["offline"]["batch_extension"].get<bool>() ? "maskbench.batch/1"
                                                     : "no batch extension: infer() per frame");
-  if (d["modeled_latency_ms"].is_number())
-    std::printf("modeled      p%g %s ms at %.0f MHz (reported cycles / clock)\n",
+  if (d["modeled_latency_ms"].is_number()) {
+    const bool simulated = d["cycles_source"] == "simulated by the harness";
+    std::printf("modeled      p%g %s ms at %.0f MHz (%s cycles / clock; cycles %s)\n",
                 d["headline_percentile"].get<double>(),
-                Num(d["modeled_latency_ms"], "%.3f").c_str(), r.clock_hz / 1e6);
+                Num(d["modeled_latency_ms"], "%.3f").c_str(), r.clock_hz / 1e6,
+                simulated ? "simulated" : "reported",
+                d["cycles_source"].get<std::string>().c_str());
+    if (!r.cycles.empty())
+      std::printf("cycles       %llu per frame (first frame)\n",
+                  static_cast<unsigned long long>(r.cycles.front()));
+  }
+  if (d["energy_uj"].is_number())
+    std::printf("energy       %s uJ per frame, EDP %s uJ*ms (%s)\n",
+                Num(d["energy_uj"], "%.1f").c_str(), Num(d["edp_uj_ms"], "%.1f").c_str(),
+                d["cycles_source"] == "simulated by the harness"
+                    ? "harness-counted events x the energy table, docs/rtl.md"
+                    : "self-reported");
+  if (d["resources"].is_object())
+    std::printf(
+        "resources    %s LUT, %s FF, %s DSP, %s BRAM36 (Yosys, docs/rtl.md)\n",
+        Num(d["resources"]["lut"], "%.0f").c_str(), Num(d["resources"]["ff"], "%.0f").c_str(),
+        Num(d["resources"]["dsp"], "%.0f").c_str(), Num(d["resources"]["bram36"], "%.0f").c_str());
   if (d["overhead_us"].is_object())
     std::printf("overhead     p50 %s us (round trip minus the timed call)\n",
                 Num(d["overhead_us"]["p50"], "%.2f").c_str());
@@ -208,7 +226,14 @@ int RunCommand(const RunFlags& f) {
     return Fail(
         Status::InvalidArgument("--frames", "must be at least 1, got " + std::to_string(f.frames) +
                                                 " (leave --frames out to run every frame)"));
-  Result<h::Submission> sub = h::LoadSubmission(f.submission);
+  // An RTL folder is built first (reused when up to date): docs/rtl.md.
+  Result<c::PreparedFolder> prepared =
+      c::PrepareFolder(f.submission, c::DefaultRtlOut(f.submission));
+  if (!prepared.ok()) return Fail(prepared.status());
+  if (prepared->rtl && !f.json)
+    std::fprintf(stderr, "maskbench: run: RTL %s in %s\n",
+                 prepared->reused ? "build up to date" : "built", prepared->folder.c_str());
+  Result<h::Submission> sub = h::LoadSubmission(prepared->folder);
   if (!sub.ok()) return Fail(sub.status());
   c::Rules rules = c::DefaultRules();
   std::string rules_text(c::DefaultRulesJson());
@@ -265,6 +290,17 @@ int RunCommand(const RunFlags& f) {
   ctx.scenario = *scenario;
   ctx.batch_size = f.batch;
   ctx.in_process = f.in_process;
+  ctx.rtl_built = prepared->rtl;
+  if (prepared->rtl) {
+    Result<std::string> text = ReadFile(prepared->folder / c::kRtlResourcesFile);
+    if (text.ok()) {
+      try {
+        Result<c::FpgaResources> res = c::ResourcesFromJson(nlohmann::json::parse(*text));
+        if (res.ok()) ctx.resources = *res;
+      } catch (const nlohmann::json::exception&) {
+      }
+    }
+  }
   if (Result<h::Submission> noop = h::LoadSubmission(ExeDir() / "submissions/testing/noop");
       noop.ok())
     ctx.noop = *noop;
@@ -276,7 +312,10 @@ int RunCommand(const RunFlags& f) {
   // name makes it a reference row).
   // A name outside the team-id alphabet keeps its valid characters (others
   // become '-'), so two such folders stay apart in the local store.
-  std::string team_id = sub->dir.filename().string();
+  std::string team_id = (prepared->rtl ? fs::absolute(f.submission).lexically_normal() : sub->dir)
+                            .filename()
+                            .string();
+  if (team_id.empty()) team_id = fs::absolute(f.submission).parent_path().filename().string();
   if (!c::ValidTeamId(team_id)) {
     std::string clean;
     for (unsigned char ch : team_id)
@@ -326,7 +365,8 @@ int RunCommand(const RunFlags& f) {
   if (store) {
     Result<std::string> artifact = c::ArtifactSha256(sub->dir);
     if (!artifact.ok()) return Fail(artifact.status());
-    Result<int64_t> id = c::StoreEntry(*store, *sub, *artifact, team_id, "", is_reference, "");
+    Result<int64_t> id =
+        c::StoreEntry(*store, *sub, *artifact, team_id, "", is_reference, "", prepared->rtl);
     if (!id.ok()) return Fail(id.status());
     Result<c::RunTicket> ticket = store->BeginRun(c::KeyFor(*id, sc, ctx, 0), true);
     if (!ticket.ok()) return Fail(ticket.status());

@@ -142,6 +142,17 @@ J RunDocument(const h::Submission& sub, const contest::Evaluation& e, const cont
       {"fps", Opt(m, metric::kFps)},
       {"modeled_latency_ms", Opt(m, metric::kModeledLatencyMs)},
       {"clock_hz", r.clock_hz == 0 ? J(nullptr) : J(r.clock_hz)},
+      {"cycles_source", r.clock_hz == 0 ? J(nullptr)
+                        : m.count(metric::kCyclesSimulated) && m.at(metric::kCyclesSimulated) > 0
+                            ? J("simulated by the harness")
+                            : J("self-reported")},
+      {"energy_uj", Opt(m, metric::kEnergyUj)},
+      {"edp_uj_ms", Opt(m, metric::kEdp)},
+      {"resources", m.count(metric::kLuts) ? J{{"lut", Opt(m, metric::kLuts)},
+                                               {"ff", Opt(m, metric::kFfs)},
+                                               {"dsp", Opt(m, metric::kDsps)},
+                                               {"bram36", Opt(m, metric::kBrams)}}
+                                           : J(nullptr)},
       {"latency_kind", sub.latency_kind},
       {"speedup", track_value(own, metric::kSpeedup)},
       {"modeled_speedup", track_value(modeled, metric::kSpeedup)},

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "maskbench/accelerator.h"
 #include "maskbench/contest/identity.h"
+#include "maskbench/contest/rtl_build.h"
 #include "maskbench/core/text.h"
 #include "maskbench/harness/elf_symbols.h"
 #include "maskbench/harness/runner.h"
@@ -44,7 +45,20 @@ std::string AbiText() {
 
 int Validate(const std::string& path) {
   Checks c;
-  Result<h::Submission> sub = h::LoadSubmission(path);
+  // An RTL folder is built (or found up to date) first: docs/rtl.md.
+  std::string folder = path;
+  if (contest::IsRtlSubmission(path)) {
+    Result<contest::PreparedFolder> p = contest::PrepareFolder(path, contest::DefaultRtlOut(path));
+    if (!p.ok()) {
+      c.Fail("build the RTL: " + p.status().message());
+      std::printf("validate: FAIL (build_failed)\n");
+      return 1;
+    }
+    c.Pass(std::string("RTL ") + (p->reused ? "build up to date: " : "built: ") +
+           p->folder.string());
+    folder = p->folder.string();
+  }
+  Result<h::Submission> sub = h::LoadSubmission(folder);
   if (!sub.ok()) {
     c.Fail("find the plugin: " + sub.status().message());
     std::printf("validate: FAIL (load_failed)\n");

@@ -22,8 +22,6 @@ cd "$work"
 # 2. Scaffold (identity given once); refusals first.
 if "$mb" new my-npu </dev/null 2>err.txt; then fail "new without --team on no terminal succeeded"; fi
 grep -q -- "--team" err.txt || fail "new without a team: $(cat err.txt)"
-if "$mb" new my-npu --kind rtl --team T 2>err.txt; then fail "--kind rtl succeeded"; fi
-grep -q "not available yet" err.txt || fail "--kind rtl: $(cat err.txt)"
 "$mb" new my-npu --team "Team Volt" >/dev/null
 if "$mb" new my-npu --team "Team Volt" 2>err.txt; then fail "new over an existing folder succeeded"; fi
 grep -q "exists and is not empty" err.txt || fail "new twice: $(cat err.txt)"

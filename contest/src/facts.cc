@@ -196,6 +196,16 @@ Result<RunFacts> ComputeFacts(const harness::RunRecord& record, const scoring::G
         modeled[i] = static_cast<int64_t>(static_cast<long double>(record.cycles[i]) * 1e9L /
                                           static_cast<long double>(record.clock_hz));
       m[metric::kModeledLatencyMs] = *PercentileOf(modeled, rules.headline_percentile) / 1e6;
+      // Energy per frame (mean; every frame must have reported it).
+      if (record.energy_extension && record.energy_pj.size() == record.cycles.size() &&
+          std::all_of(record.energy_pj.begin(), record.energy_pj.end(),
+                      [](double v) { return v >= 0; })) {
+        double sum = 0;
+        for (double v : record.energy_pj) sum += v;
+        const double uj = sum / static_cast<double>(record.energy_pj.size()) / 1e6;
+        m[metric::kEnergyUj] = uj;
+        m[metric::kEdp] = uj * m[metric::kModeledLatencyMs];
+      }
     }
   }
   if (record.ok() && gt != nullptr && record.frames() > 0) {

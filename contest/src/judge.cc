@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -14,6 +15,7 @@
 #include "maskbench/contest/identity.h"
 #include "maskbench/contest/machine.h"
 #include "maskbench/contest/metrics.h"
+#include "maskbench/contest/rtl_build.h"
 #include "maskbench/contest/store.h"
 #include "maskbench/core/archive.h"
 #include "maskbench/core/files.h"
@@ -36,6 +38,23 @@ bool HoldsPlugin(const fs::path& folder) {
   for (const auto& e : fs::directory_iterator(folder, ec))
     if (e.is_regular_file() && e.path().extension() == ".so") return true;
   return false;
+}
+
+// An RTL entry is built from its sources into the judge's own folder beside
+// the results file (never from anything prebuilt in the entry), once per
+// source content; later judges and Slurm tasks reuse the build.
+Result<fs::path> BuildRtlEntry(const JudgeOptions& o, const fs::path& folder,
+                               const std::string& team_id) {
+  Result<RtlSubmission> s = LoadRtlSubmission(folder);
+  if (!s.ok()) return s.status();
+  Result<std::string> hash = RtlSourceSha256(*s);
+  if (!hash.ok()) return hash.status();
+  const fs::path root = o.rtl_builds.empty() ? fs::path(o.db.string() + ".rtl") : o.rtl_builds;
+  const fs::path out = root / (team_id + "-" + hash->substr(0, 12));
+  Result<PreparedFolder> p = PrepareFolder(folder, out);
+  if (!p.ok()) return p.status();
+  Log(o, team_id + ": RTL " + (p->reused ? "build reused: " : "built: ") + p->folder.string());
+  return p->folder;
 }
 
 }  // namespace
@@ -110,7 +129,7 @@ Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
     if (o.references &&
         (o.only_references.empty() || std::find(o.only_references.begin(), o.only_references.end(),
                                                 ref) != o.only_references.end()))
-      candidates.push_back({where, ref, "", true, ""});
+      candidates.push_back({where, ref, "", true, "", false, {}});
   }
   auto wanted = [&](const std::string& team_id) {
     return o.only.empty() || std::find(o.only.begin(), o.only.end(), team_id) != o.only.end();
@@ -124,11 +143,20 @@ Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
     const fs::path folder = o.submissions / t.folder;
     rostered.insert(t.folder);
     if (!wanted(t.team_id)) continue;
+    if (IsRtlSubmission(folder)) {
+      Result<fs::path> built = BuildRtlEntry(o, folder, t.team_id);
+      if (!built.ok()) {
+        skip(folder, "the RTL build failed: " + built.status().message());
+        continue;
+      }
+      candidates.push_back({*built, t.team_id, t.display_name, false, t.track, true, folder});
+      continue;
+    }
     if (!HoldsPlugin(folder)) {
       skip(folder, "the roster's team " + t.team_id + " has no plugin (.so) in " + folder.string());
       continue;
     }
-    candidates.push_back({folder, t.team_id, t.display_name, false, t.track});
+    candidates.push_back({folder, t.team_id, t.display_name, false, t.track, false, {}});
   }
   for (const fs::path& folder : folders) {
     const std::string name = folder.filename().string();
@@ -138,7 +166,8 @@ Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
       continue;
     }
     if (!wanted(name)) continue;
-    if (!HoldsPlugin(folder)) {
+    const bool rtl = IsRtlSubmission(folder);
+    if (!rtl && !HoldsPlugin(folder)) {
       skip(folder, "no plugin (.so) in it");
       continue;
     }
@@ -146,7 +175,16 @@ Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
       skip(folder, "its name is not a valid team id (letters, digits, . _ -)");
       continue;
     }
-    candidates.push_back({folder, name, "", false, ""});
+    if (rtl) {
+      Result<fs::path> built = BuildRtlEntry(o, folder, name);
+      if (!built.ok()) {
+        skip(folder, "the RTL build failed: " + built.status().message());
+        continue;
+      }
+      candidates.push_back({*built, name, "", false, "", true, folder});
+      continue;
+    }
+    candidates.push_back({folder, name, "", false, "", false, {}});
   }
   // Archives (`maskbench pack`): <team id>.tar.gz, verified (every file against
   // its MANIFEST.sha256) and unpacked beside the results file, once per archive
@@ -205,12 +243,21 @@ Result<JudgePlan> PlanJudge(const JudgeOptions& o) {
         fs::remove_all(tmp, ec);
       }
     }
+    if (IsRtlSubmission(dest / "submission")) {
+      Result<fs::path> built = BuildRtlEntry(o, dest / "submission", name);
+      if (!built.ok()) {
+        skip(archive, "the RTL build failed: " + built.status().message());
+        continue;
+      }
+      candidates.push_back({*built, name, "", false, "", true, dest / "submission"});
+      continue;
+    }
     if (!HoldsPlugin(dest / "submission")) {
       skip(archive, "the archive's submission/ folder holds no plugin (.so)");
       continue;
     }
     Log(o, name + ": from " + file + " (verified, unpacked in " + dest.string() + ")");
-    candidates.push_back({dest / "submission", name, "", false, ""});
+    candidates.push_back({dest / "submission", name, "", false, "", false, {}});
   }
   plan.rules = std::move(rules);
   plan.rules_text = std::move(rules_text);
@@ -313,9 +360,22 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
   std::map<std::string, std::string> artifacts;  // team id -> hash at its run
   for (const PlannedEntry& c : candidates) {
     JudgedEntry line;
-    line.folder = c.folder.filename().string();
+    line.folder = (c.rtl ? c.source : c.folder).filename().string();
+    if (c.rtl && line.folder == "submission") line.folder = c.team_id;  // from an archive
     line.team_id = c.team_id;
     line.reference = c.reference;
+    ctx.rtl_built = c.rtl;
+    ctx.resources.reset();
+    if (c.rtl) {
+      Result<std::string> text = ReadFile(c.folder / kRtlResourcesFile);
+      if (text.ok()) {
+        try {
+          Result<FpgaResources> res = ResourcesFromJson(nlohmann::json::parse(*text));
+          if (res.ok()) ctx.resources = *res;
+        } catch (const nlohmann::json::exception&) {
+        }
+      }
+    }
     Result<h::Submission> sub = h::LoadSubmission(c.folder);
     if (!sub.ok()) {
       skip(c.folder, sub.status().message());
@@ -336,7 +396,7 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
     if (!artifact.ok()) return artifact.status();
     artifacts[c.team_id] = *artifact;
     Result<int64_t> sub_id =
-        StoreEntry(db, *sub, *artifact, c.team_id, c.display_name, c.reference, c.track);
+        StoreEntry(db, *sub, *artifact, c.team_id, c.display_name, c.reference, c.track, c.rtl);
     if (!sub_id.ok()) return sub_id.status();
     ctx.audit_seed = audit_seed ^ std::stoull(artifact->substr(0, 15), nullptr, 16);
     for (int64_t trial = 0; trial < trials; ++trial) {

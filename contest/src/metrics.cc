@@ -33,6 +33,8 @@ const std::vector<MetricInfo>& Metrics() {
       {metric::kFfs, "", D::kLowerIsBetter, "FPGA flip-flops (Yosys)"},
       {metric::kDsps, "", D::kLowerIsBetter, "FPGA DSP blocks (Yosys)"},
       {metric::kBrams, "", D::kLowerIsBetter, "FPGA block RAMs (Yosys)"},
+      {metric::kCyclesSimulated, "", D::kHigherIsBetter,
+       "1: cycles counted by the harness simulating RTL it built; 0: self-reported", false, false},
       {metric::kMap50Lo, "", D::kHigherIsBetter, "bootstrap interval of mAP50, lower end", false,
        false},
       {metric::kMap50Hi, "", D::kHigherIsBetter, "bootstrap interval of mAP50, upper end", false,

@@ -200,8 +200,16 @@ Result<Evaluation> Evaluate(const h::Submission& submission, const EvaluationCon
     e.facts.metrics[metric::kNoiseLoad] = e.noise.load_per_cpu;
     if (e.noise.noop_p50_us) e.facts.metrics[metric::kNoiseNoopUs] = *e.noise.noop_p50_us;
   }
-  if (e.record.clock_hz != 0)
+  if (e.record.clock_hz != 0) {
     e.facts.metrics[metric::kClockHz] = static_cast<double>(e.record.clock_hz);
+    e.facts.metrics[metric::kCyclesSimulated] = ctx.rtl_built ? 1 : 0;
+  }
+  if (ctx.rtl_built && ctx.resources) {
+    e.facts.metrics[metric::kLuts] = static_cast<double>(ctx.resources->lut);
+    e.facts.metrics[metric::kFfs] = static_cast<double>(ctx.resources->ff);
+    e.facts.metrics[metric::kDsps] = static_cast<double>(ctx.resources->dsp);
+    e.facts.metrics[metric::kBrams] = static_cast<double>(ctx.resources->bram36);
+  }
   if (ctx.audits && e.record.ok() && !e.record.timing_flagged) {
     Log(ctx, "audits");
     e.audits =
@@ -290,8 +298,14 @@ RunKey KeyFor(int64_t submission_id, const StoreContext& sc, const EvaluationCon
 Result<int64_t> StoreEntry(Store& store, const h::Submission& sub,
                            const std::string& artifact_sha256, const std::string& team_id,
                            const std::string& display_name, bool reference,
-                           const std::string& track) {
-  SubmissionInfo info{sub.name, sub.team, sub.version, artifact_sha256, "", sub.latency_kind};
+                           const std::string& track, bool rtl_built) {
+  SubmissionInfo info{sub.name,
+                      sub.team,
+                      sub.version,
+                      artifact_sha256,
+                      "",
+                      sub.latency_kind,
+                      rtl_built ? "rtl" : "plugin"};
   Result<int64_t> id = store.UpsertSubmission(info);
   if (!id.ok()) return id.status();
   MB_RETURN_IF_ERROR(store.UpsertEntry({team_id, display_name.empty() ? sub.name : display_name,
@@ -320,8 +334,13 @@ Result<Evaluation> EvaluateAndCommit(Store& store, int64_t run_id, const h::Subm
   }
   MB_RETURN_IF_ERROR(store.CommitRun(run_id, out));
   if (!e->record.plugin_abi.empty()) {
-    SubmissionInfo info{sub.name,        sub.team, sub.version, artifact, e->record.plugin_abi,
-                        sub.latency_kind};
+    SubmissionInfo info{sub.name,
+                        sub.team,
+                        sub.version,
+                        artifact,
+                        e->record.plugin_abi,
+                        sub.latency_kind,
+                        ctx.rtl_built ? "rtl" : "plugin"};
     (void)store.UpsertSubmission(info);
   }
   if (committed != nullptr) *committed = std::move(out);

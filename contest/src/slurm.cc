@@ -22,6 +22,7 @@
 #include "maskbench/contest/machine.h"
 #include "maskbench/contest/pipeline.h"
 #include "maskbench/core/files.h"
+#include "maskbench/core/process.h"
 #include "maskbench/core/version.h"
 #include "maskbench/harness/submission.h"
 
@@ -42,74 +43,6 @@ void Log(const JudgeOptions& o, const std::string& line) {
 }
 
 int64_t NowUnix() { return static_cast<int64_t>(std::time(nullptr)); }
-
-struct Command {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs argv (looked up on PATH, then in /usr/sbin and /usr/bin), no shell;
-// captures stdout and stderr.
-Command RunCommand(const std::vector<std::string>& argv) {
-  Command c;
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return c;
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    return c;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  for (const char* dir : {"/usr/sbin/", "/usr/bin/"})
-    if (rc != 0 && argv[0].find('/') == std::string::npos) {
-      const std::string full = dir + argv[0];
-      args[0] = const_cast<char*>(full.c_str());
-      rc = posix_spawn(&pid, full.c_str(), &fa, nullptr, args.data(), environ);
-    }
-  posix_spawn_file_actions_destroy(&fa);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (rc != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    c.err = argv[0] + ": cannot start it (" + ErrnoText(rc) + ")";
-    return c;
-  }
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  int open_fds = 2;
-  char buf[4096];
-  while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        (i == 0 ? c.out : c.err).append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return c;
-}
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
@@ -145,6 +78,7 @@ json JudgeOptionsJson(const JudgeOptions& o) {
           {"rules", o.rules.string()},
           {"roster", o.roster.string()},
           {"build_submissions", o.build_submissions.string()},
+          {"rtl_builds", o.rtl_builds.string()},
           {"max_frames", o.max_frames},
           {"trials", o.trials},
           {"audit_frames", o.audit_frames},
@@ -176,6 +110,7 @@ Result<Plan> LoadPlan(const fs::path& path) {
     t.rules = o.at("rules").get<std::string>();
     t.roster = o.at("roster").get<std::string>();
     t.build_submissions = o.at("build_submissions").get<std::string>();
+    t.rtl_builds = o.value("rtl_builds", std::string());
     t.max_frames = o.at("max_frames").get<int64_t>();
     t.trials = o.at("trials").get<int64_t>();
     t.audit_frames = o.at("audit_frames").get<int>();
@@ -297,7 +232,7 @@ State LoadState(const fs::path& file, const std::string& plan_name, size_t n) {
     }
   } catch (const std::exception&) {
     // A damaged state file: start over (bundles already present are imported again).
-    return State{plan_name, std::vector<EntryRecord>(n)};
+    return State{plan_name, std::vector<EntryRecord>(n), {}};
   }
   return s;
 }
@@ -312,7 +247,7 @@ struct QueueLine {
 };
 Result<std::map<std::string, QueueLine>> QueryQueue(const std::string& job_name) {
   // Our own jobs only: another user's job of the same name is never adopted.
-  Command c =
+  CommandResult c =
       RunCommand({"squeue", "--me", "-h", "-r", "-t", "all", "-n", job_name, "-o", "%i|%T|%r|%N"});
   if (c.exit_code != 0)
     return Status::IOError("squeue", Trim(c.err.empty() ? c.out : c.err) + " (exit " +
@@ -355,7 +290,7 @@ Status RecordHarnessError(Store& db, const JudgePlan& jp, const JudgeOptions& o,
   Result<std::string> artifact = ArtifactSha256(sub->dir);
   if (!artifact.ok()) return artifact.status();
   Result<int64_t> sub_id =
-      StoreEntry(db, *sub, *artifact, e.team_id, e.display_name, e.reference, e.track);
+      StoreEntry(db, *sub, *artifact, e.team_id, e.display_name, e.reference, e.track, e.rtl);
   if (!sub_id.ok()) return sub_id.status();
   const int64_t split_frames =
       static_cast<int64_t>(jp.dataset.manifest.FramesOfSplit(jp.split).size());
@@ -441,6 +376,8 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
   o.rules = Absolute(o.rules);
   o.roster = Absolute(o.roster);
   o.build_submissions = Absolute(o.build_submissions);
+  // RTL entries are built once, by the head's plan, where every task finds them.
+  if (o.rtl_builds.empty()) o.rtl_builds = Absolute(fs::path(o.db.string() + ".rtl"));
   if (o.on_run)
     return Status::Unsupported("judge",
                                "--reports is not available with --executor slurm yet "
@@ -680,7 +617,7 @@ Result<std::vector<JudgedEntry>> JudgeOnSlurm(const SlurmOptions& so) {
       for (const std::string& arg : so.sbatch_args) argv.push_back(arg);
       argv.push_back(script.string());
       argv.push_back(plan_path.string());
-      Command c = RunCommand(argv);
+      CommandResult c = RunCommand(argv);
       const std::string job = Trim(c.out.substr(0, c.out.find(';')));
       if (c.exit_code != 0 || job.empty() ||
           job.find_first_not_of("0123456789") != std::string::npos)

@@ -142,6 +142,14 @@ HostOutcome PluginHost::Create(const std::string& config_json, const std::string
       clock_hz_ = 0;
     }
     try {
+      energy_ = cycles_ == nullptr ? nullptr
+                                   : static_cast<const mb_ext_energy_t*>(
+                                         instance_->get_extension(instance_, MB_EXT_ENERGY));
+      if (energy_ != nullptr && energy_->last_frame_energy_pj == nullptr) energy_ = nullptr;
+    } catch (...) {
+      energy_ = nullptr;
+    }
+    try {
       batch_ =
           static_cast<const mb_ext_batch_t*>(instance_->get_extension(instance_, MB_EXT_BATCH));
       if (batch_ != nullptr && (batch_->max_batch == nullptr || batch_->infer_batch == nullptr))
@@ -246,6 +254,19 @@ bool PluginHost::LastCycles(uint64_t* cycles) const {
   if (cycles_ == nullptr) return false;
   try {
     return cycles_->last_frame_cycles(instance_, cycles) == MB_OK;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool PluginHost::LastEnergy(double* picojoules) const {
+  if (energy_ == nullptr) return false;
+  try {
+    double v = -1;
+    if (energy_->last_frame_energy_pj(instance_, &v) != MB_OK) return false;
+    if (!std::isfinite(v) || v < 0) return false;
+    *picojoules = v;
+    return true;
   } catch (...) {
     return false;
   }

@@ -47,12 +47,15 @@ class PluginHost {
 
   // Cycles of the last frame when the plugin reports them.
   bool LastCycles(uint64_t* cycles) const;
+  // Energy of the last frame (picojoules, finite and >= 0) when the plugin reports it.
+  bool LastEnergy(double* picojoules) const;
 
   // Calls destroy() now (idempotent).
   void Destroy();
 
   const mb_version_t& version() const { return version_; }
   bool has_cycles() const { return cycles_ != nullptr; }
+  bool has_energy() const { return energy_ != nullptr; }
   bool has_batch() const { return batch_ != nullptr; }
   uint32_t max_batch() const { return max_batch_; }
   uint64_t clock_hz() const { return clock_hz_; }
@@ -65,6 +68,7 @@ class PluginHost {
   const mb_accelerator_entry_t* entry_ = nullptr;
   mb_accelerator_t* instance_ = nullptr;
   const mb_ext_cycles_t* cycles_ = nullptr;
+  const mb_ext_energy_t* energy_ = nullptr;  // only with cycles_
   const mb_ext_batch_t* batch_ = nullptr;
   uint32_t max_batch_ = 0;
   mb_version_t version_{0, 0, 0};

@@ -147,6 +147,8 @@ nlohmann::json RunRecordToJson(const RunRecord& r) {
       {"detections", std::move(dets)},
       {"clock_hz", r.clock_hz},
       {"cycles", r.cycles},
+      {"energy_extension", r.energy_extension},
+      {"energy_pj", r.energy_pj},
       {"scenario", ScenarioName(r.in_effect.scenario)},
       {"batch_extension", r.batch_extension},
       {"max_batch", r.max_batch},

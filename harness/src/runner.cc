@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -155,7 +156,8 @@ bool Disagrees(int64_t child_ns, int64_t round_trip_ns) {
 }
 
 void StoreFrame(RunRecord& r, const FrameRef& f, int64_t latency, int64_t rt, int64_t child_ns,
-                const mb_detection_t* d, uint32_t count, bool has_cycles, uint64_t cycles) {
+                const mb_detection_t* d, uint32_t count, bool has_cycles, uint64_t cycles,
+                bool has_energy = false, double energy_pj = 0) {
   r.frame_ids.push_back(f.frame_id);
   r.latency_ns.push_back(latency);
   r.round_trip_ns.push_back(rt);
@@ -165,6 +167,7 @@ void StoreFrame(RunRecord& r, const FrameRef& f, int64_t latency, int64_t rt, in
     out[i] = Detection{d[i].x, d[i].y, d[i].w, d[i].h, d[i].class_id, d[i].score};
   r.detections.push_back(std::move(out));
   if (r.clock_hz != 0) r.cycles.push_back(has_cycles ? cycles : 0);
+  if (r.energy_extension) r.energy_pj.push_back(has_energy ? energy_pj : -1);
 }
 
 // After the last frame: a tenth of the frames or more with a disagreeing
@@ -296,6 +299,7 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
     return;
   }
   r.clock_hz = host.has_cycles() ? host.clock_hz() : 0;
+  r.energy_extension = host.has_energy();
   r.batch_extension = host.has_batch();
   r.max_batch = host.max_batch();
   char error[internal::kErrorCapacity];
@@ -374,11 +378,13 @@ void RunInProcess(RunRecord& r, const FrameSource& frames, const fs::path& plugi
     }
     uint64_t cycles = 0;
     const bool has_cycles = host.LastCycles(&cycles);
+    double energy = 0;
+    const bool has_energy = host.LastEnergy(&energy);
     if (call < warmup) {
       ++r.warmup_done;
     } else {
       StoreFrame(r, f, t1 - t0, t1 - t0, std::min(infer_ns, t1 - t0), buffer.data(), count,
-                 has_cycles, cycles);
+                 has_cycles, cycles, has_energy, energy);
     }
     if (t1 - start > static_cast<int64_t>(e.total_timeout_s * 1e9)) {
       Fail(r, RunStatus::kTimeout,
@@ -839,6 +845,7 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
     return;
   }
   r.clock_hz = ctl->cycles_supported ? ctl->clock_hz : 0;
+  r.energy_extension = r.clock_hz != 0 && ctl->energy_supported != 0;
   r.batch_extension = ctl->batch_supported != 0;
   r.max_batch = r.batch_extension ? ctl->max_batch : 0;
 
@@ -961,6 +968,8 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
       const int64_t child_ns = ctl->infer_ns;
       const bool has_cycles = ctl->has_cycles != 0;
       const uint64_t cycles = ctl->cycles;
+      const bool has_energy = ctl->has_energy != 0;
+      const double energy_pj = ctl->energy_pj;
       if (result != internal::kChildOk) {
         Fail(r, StatusOfChildResult(result), at.text() + ": " + AnswerText(ctl, paths, result),
              call, warmup);
@@ -989,7 +998,8 @@ void RunIsolatedWith(RunRecord& r, const FrameSource& frames, const fs::path& pl
         ++r.warmup_done;
       } else {
         if (Disagrees(child_ns, rt)) ++r.clock_disagreements;
-        StoreFrame(r, f, Ranked(e, rt), rt, child_ns, dets.data(), n, has_cycles, cycles);
+        StoreFrame(r, f, Ranked(e, rt), rt, child_ns, dets.data(), n, has_cycles, cycles,
+                   has_energy && std::isfinite(energy_pj) && energy_pj >= 0, energy_pj);
       }
     }
     FlagDisagreements(r);

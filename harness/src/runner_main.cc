@@ -229,6 +229,7 @@ int main(int argc, char** argv) {
       }
       ctl->cycles_supported = host.has_cycles() ? 1 : 0;
       ctl->clock_hz = host.clock_hz();
+      ctl->energy_supported = host.has_energy() ? 1 : 0;
       ctl->batch_supported = host.has_batch() ? 1 : 0;
       ctl->max_batch = host.max_batch();
       // create() has read its files: from here on, nothing is opened. (The
@@ -266,6 +267,9 @@ int main(int argc, char** argv) {
       ctl->count = count;
       ctl->cycles = cycles;
       ctl->has_cycles = has_cycles ? 1 : 0;
+      double energy = 0;
+      ctl->has_energy = o.result == mbi::kChildOk && host.LastEnergy(&energy) ? 1 : 0;
+      ctl->energy_pj = energy;
       SetResult(ctl, o);
       Answer(ctl, seq);
       answered_at = mbi::NowNs();
@@ -301,6 +305,7 @@ int main(int argc, char** argv) {
       ctl->infer_ns = ns;
       ctl->failed_index = failed;
       ctl->has_cycles = 0;
+      ctl->has_energy = 0;
       SetResult(ctl, o);
       Answer(ctl, seq);
       answered_at = mbi::NowNs();

@@ -109,6 +109,8 @@ struct alignas(64) ShmControl {
   uint32_t has_cycles;          // 1 when `cycles` is valid for this frame
   int64_t infer_ns;             // the timed call, runner clock
   uint64_t cycles;
+  uint32_t has_energy;  // 1 when `energy_pj` is valid for this frame
+  double energy_pj;
   uint32_t failed_index;  // kCmdInferBatch: the batch entry that failed, or kNoIndex
   char error[kErrorCapacity];
 
@@ -116,8 +118,9 @@ struct alignas(64) ShmControl {
   uint32_t abi_major, abi_minor, abi_revision;
   uint32_t cycles_supported;
   uint64_t clock_hz;
-  uint32_t batch_supported;  // 1 when the plugin has maskbench.batch/1
-  uint32_t max_batch;        // its max_batch(), 0 without it
+  uint32_t energy_supported;  // 1 when the plugin has maskbench.energy/1 (with cycles)
+  uint32_t batch_supported;   // 1 when the plugin has maskbench.batch/1
+  uint32_t max_batch;         // its max_batch(), 0 without it
   char name[kTextCapacity], team[kTextCapacity], version[kTextCapacity];
   // The child's word about its seal (the parent checks from outside instead):
   int32_t landlock_abi;       // Landlock ABI applied, <= 0 = none

@@ -591,6 +591,16 @@ Status WriteSubmissionReport(const std::filesystem::path& dir, const ReportInput
         "&mdash; (the run ended " + HtmlEscape(status) + ": no latency is given)");
   }
   row("modeled latency", Num(At(sm, {"modeled_latency_ms"}), 3, " ms"));
+  if (At(sm, {"cycles_source"}).is_string())
+    row("cycles", HtmlEscape(At(sm, {"cycles_source"}).get<std::string>()));
+  if (At(sm, {"energy_uj"}).is_number())
+    row("energy per frame", Num(At(sm, {"energy_uj"}), 1, " &micro;J") + " (EDP " +
+                                Num(At(sm, {"edp_uj_ms"}), 1, " &micro;J&middot;ms") + ")");
+  if (At(sm, {"resources"}).is_object())
+    row("FPGA resources (Yosys)", Num(At(sm, {"resources", "lut"}), 0, " LUT, ") +
+                                      Num(At(sm, {"resources", "ff"}), 0, " FF, ") +
+                                      Num(At(sm, {"resources", "dsp"}), 0, " DSP, ") +
+                                      Num(At(sm, {"resources", "bram36"}), 0, " BRAM36"));
   row("latency kind (speedup)", At(sm, {"latency_kind"}).is_string()
                                     ? HtmlEscape(At(sm, {"latency_kind"}).get<std::string>())
                                     : "&mdash;");

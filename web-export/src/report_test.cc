@@ -366,6 +366,29 @@ TEST_F(ReportTest, GateFailureAndMissingSummaryFields) {
   EXPECT_EQ(html.find("<b>modeled</b>"), std::string::npos);
 }
 
+TEST_F(ReportTest, AHardwareEntryShowsItsCyclesSourceEnergyAndResources) {
+  const scoring::GroundTruth gt = TestGroundTruth();
+  const harness::RunRecord rec = TestRecord();
+  nlohmann::ordered_json summary = TestSummary();
+  summary["cycles_source"] = "simulated by the harness";
+  summary["energy_uj"] = 1777.43;
+  summary["edp_uj_ms"] = 49866.2;
+  summary["resources"] = {{"lut", 8726}, {"ff", 2169}, {"dsp", 96}, {"bram36", 18}};
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, summary)).ok());
+  const std::string html = ReadText(dir_ / "report.html");
+  EXPECT_NE(html.find("<th>cycles</th><td>simulated by the harness</td>"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<th>energy per frame</th><td>1777.4 &micro;J (EDP 49866.2"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("8726 LUT, 2169 FF, 96 DSP, 18 BRAM36"), std::string::npos) << html;
+  // A plugin without them shows none of the rows.
+  ASSERT_TRUE(WriteSubmissionReport(dir_, Input(rec, &gt, TestSummary())).ok());
+  const std::string plain = ReadText(dir_ / "report.html");
+  EXPECT_EQ(plain.find("energy per frame"), std::string::npos);
+  EXPECT_EQ(plain.find("FPGA resources"), std::string::npos);
+}
+
 TEST_F(ReportTest, EmptySummaryAndNoGroundTruth) {
   const harness::RunRecord rec = TestRecord();
   ReportInput in = Input(rec, nullptr, nlohmann::ordered_json());

@@ -89,6 +89,7 @@ class Systolic16x16 {
 
   uint64_t Cycles() const { return npu_.cycles(); }
   uint64_t ClockHz() const { return npu_.hardware().clock_hz; }
+  double EnergyPicojoules() const { return maskbench::rtl::Energy(npu_.Events()).total_pj(); }
 
  private:
   ref::DecodeOptions decode_;

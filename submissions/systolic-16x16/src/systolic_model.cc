@@ -279,6 +279,33 @@ void SystolicModel::RunConcat(size_t li, LayerStats* s) {
   s->total_cycles = 0;
 }
 
+rtl::EnergyEvents SystolicModel::Events() const {
+  rtl::EnergyEvents e;
+  const uint64_t n = static_cast<uint64_t>(hw_.array_size);
+  rtl::SramEvents act{"activation SRAM", static_cast<uint64_t>(hw_.activation_sram_bytes), 0};
+  rtl::SramEvents wgt{"weight SRAM", static_cast<uint64_t>(hw_.weight_sram_bytes), 0};
+  rtl::SramEvents acc{"accumulator SRAM",
+                      2 * n * static_cast<uint64_t>(hw_.accumulator_entries) * 4, 0};
+  for (size_t i = 0; i < stats_.size(); ++i) {
+    const LayerStats& s = stats_[i];
+    const uint64_t array = static_cast<uint64_t>(s.array_cycles);
+    e.int8_mults += static_cast<uint64_t>(s.macs);
+    e.int32_adds += static_cast<uint64_t>(s.macs);
+    // Each array cycle reads one pixel's n input bytes and updates n int32 accumulators.
+    act.accesses64 += array * n / 8;
+    acc.accesses64 += array * n * 4 / 8 * 2;
+    wgt.accesses64 += static_cast<uint64_t>(s.passes) * n * n / 8;
+    const reference::Int8Layer& l = model_->layers[i];
+    if (l.op == reference::Int8Layer::Op::kConv && l.requantize) {
+      const reference::Int8Tensor& t = model_->tensors[l.output];
+      e.int32_mults += static_cast<uint64_t>(t.channels) * t.height * t.width;
+    }
+    e.dram_bytes += static_cast<uint64_t>(s.dram_bytes);
+  }
+  e.srams = {act, wgt, acc};
+  return e;
+}
+
 std::string LayerTable(const std::vector<LayerStats>& layers, const Hardware& hw) {
   std::string out =
       "| layer | op | MACs | row tiles x rows | passes | array cycles | DRAM KiB | stall cycles | "

@@ -26,6 +26,8 @@
 #include <vector>
 
 #include "maskbench/reference/int8_model.h"
+#include "maskbench/rtl/dram.h"
+#include "maskbench/rtl/energy.h"
 
 namespace maskbench::systolic {
 
@@ -34,10 +36,11 @@ struct Hardware {
   int array_size = 16;                     // rows (input channels) = columns (output channels)
   int64_t weight_sram_bytes = 256 * 1024;  // a layer's weights + bias/requant params must fit
   int64_t activation_sram_bytes = 512 * 1024;
-  int accumulator_entries = 1024;   // int32 per column per bank; 2 banks (double-buffered)
-  int dram_bytes_per_cycle = 16;    // 12.8 GB/s at 800 MHz
-  int dram_latency_cycles = 100;    // per transfer (first byte)
-  int fill_drain_cycles = 31;       // per pass: skew in (15) + out (16)
+  int accumulator_entries = 1024;  // int32 per column per bank; 2 banks (double-buffered)
+  // The hardware track's DRAM model (rtl/dram.h), as the RTL entries see it.
+  int dram_bytes_per_cycle = rtl::kDramBytesPerCycle;  // 12.8 GB/s at 800 MHz
+  int dram_latency_cycles = rtl::kDramLatencyCycles;   // per transfer (first byte)
+  int fill_drain_cycles = 31;                          // per pass: skew in (15) + out (16)
   int weight_load_cycles = 16;      // one array row per cycle, into shadow registers
   int vector_bytes_per_cycle = 16;  // requantize / upsample unit lanes
   int layer_setup_cycles = 200;     // descriptors, address generators
@@ -71,6 +74,9 @@ class SystolicModel {
 
   uint64_t cycles() const { return cycles_; }  // of the last frame
   const std::vector<LayerStats>& layers() const { return stats_; }
+  // The energy events of the last frame, estimated from the model's own counts
+  // (docs/submissions/systolic.md, "Energy"): self-reported, like its cycles.
+  rtl::EnergyEvents Events() const;
   const Hardware& hardware() const { return hw_; }
   // Head after Run(): int32 accumulators (CHW) and their dequantized floats (CHW).
   const std::vector<int32_t>& head() const { return head_; }

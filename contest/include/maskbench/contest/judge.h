@@ -32,6 +32,9 @@ struct JudgeOptions {
   // Where the build's own references are (used when the folder has none): the
   // folder that holds reference-baseline/ and reference-fp32/. "" = none.
   std::filesystem::path build_submissions;
+  // Where RTL entries are built (docs/rtl.md): <rtl_builds>/<team>-<source hash>.
+  // "" = <db>.rtl beside the results file. Slurm tasks share the head's.
+  std::filesystem::path rtl_builds;
   int64_t max_frames = 0;  // measured frames per run; 0 = all (a smaller run is partial)
   int64_t trials = 0;      // timed runs per entry; 0 = the rules' measurement.trials
   int cpu = -2;            // CPU to pin to; -1 = no pinning; -2 = the last CPU this process may use
@@ -79,11 +82,15 @@ struct JudgedEntry {
 
 // One entry to judge: where it is and who it is.
 struct PlannedEntry {
-  std::filesystem::path folder;
+  std::filesystem::path folder;  // what runs: for an RTL entry, the judge's own build of it
   std::string team_id;
   std::string display_name;  // "" = the submission's own name
   bool reference = false;
   std::string track;
+  // An RTL entry (docs/rtl.md): built by this judge from the sources in
+  // `source` into <db>.rtl/<team>-<source hash>; its cycles are simulated.
+  bool rtl = false;
+  std::filesystem::path source;
 };
 
 // What a judge will do, before anything runs: its inputs checked (rules, data

@@ -37,6 +37,9 @@ inline constexpr const char* kLuts = "luts";
 inline constexpr const char* kFfs = "ffs";
 inline constexpr const char* kDsps = "dsps";
 inline constexpr const char* kBrams = "brams";
+// 1: the cycles (and energy) were counted by the harness's simulation of an RTL
+// entry it built itself; 0: the plugin reported them (self-reported).
+inline constexpr const char* kCyclesSimulated = "cycles_simulated";
 // The measurement's conditions, stored with a run.
 inline constexpr const char* kNoopRoundTripUs = "noop_round_trip_us";
 inline constexpr const char* kNoiseLoad = "noise_load";

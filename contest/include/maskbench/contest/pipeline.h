@@ -15,6 +15,7 @@
 
 #include "maskbench/contest/facts.h"
 #include "maskbench/contest/machine.h"
+#include "maskbench/contest/rtl_build.h"
 #include "maskbench/contest/rules.h"
 #include "maskbench/contest/store.h"
 #include "maskbench/datasets/manifest.h"
@@ -51,6 +52,12 @@ struct EvaluationContext {
   int audit_frames = 8;
   uint64_t audit_seed = 1;                      // secret per judge; mixed with the artifact hash
   std::function<void(const std::string&)> log;  // progress lines (may be empty)
+  // The submission was built from RTL sources by this harness (PrepareFolder,
+  // PlanJudge): its cycles are the simulation's (metric cycles_simulated = 1)
+  // and `resources` are Yosys's for it. Otherwise reported cycles count as
+  // self-reported. Default: false, none.
+  bool rtl_built = false;
+  std::optional<FpgaResources> resources;
 };
 
 struct Evaluation {
@@ -103,11 +110,13 @@ Result<StoreContext> PrepareStore(Store& store, const datasets::Dataset& ds,
 RunKey KeyFor(int64_t submission_id, const StoreContext& sc, const EvaluationContext& ctx,
               int64_t trial);
 
-// Records who entered what and returns the submission's row id.
+// Records who entered what and returns the submission's row id. `rtl_built`:
+// the harness built it from RTL sources itself (stored as kind "rtl": its
+// cycles are shown as simulated by the harness).
 Result<int64_t> StoreEntry(Store& store, const harness::Submission& sub,
                            const std::string& artifact_sha256, const std::string& team_id,
                            const std::string& display_name, bool reference,
-                           const std::string& track);
+                           const std::string& track, bool rtl_built = false);
 
 // Evaluates `sub` into the started run `run_id` (Store::BeginRun) and commits
 // it: the timing cross-check (a flagged run is invalid_output), the artifact

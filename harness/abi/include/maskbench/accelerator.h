@@ -166,6 +166,20 @@ typedef struct mb_ext_cycles {
   uint64_t (*clock_hz)(const mb_accelerator_t* accelerator);
 } mb_ext_cycles_t;
 
+/* ---- Extension: energy reporting for hardware models -----------------------
+ * Found through the instance's get_extension(MB_EXT_ENERGY). The harness stores
+ * the energy of every measured frame next to its cycles; the rules may rank a
+ * modeled track by energy per frame or by energy x modeled latency (docs/rtl.md,
+ * "Energy model"). A plugin's own figure is marked self-reported; only an RTL
+ * entry built by the harness has energy counted by the harness. */
+#define MB_EXT_ENERGY "maskbench.energy/1"
+typedef struct mb_ext_energy {
+  /* [runner-thread, after a successful infer] Energy the modeled hardware spent
+   * on the last frame, in picojoules (finite, >= 0), in *picojoules. Returns
+   * MB_OK or an MB_ERR_* code. Not timed. */
+  int32_t (*last_frame_energy_pj)(const mb_accelerator_t* accelerator, double* picojoules);
+} mb_ext_energy_t;
+
 /* ---- Extension: batch (offline) inference ----------------------------------
  * Found through the instance's get_extension(MB_EXT_BATCH). The runner calls it
  * in the Offline scenario only (`maskbench run --scenario offline`), with at most

@@ -10,6 +10,8 @@
 //     // Optional: cycle reporting (both or neither).
 //     uint64_t Cycles() const;      // cycles of the last frame
 //     uint64_t ClockHz() const;     // modeled clock
+//     // Optional: energy reporting (maskbench.energy/1).
+//     double EnergyPicojoules() const;  // energy of the last frame
 //     // Optional: Offline batches (both or neither). InferBatch returns one
 //     // detection list per frame, in order (a std::vector of vectors or spans).
 //     uint32_t MaxBatch() const;
@@ -102,6 +104,11 @@ template <typename T>
 concept HasCycles = requires(const T& t) {
   { t.Cycles() } -> std::convertible_to<uint64_t>;
   { t.ClockHz() } -> std::convertible_to<uint64_t>;
+};
+
+template <typename T>
+concept HasEnergy = requires(const T& t) {
+  { t.EnergyPicojoules() } -> std::convertible_to<double>;
 };
 
 template <typename T>
@@ -218,10 +225,23 @@ uint64_t ClockHz(const mb_accelerator_t* a) {
 }
 
 template <typename T>
+int32_t LastFrameEnergy(const mb_accelerator_t* a, double* picojoules) {
+  char unused[1];
+  return Guard(unused, 0, [&]() -> int32_t {
+    *picojoules = static_cast<double>(ObjectOf<T>(a).EnergyPicojoules());
+    return MB_OK;
+  });
+}
+
+template <typename T>
 const void* InstanceExtension(const mb_accelerator_t*, const char* id) {
   if constexpr (HasCycles<T>) {
     static const mb_ext_cycles_t kCycles = {&LastFrameCycles<T>, &ClockHz<T>};
     if (std::strcmp(id, MB_EXT_CYCLES) == 0) return &kCycles;
+  }
+  if constexpr (HasEnergy<T>) {
+    static const mb_ext_energy_t kEnergy = {&LastFrameEnergy<T>};
+    if (std::strcmp(id, MB_EXT_ENERGY) == 0) return &kEnergy;
   }
   if constexpr (HasBatch<T>) {
     static const mb_ext_batch_t kBatch = {&MaxBatch<T>, &InferBatch<T>};

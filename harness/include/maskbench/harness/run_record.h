@@ -167,6 +167,10 @@ struct RunRecord {
   // Modeled cycles per measured frame, when the plugin has maskbench.cycles/1.
   std::vector<uint64_t> cycles;
   uint64_t clock_hz = 0;  // 0 = no cycle reporting (always 0 in Offline)
+  // Energy per measured frame in picojoules, when the plugin has
+  // maskbench.energy/1 (with cycles); -1 for a frame it did not report.
+  bool energy_extension = false;
+  std::vector<double> energy_pj;
   // Optional features the plugin exposes.
   bool batch_extension = false;  // maskbench.batch/1
   uint32_t max_batch = 0;        // its max_batch(), 0 without it
