@@ -6,6 +6,7 @@
 #   P/lib/cmake/maskbench/               maskbenchConfig.cmake (+ version), exports.map
 #   P/lib/pkgconfig/maskbench.pc
 #   P/share/doc/maskbench/               the docs
+#   P/lib/maskbench/rtl-kit/             the RTL kit: kit.json, glue, static libraries, headers
 # The run-time data is found relative to the real executable (lib/maskbench/),
 # so the tree can be moved whole.
 include(CMakePackageConfigHelpers)
@@ -37,3 +38,17 @@ install(CODE "
                  \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/pkgconfig/maskbench.pc\" @ONLY)
 ")
 install(DIRECTORY docs/ DESTINATION share/doc/maskbench)
+# The RTL kit (docs/rtl.md, "The kit"): what `maskbench build` links a design
+# with, found by maskbench beside itself; and the example design that
+# `maskbench new --kind rtl` starts from.
+set(kit lib/maskbench/rtl-kit)
+install(FILES "${CMAKE_BINARY_DIR}/rtl-kit/kit-install.json" DESTINATION ${kit} RENAME kit.json)
+install(FILES "$<TARGET_FILE:maskbench_rtl>" "$<TARGET_FILE:maskbench_reference>"
+              "$<TARGET_FILE:maskbench_core>" DESTINATION ${kit}/lib)
+install(FILES rtl/kit/verilated_npu.cc rtl/kit/exports.map reference/model/refnet-int8.json
+        DESTINATION ${kit})
+foreach(inc rtl/include reference/include core/include harness/abi/include)
+  install(DIRECTORY ${inc}/ DESTINATION ${kit}/include)
+endforeach()
+install(FILES submissions/rtl-npu/submission.json DESTINATION lib/maskbench/submissions/rtl-npu)
+install(DIRECTORY submissions/rtl-npu/rtl DESTINATION lib/maskbench/submissions/rtl-npu)

@@ -59,7 +59,7 @@ int Build(const BuildFlags& f) {
     const size_t y = r->log.rfind("yosys: ");
     if (y != std::string::npos) std::printf("%s", r->log.substr(y).c_str());
   }
-  std::printf("next: maskbench run %s --dataset DS\n", r->out.c_str());
+  std::printf("next: maskbench run %s --dataset DS --frames 3\n", f.submission.c_str());
   return 0;
 }
 

@@ -2,7 +2,8 @@
 # A contestant's first day, outside the source tree (issue: contestant
 # experience): install maskbench to a temp prefix, `maskbench new`, configure
 # and build against the installed package, validate, run on a synthetic set,
-# pack, and judge the archive; a tampered archive is refused with the reason.
+# pack, and judge the archive; a tampered archive is refused with the reason;
+# then an RTL scaffold built and run with the installed RTL kit alone.
 #   contestant_test.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:?usage: contestant_test.sh BUILD_DIR}" && pwd)
@@ -85,4 +86,13 @@ assert e["tampered.tar.gz"]["status"] == "skipped", e["tampered.tar.gz"]
 assert "its SHA-256 differs from MANIFEST.sha256" in e["tampered.tar.gz"]["message"], e["tampered.tar.gz"]
 assert e["reference-baseline"]["status"] == "ok" and e["reference-fp32"]["status"] == "ok", e
 PY
+# 8. The RTL path with the installed package alone: its kit builds the scaffold (docs/rtl.md).
+if command -v verilator >/dev/null; then
+  "$mb" new my-rtl --kind rtl --team "Team Volt" >/dev/null
+  "$mb" build my-rtl --no-synth >rtl-build.txt 2>&1 || fail "RTL build with the installed kit: $(cat rtl-build.txt)"
+  "$mb" run my-rtl --dataset ds --frames 1 --no-db >rtl-run.txt 2>/dev/null || fail "RTL run: $(cat rtl-run.txt)"
+  grep -q "cycles simulated by the harness" rtl-run.txt || fail "RTL run: $(cat rtl-run.txt)"
+else
+  echo "note: verilator is not installed: the installed RTL path is not checked"
+fi
 echo PASS

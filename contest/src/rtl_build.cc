@@ -129,12 +129,19 @@ Result<RtlKit> LoadRtlKit(const fs::path& kit_json) {
   json j = ReadJsonFile(kit_json, &st);
   if (!st.ok()) return st;
   RtlKit k;
+  // Relative paths are relative to the kit's folder (an installed kit).
+  const fs::path base = fs::absolute(kit_json).parent_path();
+  auto at = [&](const std::string& p) {
+    return p.empty() || p[0] == '/' || p[0] == '-' ? p : (base / p).string();
+  };
   try {
-    k.glue = j.at("glue").get<std::string>();
-    k.exports_map = j.at("exports_map").get<std::string>();
-    k.model = j.at("model").get<std::string>();
-    k.include_dirs = j.at("include_dirs").get<std::vector<std::string>>();
-    k.link = j.at("link").get<std::vector<std::string>>();
+    k.glue = at(j.at("glue").get<std::string>());
+    k.exports_map = at(j.at("exports_map").get<std::string>());
+    k.model = at(j.at("model").get<std::string>());
+    for (const std::string& d : j.at("include_dirs").get<std::vector<std::string>>())
+      k.include_dirs.push_back(at(d));
+    for (const std::string& l : j.at("link").get<std::vector<std::string>>())
+      k.link.push_back(at(l));
     k.cxx = j.at("cxx").get<std::string>();
   } catch (const json::exception& e) {
     return Status::Corruption(kit_json.string(), std::string("not an RTL kit: ") + e.what());
