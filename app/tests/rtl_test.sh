@@ -8,7 +8,7 @@
 #     RTL entry in the modeled track beside systolic-16x16 with
 #     reference-baseline as the reference row, cycles marked by their source;
 #   - rules with a board budget the design exceeds leave it unranked with the reason;
-#   - `pack` of an RTL folder is judged from its sources.
+#   - `pack` of an RTL folder holds its sources only.
 #   rtl_test.sh BUILD_DIR   (exit 77 = skipped: no verilator or yosys)
 set -euo pipefail
 build=$(cd "${1:?usage: rtl_test.sh BUILD_DIR}" && pwd)
@@ -57,16 +57,21 @@ cp "$build/submissions/rtl-npu/submission.json" entries/rtl-npu/
 cp "$build/submissions/rtl-npu/rtl/npu_top.v" entries/rtl-npu/rtl/
 cp "$build/submissions/testing/echo/libecho.so" entries/rtl-npu/  # forged: must be ignored
 cp -r bad entries/bad
-"$mb" pack volt-npu -o entries/volt.tar.gz >/dev/null
+# An RTL archive holds submission.json and the sources only (nothing built); the
+# judge builds it like a folder. Same sources as rtl-npu: one build serves both.
+mkdir packed && cp -r entries/rtl-npu/submission.json entries/rtl-npu/rtl packed/
+"$mb" pack packed -o entries/packed.tar.gz >/dev/null
+[[ "$(tar tzf entries/packed.tar.gz | sort | tr '\n' ' ')" == "MANIFEST.sha256 submission/rtl/npu_top.v submission/submission.json " ]] ||
+  fail "RTL archive: $(tar tzf entries/packed.tar.gz)"
 "$mb" judge --submissions entries --dataset ds --db results.sqlite --trials 1 --no-noise-check \
-  --json >judge.json 2>judge.log || fail "judge: $(tail -5 judge.log)"
+  --audit-frames 2 --json >judge.json 2>judge.log || fail "judge: $(tail -5 judge.log)"
 grep -q "rtl-npu: RTL built" judge.log || fail "the judge did not build rtl-npu: $(cat judge.log)"
 "$mb" leaderboard --db results.sqlite --out board.json >/dev/null
 python3 - judge.json board.json <<'PY'
 import json, sys
 j = {x["team_id"]: x for x in json.load(open(sys.argv[1]))["entries"]}
 assert j["rtl-npu"]["status"] == "ok", j["rtl-npu"]
-assert j["volt"]["status"] == "ok", j["volt"]
+assert j["packed"]["status"] == "ok", j["packed"]
 assert j["bad"]["status"] == "skipped" and "$fopen" in j["bad"]["message"], j["bad"]
 b = json.load(open(sys.argv[2]))
 t = {x["name"]: x for x in b["tracks"]}["modeled"]

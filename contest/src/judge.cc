@@ -42,7 +42,8 @@ bool HoldsPlugin(const fs::path& folder) {
 
 // An RTL entry is built from its sources into the judge's own folder beside
 // the results file (never from anything prebuilt in the entry), once per
-// source content; later judges and Slurm tasks reuse the build.
+// source content (two entries with the same sources share it); later judges
+// and Slurm tasks reuse the build.
 Result<fs::path> BuildRtlEntry(const JudgeOptions& o, const fs::path& folder,
                                const std::string& team_id) {
   Result<RtlSubmission> s = LoadRtlSubmission(folder);
@@ -50,7 +51,7 @@ Result<fs::path> BuildRtlEntry(const JudgeOptions& o, const fs::path& folder,
   Result<std::string> hash = RtlSourceSha256(*s);
   if (!hash.ok()) return hash.status();
   const fs::path root = o.rtl_builds.empty() ? fs::path(o.db.string() + ".rtl") : o.rtl_builds;
-  const fs::path out = root / (team_id + "-" + hash->substr(0, 12));
+  const fs::path out = root / hash->substr(0, 24);
   Result<PreparedFolder> p = PrepareFolder(folder, out);
   if (!p.ok()) return p.status();
   Log(o, team_id + ": RTL " + (p->reused ? "build reused: " : "built: ") + p->folder.string());

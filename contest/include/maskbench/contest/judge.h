@@ -32,7 +32,7 @@ struct JudgeOptions {
   // Where the build's own references are (used when the folder has none): the
   // folder that holds reference-baseline/ and reference-fp32/. "" = none.
   std::filesystem::path build_submissions;
-  // Where RTL entries are built (docs/rtl.md): <rtl_builds>/<team>-<source hash>.
+  // Where RTL entries are built (docs/rtl.md): <rtl_builds>/<source hash>.
   // "" = <db>.rtl beside the results file. Slurm tasks share the head's.
   std::filesystem::path rtl_builds;
   int64_t max_frames = 0;  // measured frames per run; 0 = all (a smaller run is partial)
@@ -88,7 +88,7 @@ struct PlannedEntry {
   bool reference = false;
   std::string track;
   // An RTL entry (docs/rtl.md): built by this judge from the sources in
-  // `source` into <db>.rtl/<team>-<source hash>; its cycles are simulated.
+  // `source` into <db>.rtl/<source hash>; its cycles are simulated.
   bool rtl = false;
   std::filesystem::path source;
 };
