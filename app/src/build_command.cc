@@ -21,6 +21,7 @@ struct BuildFlags {
   int jobs = 2;
   bool no_synth = false;
   bool force = false;
+  bool unsealed = false;
   bool verbose = false;
 };
 
@@ -45,6 +46,8 @@ int Build(const BuildFlags& f) {
   o.jobs = f.jobs;
   o.synthesize = !f.no_synth;
   o.reuse = !f.force;
+  o.sandbox = f.unsealed ? contest::RtlBuildOptions::Sandbox::kOff
+                         : contest::RtlBuildOptions::Sandbox::kBestEffort;
   Result<contest::RtlBuildResult> r = contest::BuildRtl(f.submission, out, *kit, o);
   if (!r.ok()) {
     std::fprintf(stderr, "maskbench build: %s\n", r.status().ToString().c_str());
@@ -80,6 +83,9 @@ void AddBuildCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-synth", f->no_synth,
                 "Skip Yosys (no resources.json; the judge always runs it)");
   cmd->add_flag("--force", f->force, "Rebuild even when the build is up to date");
+  cmd->add_flag("--unsealed", f->unsealed,
+                "Run the tools outside the sandbox (by default they are sealed when this machine "
+                "can seal them)");
   cmd->add_flag("-v,--verbose", f->verbose, "Print the tools' output");
   cmd->add_option("--kit", f->kit, "The RTL kit (default: rtl-kit/kit.json next to maskbench)");
   cmd->footer(

@@ -228,7 +228,8 @@ int RunCommand(const RunFlags& f) {
                                                 " (leave --frames out to run every frame)"));
   // An RTL folder is built first (reused when up to date): docs/rtl.md.
   Result<c::PreparedFolder> prepared =
-      c::PrepareFolder(f.submission, c::DefaultRtlOut(f.submission));
+      c::PrepareFolder(f.submission, c::DefaultRtlOut(f.submission),
+                       {.sandbox = c::RtlBuildOptions::Sandbox::kBestEffort});
   if (!prepared.ok()) return Fail(prepared.status());
   if (prepared->rtl && !f.json)
     std::fprintf(stderr, "maskbench: run: RTL %s in %s\n",

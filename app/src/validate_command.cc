@@ -48,7 +48,9 @@ int Validate(const std::string& path) {
   // An RTL folder is built (or found up to date) first: docs/rtl.md.
   std::string folder = path;
   if (contest::IsRtlSubmission(path)) {
-    Result<contest::PreparedFolder> p = contest::PrepareFolder(path, contest::DefaultRtlOut(path));
+    Result<contest::PreparedFolder> p =
+        contest::PrepareFolder(path, contest::DefaultRtlOut(path),
+                               {.sandbox = contest::RtlBuildOptions::Sandbox::kBestEffort});
     if (!p.ok()) {
       c.Fail("build the RTL: " + p.status().message());
       std::printf("validate: FAIL (build_failed)\n");

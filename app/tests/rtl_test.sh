@@ -28,6 +28,10 @@ cd "$work"
 grep -q '"kind": "rtl"' volt-npu/submission.json || fail "no rtl submission.json"
 "$mb" build volt-npu --no-synth >build.txt
 grep -q "built volt-npu" build.txt || fail "build: $(cat build.txt)"
+# Built sealed (bubblewrap, uid 65534, no network) wherever the runner's seal can be made.
+if [[ $(id -u) -eq 0 && -x /usr/bin/bwrap ]]; then
+  grep -q '"sealed": true' volt-npu/build/build.json || fail "not built sealed: $(cat volt-npu/build/build.json)"
+fi
 "$mb" build volt-npu --no-synth >build2.txt
 grep -q "up to date" build2.txt || fail "a second build was not reused: $(cat build2.txt)"
 "$mb" validate volt-npu >validate.txt || fail "validate: $(cat validate.txt)"

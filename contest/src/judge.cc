@@ -52,7 +52,10 @@ Result<fs::path> BuildRtlEntry(const JudgeOptions& o, const fs::path& folder,
   if (!hash.ok()) return hash.status();
   const fs::path root = o.rtl_builds.empty() ? fs::path(o.db.string() + ".rtl") : o.rtl_builds;
   const fs::path out = root / hash->substr(0, 24);
-  Result<PreparedFolder> p = PrepareFolder(folder, out);
+  RtlBuildOptions bo;
+  bo.sandbox =
+      o.allow_unsealed ? RtlBuildOptions::Sandbox::kBestEffort : RtlBuildOptions::Sandbox::kRequire;
+  Result<PreparedFolder> p = PrepareFolder(folder, out, bo);
   if (!p.ok()) return p.status();
   Log(o, team_id + ": RTL " + (p->reused ? "build reused: " : "built: ") + p->folder.string());
   return p->folder;

@@ -10,6 +10,7 @@
 #include "maskbench/core/files.h"
 #include "maskbench/core/process.h"
 #include "maskbench/core/version.h"
+#include "maskbench/harness/tool_sandbox.h"
 
 namespace maskbench::contest {
 namespace fs = std::filesystem;
@@ -25,22 +26,40 @@ std::string Tail(const std::string& s, size_t n = 4000) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);
 }
 
-// Runs a tool under coreutils' timeout; a failure names the tool and shows its output.
-Status Tool(const std::vector<std::string>& argv, int timeout_s, std::string* log,
-            const fs::path& cwd = {}) {
-  std::vector<std::string> a = {"timeout", "--kill-after=10", std::to_string(timeout_s)};
+// Runs a tool under coreutils' timeout and util-linux's prlimit (memory, file
+// size), inside `sandbox` when given; a failure names the tool and shows its output.
+Status Tool(const std::vector<std::string>& argv, const RtlBuildOptions& o,
+            const std::vector<std::string>& sandbox, std::string* log, const fs::path& cwd) {
+  std::vector<std::string> a = {"timeout",
+                                "--kill-after=10",
+                                std::to_string(o.tool_timeout_s),
+                                "prlimit",
+                                "--as=" + std::to_string(o.tool_memory_bytes),
+                                "--fsize=" + std::to_string(o.tool_file_bytes),
+                                "--core=0",
+                                "--"};
+  a.insert(a.end(), sandbox.begin(), sandbox.end());
   a.insert(a.end(), argv.begin(), argv.end());
   CommandResult r = RunCommand(a, cwd);
   *log += "$ " + argv[0];
   for (size_t i = 1; i < argv.size() && i < 12; ++i) *log += " " + argv[i];
   if (argv.size() > 12) *log += " ...";
-  *log += "\n" + r.out + r.err;
+  *log += "\n" + Tail(r.out + r.err, 64 << 10);
   if (r.exit_code == 124 || r.exit_code == 137)
-    return Status::IOError(argv[0], "did not finish within " + std::to_string(timeout_s) + " s");
+    return Status::IOError(argv[0], "did not finish within " + std::to_string(o.tool_timeout_s) +
+                                        " s (or was killed at its memory limit)");
   if (r.exit_code != 0)
     return Status::InvalidArgument(
         argv[0], "failed (exit " + std::to_string(r.exit_code) + "):\n" + Tail(r.out + r.err));
   return Status::Ok();
+}
+
+// A source path component: [A-Za-z0-9._-], not "." or "..".
+bool SafeComponent(const std::string& c) {
+  if (c.empty() || c == "." || c == ".." || c.size() > 128) return false;
+  return std::all_of(c.begin(), c.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+  });
 }
 
 bool SafeName(const std::string& s) {
@@ -51,53 +70,135 @@ bool SafeName(const std::string& s) {
 }
 
 // The constructs a design may not use: they would run code or touch files
-// outside the RTL (docs/rtl.md, "What a design may not do").
-Status CheckSource(const fs::path& file, const std::string& text) {
+// outside the RTL, or show the simulator and the synthesizer different designs
+// (docs/rtl.md, "What a design may not do"). The check is textual and strict:
+// compiler directives come from an allowlist, a macro is used only after its
+// `define, and macros cannot paste or stringify tokens.
+Status CheckSource(const fs::path& file, const std::string& text, std::set<std::string>* macros) {
   static const std::set<std::string> kTasks = {
-      "c",        "system",   "fopen",     "fclose",    "fwrite",    "fwriteb",
-      "fwriteh",  "fwriteo",  "fdisplay",  "fdisplayb", "fdisplayh", "fdisplayo",
-      "fstrobe",  "fmonitor", "fread",     "fscanf",    "sscanf",    "fgets",
-      "fgetc",    "ungetc",   "feof",      "ferror",    "fseek",     "ftell",
-      "rewind",   "fflush",   "readmemh",  "readmemb",  "writememh", "writememb",
-      "dumpfile", "dumpvars", "dumpports", "test",      "value",     "stacktrace"};
+      "c",          "system",    "fopen",     "fclose",    "fwrite",    "fwriteb",  "fwriteh",
+      "fwriteo",    "fdisplay",  "fdisplayb", "fdisplayh", "fdisplayo", "fstrobe",  "fmonitor",
+      "fread",      "fscanf",    "sscanf",    "fgets",     "fgetc",     "ungetc",   "feof",
+      "ferror",     "fseek",     "ftell",     "rewind",    "fflush",    "readmemh", "readmemb",
+      "writememh",  "writememb", "dumpfile",  "dumpvars",  "dumpports", "test",     "value",
+      "stacktrace", "sformatf",  "fstrobeb",  "fmonitorb"};
+  static const std::set<std::string> kDirectives = {
+      "define",     "undef",         "ifdef",      "ifndef",          "elsif",
+      "else",       "endif",         "timescale",  "default_nettype", "resetall",
+      "celldefine", "endcelldefine", "undefineall"};
+  // Words that hide a design from one tool (pragmas, attributes, tool macros).
+  static const std::vector<std::string> kWords = {"translate_off",
+                                                  "translate_on",
+                                                  "synthesis_off",
+                                                  "synthesis_on",
+                                                  "blackbox",
+                                                  "whitebox",
+                                                  "VERILATOR",
+                                                  "SYNTHESIS",
+                                                  "YOSYS",
+                                                  "FORMAL",
+                                                  "COVERAGE",
+                                                  "systemc",
+                                                  "DPI"};
   int line = 1;
+  auto refuse = [&](const std::string& what) {
+    return Status::InvalidArgument(file.string() + ":" + std::to_string(line),
+                                   what + " is not allowed in an RTL submission (docs/rtl.md)");
+  };
+  auto ident_at = [&](size_t i) {
+    size_t j = i;
+    while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_'))
+      ++j;
+    return text.substr(i, j - i);
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     const char ch = text[i];
     if (ch == '\n') ++line;
-    auto refuse = [&](const std::string& what) {
-      return Status::InvalidArgument(file.string() + ":" + std::to_string(line),
-                                     what + " is not allowed in an RTL submission (docs/rtl.md)");
-    };
     if (ch == '\0') return refuse("a NUL byte");
+    if (static_cast<unsigned char>(ch) >= 0x80) return refuse("a non-ASCII byte");
+    if (ch == '\\' && i + 1 < text.size() && text[i + 1] != '\n' && text[i + 1] != '\r' &&
+        text[i + 1] != '"' && text[i + 1] != 'n' && text[i + 1] != 't' && text[i + 1] != '\\')
+      return refuse("an escaped identifier or escape sequence");
+    if (std::isalpha(static_cast<unsigned char>(ch)) || ch == '_') {
+      if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_' ||
+                    text[i - 1] == '$' || text[i - 1] == '`'))
+        continue;
+      const std::string w = ident_at(i);
+      for (const std::string& k : kWords)
+        if (w.find(k) != std::string::npos) return refuse("the word \"" + w + "\"");
+      // Verilator metacomments: only lint_off / lint_on.
+      if (w == "verilator") {
+        size_t j = i + w.size();
+        while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+        const std::string next = ident_at(j);
+        if (next != "lint_off" && next != "lint_on")
+          return refuse("the Verilator metacomment \"verilator " + next + "\"");
+      }
+      i += w.size() - 1;
+      continue;
+    }
     if (ch == '$') {
-      size_t j = i + 1;
-      while (j < text.size() &&
-             (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_'))
-        ++j;
-      std::string id = text.substr(i + 1, j - i - 1);
+      const std::string id = ident_at(i + 1);
       const bool c_task =
-          id.size() >= 1 && id[0] == 'c' && std::all_of(id.begin() + 1, id.end(), [](char d) {
+          !id.empty() && id[0] == 'c' && std::all_of(id.begin() + 1, id.end(), [](char d) {
             return std::isdigit(static_cast<unsigned char>(d));
           });
-      if (c_task || kTasks.count(id) || id.rfind("test$", 0) == 0)
-        return refuse("the system task $" + id);
-      // $test$plusargs / $value$plusargs read the command line
-      if ((id == "test" || id == "value") && j < text.size() && text[j] == '$')
-        return refuse("$" + id + "$plusargs");
+      if (c_task || kTasks.count(id)) return refuse("the system task $" + id);
+      if (i + 1 + id.size() < text.size() && text[i + 1 + id.size()] == '$')
+        return refuse("$" + id + "$…");
     } else if (ch == '`') {
-      size_t j = i + 1;
-      while (j < text.size() &&
-             (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_'))
-        ++j;
-      const std::string d = text.substr(i + 1, j - i - 1);
+      if (i + 1 < text.size() && (text[i + 1] == '`' || text[i + 1] == '"' || text[i + 1] == '\\'))
+        return refuse("macro token pasting or stringification (``, `\", `\\`\")");
+      const std::string d = ident_at(i + 1);
+      if (d.empty()) return refuse("a lone `");
       if (d == "include") return refuse("`include (list every file in \"sources\")");
-      if (d.rfind("systemc", 0) == 0 || d == "verilog" || d == "verilator_config")
-        return refuse("the directive `" + d);
-    } else if (ch == '"' && text.compare(i, 4, "\"DPI") == 0) {
-      return refuse("a DPI import or export");
+      if (kDirectives.count(d)) {
+        if (d == "define") {
+          size_t j = i + 1 + d.size();
+          while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+          const std::string name = ident_at(j);
+          if (name.empty()) return refuse("`define without a name");
+          macros->insert(name);
+          // A macro's body may not hold a directive or a macro use.
+          for (size_t k = j + name.size(); k < text.size() && text[k] != '\n'; ++k) {
+            if (text[k] == '`') return refuse("a ` inside the body of `define " + name);
+            if (text[k] == '\\' && k + 1 < text.size() && text[k + 1] == '\n')
+              return refuse("a `define continued over lines");
+          }
+        } else if (d == "ifdef" || d == "ifndef" || d == "elsif") {
+          size_t j = i + 1 + d.size();
+          while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+          const std::string name = ident_at(j);
+          if (!macros->count(name))
+            return refuse("`" + d + " of \"" + name + "\", a macro the sources do not define");
+        }
+      } else if (!macros->count(d)) {
+        return refuse("the directive or undefined macro `" + d);
+      }
+      i += d.size();
     }
   }
   return Status::Ok();
+}
+
+// Verilator's output must not call into files or the system (a second look,
+// after the text check): these helpers appear only for the refused tasks.
+Status CheckGenerated(const fs::path& obj) {
+  static const char* kCalls[] = {"VL_FOPEN", "VL_READMEM", "VL_WRITEMEM", "VL_SYSTEM",
+                                 "VL_FGETS", "VL_FREAD",   "VL_FSCANF",   "VL_FWRITE"};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(obj, ec)) {
+    const std::string ext = e.path().extension().string();
+    if (ext != ".cpp" && ext != ".h") continue;
+    Result<std::string> text = ReadFile(e.path());
+    if (!text.ok()) return text.status();
+    for (const char* c : kCalls)
+      if (text->find(c) != std::string::npos)
+        return Status::InvalidArgument(e.path().string(),
+                                       std::string("the Verilated model calls ") + c +
+                                           ": file or system access is not allowed (docs/rtl.md)");
+  }
+  return ec ? Status::IOError(obj.string(), ec.message()) : Status::Ok();
 }
 
 json ReadJsonFile(const fs::path& p, Status* st) {
@@ -236,11 +337,23 @@ Result<RtlSubmission> LoadRtlSubmission(const fs::path& dir_in) {
   if (rel.size() > kMaxSources) return bad("more than 256 sources");
   for (const std::string& r : rel) {
     const fs::path p(r);
-    if (p.is_absolute() || r.find("..") != std::string::npos)
+    if (r.empty() || r.size() > 512 || r[0] == '/')
       return bad("source \"" + r + "\" must be a relative path inside the folder");
+    // Every component plain, and none of them a symlink.
+    fs::path at = dir;
+    size_t start = 0;
+    while (start <= r.size()) {
+      size_t slash = r.find('/', start);
+      if (slash == std::string::npos) slash = r.size();
+      const std::string c = r.substr(start, slash - start);
+      if (!SafeComponent(c))
+        return bad("source \"" + r + "\": each part of the path must be [A-Za-z0-9._-]");
+      at /= c;
+      if (fs::is_symlink(at, ec)) return bad("source \"" + r + "\" goes through a symlink");
+      start = slash + 1;
+    }
     const fs::path full = dir / p;
-    if (fs::is_symlink(full, ec) || !fs::is_regular_file(full, ec))
-      return bad("source \"" + r + "\" is not a regular file");
+    if (!fs::is_regular_file(full, ec)) return bad("source \"" + r + "\" is not a regular file");
     if (fs::file_size(full, ec) > kMaxSourceBytes) return bad("source \"" + r + "\" exceeds 4 MiB");
     const std::string ext = p.extension().string();
     if (ext != ".v" && ext != ".sv") return bad("source \"" + r + "\" is not .v or .sv");
@@ -265,19 +378,55 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
                                 const RtlBuildOptions& o) {
   Result<RtlSubmission> sub = LoadRtlSubmission(sub_dir);
   if (!sub.ok()) return sub.status();
+  std::vector<std::string> texts;
+  std::set<std::string> macros;
   for (const fs::path& f : sub->sources) {
     Result<std::string> text = ReadFile(f);
     if (!text.ok()) return text.status();
-    MB_RETURN_IF_ERROR(CheckSource(f, *text));
+    MB_RETURN_IF_ERROR(CheckSource(f, *text, &macros));
+    texts.push_back(std::move(*text));
   }
   Result<std::string> src_hash = RtlSourceSha256(*sub);
   if (!src_hash.ok()) return src_hash.status();
   Result<std::string> model_hash = Sha256File(kit.model);
   if (!model_hash.ok()) return model_hash.status();
+  Result<std::string> glue_hash = Sha256File(kit.glue);
+  if (!glue_hash.ok()) return glue_hash.status();
 
   RtlBuildResult res;
   std::error_code ec;
-  res.out = fs::absolute(out_dir, ec);
+  res.out = fs::absolute(out_dir, ec).lexically_normal();
+  if (fs::is_symlink(res.out, ec))
+    return Status::InvalidArgument(res.out.string(), "the output folder is a symlink");
+  if (fs::exists(res.out, ec) && fs::equivalent(res.out, sub->dir, ec))
+    return Status::InvalidArgument(res.out.string(), "the output folder is the submission itself");
+  const fs::path obj = res.out / "obj", src = res.out / "src", synth = res.out / "synth";
+  fs::create_directories(res.out, ec);
+  if (ec) return Status::IOError(res.out.string(), ec.message());
+
+  // The tools run sealed: the system read-only, the kit read-only, the output
+  // folder read-write, nothing else (no network, uid 65534, no capabilities).
+  std::vector<fs::path> read_only = {kit.glue, kit.exports_map, kit.model};
+  for (const std::string& d : kit.include_dirs) read_only.push_back(d);
+  for (const std::string& l : kit.link)
+    if (!l.empty() && l[0] == '/' && l.rfind("/usr/", 0) != 0) read_only.push_back(l);
+  bool sealed = false;
+  std::string unsealed_reason;
+  if (o.sandbox != RtlBuildOptions::Sandbox::kOff) {
+    const harness::ToolSandbox probe = harness::MakeToolSandbox(read_only, res.out, res.out);
+    sealed = probe.ok();
+    unsealed_reason = probe.reason;
+    if (!sealed && o.sandbox == RtlBuildOptions::Sandbox::kRequire)
+      return Status::Unsupported("maskbench build",
+                                 "cannot seal the RTL build (" + probe.reason +
+                                     "): a judge builds RTL entries only sealed, unless it "
+                                     "runs with --allow-unsealed");
+  }
+  auto box = [&](const fs::path& cwd) {
+    return sealed ? harness::MakeToolSandbox(read_only, res.out, cwd).prefix
+                  : std::vector<std::string>{};
+  };
+
   const std::string verilator = ToolVersion({"verilator", "--version"});
   json build = {{"format", "maskbench-rtl-build"},
                 {"format_version", 1},
@@ -287,16 +436,19 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
                 {"board", sub->board},
                 {"source_sha256", *src_hash},
                 {"model_sha256", *model_hash},
+                {"glue_sha256", *glue_hash},
                 {"harness_version", std::string(HarnessVersion()) + "+" + HarnessCommit()},
                 {"verilator", verilator},
                 {"verilator_threads", o.verilator_threads},
+                {"yosys", o.synthesize ? ToolVersion({"yosys", "-V"}) : std::string("not run")},
+                {"sealed", sealed},
                 {"cycles", "simulated by the harness"}};
   const fs::path so = res.out / ("lib" + sub->name + ".so");
-  if (o.reuse && fs::is_regular_file(so, ec)) {
+  if (o.reuse && fs::is_regular_file(so, ec) && !fs::is_symlink(so, ec)) {
     Status st = Status::Ok();
     json old = ReadJsonFile(res.out / kRtlBuildFile, &st);
     json cmp = old;
-    if (st.ok() && cmp.is_object()) cmp.erase("resources");
+    if (st.ok() && cmp.is_object() && !o.synthesize) cmp["yosys"] = "not run";
     if (st.ok() && cmp == build &&
         (!o.synthesize || fs::is_regular_file(res.out / kRtlResourcesFile, ec))) {
       res.reused = true;
@@ -306,14 +458,27 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
   }
 
   // Only what a build writes is replaced; the folder may hold other files.
-  if (fs::equivalent(res.out, sub->dir, ec))
-    return Status::InvalidArgument(res.out.string(), "the output folder is the submission itself");
-  for (const char* f : {"obj", "synth"}) fs::remove_all(res.out / f, ec);
-  for (const fs::path& f : {so, res.out / kRtlBuildFile, res.out / kRtlResourcesFile})
+  for (const fs::path& d : {obj, src, synth}) fs::remove_all(d, ec);
+  for (const fs::path& f : {so, res.out / kRtlBuildFile, res.out / kRtlResourcesFile,
+                            res.out / "refnet-int8.json", res.out / "submission.json"})
     fs::remove(f, ec);
-  fs::create_directories(res.out / "obj", ec);
+  fs::create_directories(obj, ec);
+  fs::create_directories(src, ec);
   if (ec) return Status::IOError(res.out.string(), ec.message());
-  const fs::path obj = res.out / "obj";
+  // The tools see the checked bytes under names the harness chose.
+  RtlSubmission copied = *sub;
+  copied.sources.clear();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%03zu%s", i, sub->sources[i].extension().c_str());
+    MB_RETURN_IF_ERROR(WriteFileAtomic(src / name, texts[i]));
+    copied.sources.push_back(src / name);
+    res.log += std::string("src/") + name + " = " +
+               fs::relative(sub->sources[i], sub->dir).generic_string() + "\n";
+  }
+  if (!sealed && o.sandbox != RtlBuildOptions::Sandbox::kOff)
+    res.log += "note: the tools run unsealed (" + unsealed_reason + ")\n";
+
   std::vector<std::string> v = {"verilator",    "--cc",   "-O3",        "--x-assign", "fast",
                                 "--x-initial",  "fast",   "-Wno-fatal", "--prefix",   kModelClass,
                                 "--top-module", sub->top, "--Mdir",     obj.string()};
@@ -321,16 +486,17 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
     v.push_back("--threads");
     v.push_back(std::to_string(o.verilator_threads));
   }
-  for (const fs::path& f : sub->sources) v.push_back(f.string());
-  MB_RETURN_IF_ERROR(Tool(v, o.tool_timeout_s, &res.log, obj));
+  for (const fs::path& f : copied.sources) v.push_back(f.string());
+  MB_RETURN_IF_ERROR(Tool(v, o, box(obj), &res.log, obj));
   if (fs::exists(obj / (std::string(kModelClass) + "__Dpi.h"), ec))
     return Status::InvalidArgument(sub->dir.string(),
                                    "the design imports or exports DPI functions");
+  MB_RETURN_IF_ERROR(CheckGenerated(obj));
   MB_RETURN_IF_ERROR(Tool(
       {"make", "-s", "-C", obj.string(), "-f", std::string(kModelClass) + ".mk",
        "-j" + std::to_string(o.jobs), "CXX=" + kit.cxx, "VM_USER_CFLAGS=-fPIC", "OPT_FAST=-O2",
        "OPT_SLOW=-O1", std::string(kModelClass) + "__ALL.a", "verilated.o", "verilated_threads.o"},
-      o.tool_timeout_s, &res.log, obj));
+      o, box(obj), &res.log, obj));
   std::string root = "/usr/share/verilator";
   {
     CommandResult r = RunCommand({"verilator", "--getenv", "VERILATOR_ROOT"});
@@ -360,7 +526,7 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
   for (const std::string& l : kit.link) link.push_back(l);
   link.push_back("-Wl,--version-script=" + kit.exports_map.string());
   link.push_back("-Wl,--no-undefined");
-  Status linked = Tool(link, o.tool_timeout_s, &res.log, obj);
+  Status linked = Tool(link, o, box(obj), &res.log, obj);
   if (!linked.ok())
     return Status::InvalidArgument(sub->dir.string(),
                                    "the design does not match the interface of docs/rtl.md, or "
@@ -377,7 +543,8 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
                {"config", config}};
   MB_RETURN_IF_ERROR(WriteFileAtomic(res.out / "submission.json", meta.dump(2) + "\n"));
   if (o.synthesize) {
-    Result<FpgaResources> r = SynthesizeRtl(*sub, res.out / "synth", o.tool_timeout_s);
+    fs::create_directories(synth, ec);
+    Result<FpgaResources> r = SynthesizeRtl(copied, synth, o, box(synth));
     if (!r.ok()) return r.status();
     const json rj = ResourcesToJson(*r);
     MB_RETURN_IF_ERROR(WriteFileAtomic(res.out / kRtlResourcesFile, rj.dump(2) + "\n"));
@@ -441,7 +608,9 @@ std::string BoardOverflow(const FpgaResources& r, const FpgaBoard& b) {
   return why.empty() ? why : "does not fit " + b.name + ": " + why;
 }
 
-Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& work, int timeout_s) {
+Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& work,
+                                    const RtlBuildOptions& o,
+                                    const std::vector<std::string>& sandbox) {
   Result<FpgaBoard> board = FindBoard(sub.board);
   if (!board.ok()) return Status::InvalidArgument(sub.dir.string(), board.status().message());
   std::error_code ec;
@@ -461,7 +630,7 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& wo
   const auto t0 = std::chrono::steady_clock::now();
   Status st =
       Tool({"yosys", "-q", "-l", (work / "yosys.log").string(), "-s", (work / "synth.ys").string()},
-           timeout_s, &log, work);
+           o, sandbox, &log, work);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!st.ok()) return Status::InvalidArgument("yosys", "synthesis failed: " + st.message());
   Result<std::string> stat = ReadFile(work / "stat.txt");
@@ -502,6 +671,23 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& wo
       r.bram36 += n;
   }
   r.bram36 = (r.bram36 + 1) / 2;  // counted in RAMB18 halves above
+  // Every cell must be a primitive of the target: a black box, or a module
+  // Yosys could not map, would hide logic the simulator ran.
+  static const std::set<std::string> kXilinx = {
+      "BUFG",     "IBUF",     "OBUF",      "IOBUF",     "INV",      "VCC",      "GND",
+      "LUT1",     "LUT2",     "LUT3",      "LUT4",      "LUT5",     "LUT6",     "FDRE",
+      "FDSE",     "FDCE",     "FDPE",      "CARRY4",    "MUXF7",    "MUXF8",    "DSP48E1",
+      "RAMB18E1", "RAMB36E1", "RAM32M",    "RAM64M",    "RAM32X1D", "RAM64X1D", "RAM128X1D",
+      "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "SRL16E",   "SRLC32E"};
+  for (auto it = r.cells.begin(); it != r.cells.end(); ++it) {
+    const bool known = board->xilinx7 ? kXilinx.count(it.key()) > 0 : it.key().rfind("$_", 0) == 0;
+    if (!known)
+      return Status::InvalidArgument(
+          sub.dir.string(), "synthesis left " + std::to_string(it->get<int64_t>()) +
+                                " cell(s) of type " + it.key() +
+                                ", not a primitive of the target (a black box, or a module "
+                                "Yosys could not map): its resources cannot be counted");
+  }
   return r;
 }
 

@@ -61,7 +61,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::filesy
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buf, sizeof buf);
       if (n > 0) {
-        (i == 0 ? c.out : c.err).append(buf, static_cast<size_t>(n));
+        std::string& to = i == 0 ? c.out : c.err;
+        // At most 4 MiB of each stream is kept; the rest is read and dropped.
+        if (to.size() < (4u << 20)) to.append(buf, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
         close(fds[i].fd);
         fds[i].fd = -1;

@@ -295,6 +295,20 @@ void RtlNpu::Run(const uint8_t* rgb) {
     }
     ReadCounters(&run.activity);
     run.activity.cycles = cycle_ - start + 1;  // the counter clear included
+    // The counters feed the energy model, so they must at least be possible:
+    // every useful MAC was enabled, each MAC cycle read its input and wrote an
+    // accumulator, and nothing happened more often than there were cycles.
+    const Activity& a = run.activity;
+    const uint64_t lanes2 = static_cast<uint64_t>(geo_.lanes) * geo_.lanes;
+    if (a.mac_cycles * lanes2 < static_cast<uint64_t>(run.macs) || a.mac_cycles > a.cycles ||
+        a.ibuf_reads < a.mac_cycles || a.acc_writes < a.mac_cycles)
+      throw std::runtime_error("rtl-npu driver: layer \"" + l.name +
+                               "\": the design's activity counters are "
+                               "impossible (" +
+                               std::to_string(a.mac_cycles) + " MAC cycles for " +
+                               std::to_string(run.macs) + " MACs in " + std::to_string(a.cycles) +
+                               " cycles, " + std::to_string(a.ibuf_reads) + " input reads, " +
+                               std::to_string(a.acc_writes) + " accumulator writes)");
     run.activity.commands = programs_[li].size();
     run.activity.dram_read_bytes = dram_->read_bytes();
     run.activity.dram_written_bytes = dram_->written_bytes();

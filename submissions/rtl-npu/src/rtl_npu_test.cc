@@ -239,6 +239,35 @@ TEST_F(RtlNpuFrameTest, ADramAddressOutsideTheModelIsAnError) {
   }
 }
 
+// A design whose activity counters under-report its work (to look frugal in an
+// energy-ranked track) is refused: the counters must at least be possible.
+class SilentCountersSim : public NpuSim {
+ public:
+  SilentCountersSim() : real_(MakeSim()) {}
+  void Reset() override { real_->Reset(); }
+  void Cycle(const SimInputs& in, SimOutputs* out) override { real_->Cycle(in, out); }
+  uint32_t ReadRegister(uint32_t addr) override {
+    return addr == kRegCntAccWrite ? 0 : real_->ReadRegister(addr);
+  }
+
+ private:
+  std::unique_ptr<NpuSim> real_;
+};
+
+TEST_F(RtlNpuFrameTest, ImpossibleActivityCountersAreAnError) {
+  SilentCountersSim sim;
+  RtlNpu npu(&model_, &sim);
+  const std::vector<uint8_t> rgb = RandomRgb(11);
+  try {
+    npu.Run(rgb.data());
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("activity counters are impossible"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("layer \"c1\""), std::string::npos) << e.what();
+  }
+}
+
 // A design that never finishes a command is stopped by the driver's budget.
 class HangingSim : public NpuSim {
  public:

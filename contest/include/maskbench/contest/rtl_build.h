@@ -46,7 +46,9 @@ Result<RtlKit> LoadRtlKit(const std::filesystem::path& kit_json);
 // <dir of the running executable>/rtl-kit/kit.json, or NotFound.
 Result<std::filesystem::path> DefaultRtlKitPath();
 
-// submission.json of an RTL folder, checked.
+// submission.json of an RTL folder, checked. A source path is relative, made of
+// [A-Za-z0-9._-] components joined by '/', reached without symlinks, and
+// names a regular .v/.sv file of at most 4 MiB inside the folder.
 struct RtlSubmission {
   std::filesystem::path dir;
   std::string name, team, version, top, board;
@@ -67,6 +69,13 @@ struct RtlBuildOptions {
   bool synthesize = true;     // run Yosys for resources.json
   int tool_timeout_s = 1800;  // each tool run
   bool reuse = true;          // keep an up-to-date build (same sources, kit and tools)
+  // Run verilator, make, the compiler and yosys in the tool sandbox
+  // (harness/tool_sandbox.h): kRequire fails the build when it cannot be made
+  // (the judge), kBestEffort builds unsealed with a note (a team's own design).
+  enum class Sandbox { kRequire, kBestEffort, kOff };
+  Sandbox sandbox = Sandbox::kRequire;
+  uint64_t tool_memory_bytes = 8ull << 30;  // RLIMIT_AS of each tool
+  uint64_t tool_file_bytes = 2ull << 30;    // RLIMIT_FSIZE of each tool
 };
 
 struct RtlBuildResult {
@@ -102,8 +111,10 @@ struct FpgaResources {
   double seconds = 0;                            // Yosys's wall time
   nlohmann::json cells;                          // every cell type and its count
 };
+// `sandbox`: an argv prefix (harness::MakeToolSandbox) to run yosys in, or empty.
 Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const std::filesystem::path& work,
-                                    int timeout_s = 1800);
+                                    const RtlBuildOptions& options,
+                                    const std::vector<std::string>& sandbox = {});
 nlohmann::json ResourcesToJson(const FpgaResources& r);
 Result<FpgaResources> ResourcesFromJson(const nlohmann::json& j);
 

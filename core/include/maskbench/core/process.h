@@ -17,7 +17,8 @@ struct CommandResult {
 };
 
 // Runs argv (argv[0] looked up on PATH, then in /usr/sbin and /usr/bin) with
-// stdin from /dev/null, in `cwd` when given; captures stdout and stderr. A
+// stdin from /dev/null, in `cwd` when given; captures stdout and stderr (the
+// first 4 MiB of each). A
 // program that cannot start gives exit_code -1 and the reason in `err`.
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::filesystem::path& cwd = {});
