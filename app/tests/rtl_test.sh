@@ -51,7 +51,8 @@ cp volt-npu/rtl/npu_top.v bad/rtl/
 sed 's/"volt-npu"/"bad"/' volt-npu/submission.json >bad/submission.json
 printf '\nmodule sneaky; integer f; initial f = $fopen("/etc/passwd", "r"); endmodule\n' >>bad/rtl/npu_top.v
 if "$mb" build bad 2>bad.err; then fail "a design with \$fopen was built"; fi
-grep -q "npu_top.v:[0-9]*: the system task \$fopen is not allowed" bad.err || fail "refusal: $(cat bad.err)"
+grep -q "design.v:[0-9]*: the system task \$fopen is not allowed" bad.err || fail "refusal: $(cat bad.err)"
+grep -q "src/000.v = rtl/npu_top.v" bad.err || fail "the refusal does not name the source: $(cat bad.err)"
 
 # 3. Judge: the RTL entry (with a forged .so beside its sources), systolic, the refused one.
 mkdir entries

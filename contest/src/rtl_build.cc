@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "maskbench/core/files.h"
 #include "maskbench/core/process.h"
@@ -69,37 +70,79 @@ bool SafeName(const std::string& s) {
   });
 }
 
-// The constructs a design may not use: they would run code or touch files
-// outside the RTL, or show the simulator and the synthesizer different designs
-// (docs/rtl.md, "What a design may not do"). The check is textual and strict:
-// compiler directives come from an allowlist, a macro is used only after its
-// `define, and macros cannot paste or stringify tokens.
-Status CheckSource(const fs::path& file, const std::string& text, std::set<std::string>* macros) {
+// A team's file, before anything reads it: plain text, no file inclusion.
+// Everything else is checked on the preprocessed design (CheckDesign), which
+// is what both tools read.
+Status CheckSource(const fs::path& file, const std::string& text) {
+  int line = 1;
+  enum { kCode, kLineComment, kBlockComment, kString } state = kCode;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == '\n') ++line;
+    auto refuse = [&](const std::string& what) {
+      return Status::InvalidArgument(file.string() + ":" + std::to_string(line),
+                                     what + " is not allowed in an RTL submission (docs/rtl.md)");
+    };
+    if (ch == '\0') return refuse("a NUL byte");
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    switch (state) {
+      case kLineComment:
+        if (ch == '\n') state = kCode;
+        break;
+      case kBlockComment:
+        if (ch == '*' && next == '/') state = kCode, ++i;
+        break;
+      case kString:
+        if (ch == '\\')
+          ++i;
+        else if (ch == '"')
+          state = kCode;
+        break;
+      case kCode:
+        if (ch == '/' && next == '/')
+          state = kLineComment;
+        else if (ch == '/' && next == '*')
+          state = kBlockComment, ++i;
+        else if (ch == '"')
+          state = kString;
+        else if (ch == '`' && text.compare(i + 1, 7, "include") == 0)
+          return refuse("`include (list every file in \"sources\")");
+        break;
+    }
+  }
+  return Status::Ok();
+}
+
+// The preprocessed design (`verilator -E -P` of every source: macros expanded,
+// conditionals resolved, comments gone), which both Verilator and Yosys then
+// read, so that they build the same design. The constructs refused would run
+// code or touch files outside the RTL, or hide logic from the resource count
+// (docs/rtl.md, "What a design may not do").
+Status CheckDesign(const fs::path& file, const std::string& text) {
   static const std::set<std::string> kTasks = {
-      "c",          "system",    "fopen",     "fclose",    "fwrite",    "fwriteb",  "fwriteh",
-      "fwriteo",    "fdisplay",  "fdisplayb", "fdisplayh", "fdisplayo", "fstrobe",  "fmonitor",
-      "fread",      "fscanf",    "sscanf",    "fgets",     "fgetc",     "ungetc",   "feof",
-      "ferror",     "fseek",     "ftell",     "rewind",    "fflush",    "readmemh", "readmemb",
-      "writememh",  "writememb", "dumpfile",  "dumpvars",  "dumpports", "test",     "value",
-      "stacktrace", "sformatf",  "fstrobeb",  "fmonitorb"};
-  static const std::set<std::string> kDirectives = {
-      "define",     "undef",         "ifdef",      "ifndef",          "elsif",
-      "else",       "endif",         "timescale",  "default_nettype", "resetall",
-      "celldefine", "endcelldefine", "undefineall"};
-  // Words that hide a design from one tool (pragmas, attributes, tool macros).
-  static const std::vector<std::string> kWords = {"translate_off",
-                                                  "translate_on",
-                                                  "synthesis_off",
-                                                  "synthesis_on",
-                                                  "blackbox",
-                                                  "whitebox",
-                                                  "VERILATOR",
-                                                  "SYNTHESIS",
-                                                  "YOSYS",
-                                                  "FORMAL",
-                                                  "COVERAGE",
-                                                  "systemc",
-                                                  "DPI"};
+      "c",         "system",    "fopen",     "fclose",      "fwrite",    "fwriteb",   "fwriteh",
+      "fwriteo",   "fdisplay",  "fdisplayb", "fdisplayh",   "fdisplayo", "fstrobe",   "fstrobeb",
+      "fstrobeh",  "fstrobeo",  "fmonitor",  "fmonitorb",   "fmonitorh", "fmonitoro", "fread",
+      "fscanf",    "sscanf",    "fgets",     "fgetc",       "ungetc",    "feof",      "ferror",
+      "fseek",     "ftell",     "rewind",    "fflush",      "readmemh",  "readmemb",  "writememh",
+      "writememb", "dumpfile",  "dumpvars",  "dumpports",   "test",      "value",     "stacktrace",
+      "root",      "unit",      "cast",      "sformat",     "swrite",    "swriteb",   "swriteh",
+      "swriteo",   "sreadmemh", "sreadmemb", "dist_uniform"};
+  // Identifiers (also inside strings) that hide a design from one tool, pull in
+  // C++, or attach logic from outside the hierarchy.
+  static const std::set<std::string> kWords = {
+      "bind",           "blackbox",     "whitebox",      "black_box",    "syn_black_box",
+      "translate_off",  "translate_on", "synthesis_off", "synthesis_on", "DPI",
+      "keep_hierarchy", "abc9_box",     "abc9_flop",     "config",       "library"};
+  static const std::set<std::string> kPrimitives = {
+      "BUFG",     "IBUF",     "OBUF",      "IOBUF",     "INV",      "VCC",      "GND",
+      "LUT1",     "LUT2",     "LUT3",      "LUT4",      "LUT5",     "LUT6",     "FDRE",
+      "FDSE",     "FDCE",     "FDPE",      "CARRY4",    "MUXF7",    "MUXF8",    "DSP48E1",
+      "RAMB18E1", "RAMB36E1", "RAM32M",    "RAM64M",    "RAM32X1D", "RAM64X1D", "RAM128X1D",
+      "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "SRL16E",   "SRLC32E",  "FDRE_1",
+      "OBUFT",    "IBUFG",    "BUFGCTRL",  "LDCE",      "LDPE"};
+  static const std::set<std::string> kDirectives = {"timescale", "default_nettype", "resetall",
+                                                    "celldefine", "endcelldefine"};
   int line = 1;
   auto refuse = [&](const std::string& what) {
     return Status::InvalidArgument(file.string() + ":" + std::to_string(line),
@@ -111,72 +154,84 @@ Status CheckSource(const fs::path& file, const std::string& text, std::set<std::
       ++j;
     return text.substr(i, j - i);
   };
+  bool in_string = false;
+  std::string prev_word;
   for (size_t i = 0; i < text.size(); ++i) {
     const char ch = text[i];
     if (ch == '\n') ++line;
     if (ch == '\0') return refuse("a NUL byte");
     if (static_cast<unsigned char>(ch) >= 0x80) return refuse("a non-ASCII byte");
-    if (ch == '\\' && i + 1 < text.size() && text[i + 1] != '\n' && text[i + 1] != '\r' &&
-        text[i + 1] != '"' && text[i + 1] != 'n' && text[i + 1] != 't' && text[i + 1] != '\\')
-      return refuse("an escaped identifier or escape sequence");
-    if (std::isalpha(static_cast<unsigned char>(ch)) || ch == '_') {
-      if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_' ||
-                    text[i - 1] == '$' || text[i - 1] == '`'))
-        continue;
-      const std::string w = ident_at(i);
-      for (const std::string& k : kWords)
-        if (w.find(k) != std::string::npos) return refuse("the word \"" + w + "\"");
-      // Verilator metacomments: only lint_off / lint_on.
-      if (w == "verilator") {
-        size_t j = i + w.size();
-        while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-        const std::string next = ident_at(j);
-        if (next != "lint_off" && next != "lint_on")
-          return refuse("the Verilator metacomment \"verilator " + next + "\"");
+    if (in_string) {
+      if (ch == '\\') {
+        ++i;
+      } else if (ch == '"') {
+        in_string = false;
+      } else if (std::isalpha(static_cast<unsigned char>(ch)) &&
+                 !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_')) {
+        const std::string w = ident_at(i);
+        if (kWords.count(w)) return refuse("the word \"" + w + "\"");
+        i += w.size() - 1;
       }
-      i += w.size() - 1;
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+      continue;
+    }
+    if (ch == '/' && i + 1 < text.size() && text[i + 1] == '*') {  // only metacomments are left
+      const size_t end = text.find("*/", i + 2);
+      const std::string body = text.substr(i + 2, end == std::string::npos ? end : end - i - 2);
+      std::istringstream words(body);
+      std::string tool, what;
+      words >> tool >> what;
+      if (tool != "verilator" || (what != "lint_off" && what != "lint_on"))
+        return refuse("the metacomment \"/*" + body + "*/\"");
+      for (char c : body) line += c == '\n';
+      i = end == std::string::npos ? text.size() : end + 1;
+      continue;
+    }
+    if (ch == '\\') return refuse("an escaped identifier");
+    if (ch == '`') {
+      const std::string d = ident_at(i + 1);
+      if (!kDirectives.count(d)) return refuse("the directive `" + d);
+      i += d.size();
       continue;
     }
     if (ch == '$') {
+      if (i + 1 >= text.size() ||
+          !(std::isalpha(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '_'))
+        return refuse("a $ not followed by a system task's name");
       const std::string id = ident_at(i + 1);
-      const bool c_task =
-          !id.empty() && id[0] == 'c' && std::all_of(id.begin() + 1, id.end(), [](char d) {
-            return std::isdigit(static_cast<unsigned char>(d));
-          });
+      const bool c_task = id[0] == 'c' && std::all_of(id.begin() + 1, id.end(), [](char d) {
+                            return std::isdigit(static_cast<unsigned char>(d));
+                          });
       if (c_task || kTasks.count(id)) return refuse("the system task $" + id);
       if (i + 1 + id.size() < text.size() && text[i + 1 + id.size()] == '$')
-        return refuse("$" + id + "$…");
-    } else if (ch == '`') {
-      if (i + 1 < text.size() && (text[i + 1] == '`' || text[i + 1] == '"' || text[i + 1] == '\\'))
-        return refuse("macro token pasting or stringification (``, `\", `\\`\")");
-      const std::string d = ident_at(i + 1);
-      if (d.empty()) return refuse("a lone `");
-      if (d == "include") return refuse("`include (list every file in \"sources\")");
-      if (kDirectives.count(d)) {
-        if (d == "define") {
-          size_t j = i + 1 + d.size();
-          while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-          const std::string name = ident_at(j);
-          if (name.empty()) return refuse("`define without a name");
-          macros->insert(name);
-          // A macro's body may not hold a directive or a macro use.
-          for (size_t k = j + name.size(); k < text.size() && text[k] != '\n'; ++k) {
-            if (text[k] == '`') return refuse("a ` inside the body of `define " + name);
-            if (text[k] == '\\' && k + 1 < text.size() && text[k + 1] == '\n')
-              return refuse("a `define continued over lines");
-          }
-        } else if (d == "ifdef" || d == "ifndef" || d == "elsif") {
-          size_t j = i + 1 + d.size();
-          while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-          const std::string name = ident_at(j);
-          if (!macros->count(name))
-            return refuse("`" + d + " of \"" + name + "\", a macro the sources do not define");
-        }
-      } else if (!macros->count(d)) {
-        return refuse("the directive or undefined macro `" + d);
-      }
-      i += d.size();
+        return refuse("$" + id + "$...");
+      i += id.size();
+      continue;
     }
+    if (std::isalpha(static_cast<unsigned char>(ch)) || ch == '_') {
+      const std::string w = ident_at(i);
+      if (kWords.count(w)) return refuse("the word \"" + w + "\"");
+      if (prev_word == "module" && kPrimitives.count(w))
+        return refuse("a module named like the primitive " + w);
+      const size_t after = i + w.size();
+      if (after + 1 < text.size() && text[after] == '.' &&
+          (std::isalpha(static_cast<unsigned char>(text[after + 1])) || text[after + 1] == '_'))
+        return refuse("the hierarchical reference " + w + "." + ident_at(after + 1));
+      prev_word = w;
+      i = after - 1;
+      continue;
+    }
+    if (std::isdigit(static_cast<unsigned char>(ch))) {  // a number (1.5, 8'hff, 3e2)
+      while (i + 1 < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '\'' ||
+              text[i + 1] == '.' || text[i + 1] == '_'))
+        ++i;
+      continue;
+    }
+    if (!std::isspace(static_cast<unsigned char>(ch))) prev_word.clear();
   }
   return Status::Ok();
 }
@@ -184,8 +239,11 @@ Status CheckSource(const fs::path& file, const std::string& text, std::set<std::
 // Verilator's output must not call into files or the system (a second look,
 // after the text check): these helpers appear only for the refused tasks.
 Status CheckGenerated(const fs::path& obj) {
-  static const char* kCalls[] = {"VL_FOPEN", "VL_READMEM", "VL_WRITEMEM", "VL_SYSTEM",
-                                 "VL_FGETS", "VL_FREAD",   "VL_FSCANF",   "VL_FWRITE"};
+  static const char* kCalls[] = {
+      "VL_FOPEN",      "VL_READMEM", "VL_WRITEMEM", "VL_SYSTEM",        "VL_FGETS",
+      "VL_FREAD",      "VL_FSCANF",  "VL_FWRITE",   "VL_FCLOSE",        "VL_FFLUSH",
+      "VL_FSEEK",      "VL_FTELL",   "VL_FERROR",   "VL_VALUEPLUSARGS", "VL_TESTPLUSARGS",
+      "VL_STACKTRACE", "VL_FGETC",   "VL_FEOF",     "VL_UNGETC"};
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(obj, ec)) {
     const std::string ext = e.path().extension().string();
@@ -379,11 +437,10 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
   Result<RtlSubmission> sub = LoadRtlSubmission(sub_dir);
   if (!sub.ok()) return sub.status();
   std::vector<std::string> texts;
-  std::set<std::string> macros;
   for (const fs::path& f : sub->sources) {
     Result<std::string> text = ReadFile(f);
     if (!text.ok()) return text.status();
-    MB_RETURN_IF_ERROR(CheckSource(f, *text, &macros));
+    MB_RETURN_IF_ERROR(CheckSource(f, *text));
     texts.push_back(std::move(*text));
   }
   Result<std::string> src_hash = RtlSourceSha256(*sub);
@@ -410,6 +467,12 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
   for (const std::string& d : kit.include_dirs) read_only.push_back(d);
   for (const std::string& l : kit.link)
     if (!l.empty() && l[0] == '/' && l.rfind("/usr/", 0) != 0) read_only.push_back(l);
+  for (const fs::path& p : read_only) {
+    const std::string ps = fs::absolute(p).lexically_normal().string();
+    if (ps.rfind(res.out.string() + "/", 0) == 0)
+      return Status::InvalidArgument(
+          res.out.string(), "the output folder holds the RTL kit (" + ps + "): choose another");
+  }
   bool sealed = false;
   std::string unsealed_reason;
   if (o.sandbox != RtlBuildOptions::Sandbox::kOff) {
@@ -468,16 +531,37 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
   // The tools see the checked bytes under names the harness chose.
   RtlSubmission copied = *sub;
   copied.sources.clear();
+  std::string mapping;
   for (size_t i = 0; i < texts.size(); ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "%03zu%s", i, sub->sources[i].extension().c_str());
     MB_RETURN_IF_ERROR(WriteFileAtomic(src / name, texts[i]));
     copied.sources.push_back(src / name);
-    res.log += std::string("src/") + name + " = " +
-               fs::relative(sub->sources[i], sub->dir).generic_string() + "\n";
+    const std::string line = std::string("src/") + name + " = " +
+                             fs::relative(sub->sources[i], sub->dir).generic_string();
+    res.log += line + "\n";
+    mapping += (mapping.empty() ? "" : ", ") + line;
   }
   if (!sealed && o.sandbox != RtlBuildOptions::Sandbox::kOff)
     res.log += "note: the tools run unsealed (" + unsealed_reason + ")\n";
+
+  // One preprocessed design for both tools, checked as they will read it.
+  const bool sv = std::any_of(copied.sources.begin(), copied.sources.end(),
+                              [](const fs::path& f) { return f.extension() == ".sv"; });
+  const fs::path design = src / (sv ? "design.sv" : "design.v");
+  {
+    std::vector<std::string> pre = {
+        "/bin/sh", "-c", "exec verilator -E -P \"$@\" > design" + std::string(sv ? ".sv" : ".v"),
+        "sh"};
+    for (const fs::path& f : copied.sources) pre.push_back(f.filename().string());
+    MB_RETURN_IF_ERROR(Tool(pre, o, box(src), &res.log, src));
+    Result<std::string> text = ReadFile(design);
+    if (!text.ok()) return text.status();
+    Status checked = CheckDesign(design, *text);
+    if (!checked.ok())
+      return Status::InvalidArgument(checked.message(),
+                                     "(in the preprocessed design of " + mapping + ")");
+  }
 
   std::vector<std::string> v = {"verilator",    "--cc",   "-O3",        "--x-assign", "fast",
                                 "--x-initial",  "fast",   "-Wno-fatal", "--prefix",   kModelClass,
@@ -486,7 +570,7 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
     v.push_back("--threads");
     v.push_back(std::to_string(o.verilator_threads));
   }
-  for (const fs::path& f : copied.sources) v.push_back(f.string());
+  v.push_back(design.string());
   MB_RETURN_IF_ERROR(Tool(v, o, box(obj), &res.log, obj));
   if (fs::exists(obj / (std::string(kModelClass) + "__Dpi.h"), ec))
     return Status::InvalidArgument(sub->dir.string(),
@@ -544,7 +628,9 @@ Result<RtlBuildResult> BuildRtl(const fs::path& sub_dir, const fs::path& out_dir
   MB_RETURN_IF_ERROR(WriteFileAtomic(res.out / "submission.json", meta.dump(2) + "\n"));
   if (o.synthesize) {
     fs::create_directories(synth, ec);
-    Result<FpgaResources> r = SynthesizeRtl(copied, synth, o, box(synth));
+    RtlSubmission preprocessed = copied;
+    preprocessed.sources = {design};
+    Result<FpgaResources> r = SynthesizeRtl(preprocessed, synth, o, box(synth));
     if (!r.ok()) return r.status();
     const json rj = ResourcesToJson(*r);
     MB_RETURN_IF_ERROR(WriteFileAtomic(res.out / kRtlResourcesFile, rj.dump(2) + "\n"));
@@ -619,11 +705,12 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& wo
   FpgaResources r;
   r.board = board->name;
   r.part = board->part;
-  r.flow = board->xilinx7 ? "synth_xilinx -family xc7" : "synth";
+  r.flow = board->xilinx7 ? "synth_xilinx -family xc7" : "synth -lut 6";
   std::string script;
   for (const fs::path& f : sub.sources)
     script += (f.extension() == ".sv" ? "read_verilog -sv " : "read_verilog ") + f.string() + "\n";
-  script += (board->xilinx7 ? "synth_xilinx -family xc7 -top " : "synth -top ") + sub.top + "\n";
+  script +=
+      (board->xilinx7 ? "synth_xilinx -family xc7 -top " : "synth -lut 6 -top ") + sub.top + "\n";
   script += "tee -o " + (work / "stat.txt").string() + " stat\n";
   MB_RETURN_IF_ERROR(WriteFileAtomic(work / "synth.ys", script));
   std::string log;
@@ -633,13 +720,28 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& wo
            o, sandbox, &log, work);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!st.ok()) return Status::InvalidArgument("yosys", "synthesis failed: " + st.message());
+  // Logic Yosys could not see (a reference it turned into an undriven wire)
+  // is logic the simulator ran but nobody counted.
+  Result<std::string> ylog = ReadFile(work / "yosys.log");
+  if (ylog.ok())
+    for (const char* w : {"is implicitly declared", "has no driver", "is used but has no driver"})
+      if (size_t at = ylog->find(w); at != std::string::npos) {
+        const size_t from = ylog->rfind('\n', at);
+        const size_t to = ylog->find('\n', at);
+        return Status::InvalidArgument(
+            "yosys",
+            "the design has logic synthesis cannot see (" +
+                ylog->substr(from == std::string::npos ? 0 : from + 1,
+                             to == std::string::npos ? std::string::npos : to - (from + 1)) +
+                "): its resources cannot be counted");
+      }
   Result<std::string> stat = ReadFile(work / "stat.txt");
   if (!stat.ok()) return stat.status();
   // The last "Number of cells" block is the top's (flattened by synth).
   const size_t at = stat->rfind("Number of cells:");
   if (at == std::string::npos)
     return Status::Corruption((work / "stat.txt").string(), "no cell counts");
-  static const std::regex kCell(R"(^\s+(\$?[A-Za-z0-9_$]+)\s+(\d+)\s*$)");
+  static const std::regex kCell(R"(^\s+(\S+)\s+(\d+)\s*$)");
   r.cells = json::object();
   size_t pos = stat->find('\n', at);
   while (pos != std::string::npos && pos + 1 < stat->size()) {
@@ -660,8 +762,15 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& wo
       r.lut += 2 * n;
     else if (cell == "RAM32X1S" || cell == "RAM64X1S" || cell == "SRL16E" || cell == "SRLC32E")
       r.lut += n;
-    else if (cell.rfind("FD", 0) == 0 || cell.rfind("$_DFF", 0) == 0 ||
-             cell.rfind("$_SDFF", 0) == 0 || cell.rfind("$_DFFE", 0) == 0)
+    else if (cell == "RAM128X1S")
+      r.lut += 2 * n;
+    else if (cell == "RAM256X1S")
+      r.lut += 4 * n;
+    else if (cell == "$lut")
+      r.lut += n;
+    else if (cell.rfind("FD", 0) == 0 || cell.rfind("LD", 0) == 0 || cell.rfind("$_DFF", 0) == 0 ||
+             cell.rfind("$_SDFF", 0) == 0 || cell.rfind("$_DLATCH", 0) == 0 ||
+             cell.rfind("$_ALDFF", 0) == 0)
       r.ff += n;
     else if (cell.rfind("DSP48", 0) == 0)
       r.dsp += n;
@@ -678,9 +787,14 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& wo
       "LUT1",     "LUT2",     "LUT3",      "LUT4",      "LUT5",     "LUT6",     "FDRE",
       "FDSE",     "FDCE",     "FDPE",      "CARRY4",    "MUXF7",    "MUXF8",    "DSP48E1",
       "RAMB18E1", "RAMB36E1", "RAM32M",    "RAM64M",    "RAM32X1D", "RAM64X1D", "RAM128X1D",
-      "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "SRL16E",   "SRLC32E"};
+      "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "SRL16E",   "SRLC32E",  "FDRE_1",
+      "OBUFT",    "IBUFG",    "BUFGCTRL",  "LDCE",      "LDPE"};
   for (auto it = r.cells.begin(); it != r.cells.end(); ++it) {
-    const bool known = board->xilinx7 ? kXilinx.count(it.key()) > 0 : it.key().rfind("$_", 0) == 0;
+    const std::string& c = it.key();
+    const bool known = board->xilinx7
+                           ? kXilinx.count(c) > 0
+                           : c == "$lut" || c.rfind("$_DFF", 0) == 0 || c.rfind("$_SDFF", 0) == 0 ||
+                                 c.rfind("$_DLATCH", 0) == 0 || c.rfind("$_ALDFF", 0) == 0;
     if (!known)
       return Status::InvalidArgument(
           sub.dir.string(), "synthesis left " + std::to_string(it->get<int64_t>()) +

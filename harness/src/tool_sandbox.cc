@@ -18,7 +18,7 @@ ToolSandbox MakeToolSandbox(const std::vector<std::filesystem::path>& read_only,
   // A private /tmp first, so that folders under the real /tmp can be bound over it.
   s.prefix.insert(s.prefix.end(), {"--tmpfs", "/tmp"});
   for (const std::filesystem::path& p : read_only)
-    s.prefix.insert(s.prefix.end(), {"--ro-bind", p.string(), p.string()});
+    s.prefix.insert(s.prefix.end(), {"--ro-bind-try", p.string(), p.string()});
   s.prefix.insert(s.prefix.end(),
                   {"--bind", writable.string(), writable.string(), "--chdir", cwd.string(), "--"});
   return s;

@@ -119,6 +119,7 @@ void RtlNpu::Plan() {
   const uint32_t identity_addr = place(identity);
 
   programs_.assign(m.layers.size(), {});
+  floors_.assign(m.layers.size(), {});
   layer_macs_.assign(m.layers.size(), 0);
   layer_tiles_.assign(m.layers.size(), 0);
   for (size_t li = 0; li < m.layers.size(); ++li) {
@@ -207,6 +208,10 @@ void RtlNpu::Plan() {
         c.regs[kRegOutPitch] = out.pitch;
         c.regs[kRegOutRow] = out.RowBytes();
         c.cmd = (g == 0 ? 1u : 0u) | (up && g > 0 ? 0u : 2u) | 4u;
+        Floor& f = floors_[li];
+        if (c.cmd & 1u) f.ibuf_writes += c.regs[kRegBandWords];
+        if (c.cmd & 2u) f.wbuf_writes += c.regs[kRegWWords];
+        f.writebacks += c.regs[kRegTilePixels];
         programs_[li].push_back(c);
       }
     }
@@ -300,8 +305,11 @@ void RtlNpu::Run(const uint8_t* rgb) {
     // accumulator, and nothing happened more often than there were cycles.
     const Activity& a = run.activity;
     const uint64_t lanes2 = static_cast<uint64_t>(geo_.lanes) * geo_.lanes;
+    const Floor& fl = floors_[li];
     if (a.mac_cycles * lanes2 < static_cast<uint64_t>(run.macs) || a.mac_cycles > a.cycles ||
-        a.ibuf_reads < a.mac_cycles || a.acc_writes < a.mac_cycles)
+        a.ibuf_reads < a.mac_cycles || a.acc_writes < a.mac_cycles ||
+        a.ibuf_writes < fl.ibuf_writes || a.wbuf_writes < fl.wbuf_writes ||
+        a.writebacks < fl.writebacks || a.acc_reads < a.writebacks)
       throw std::runtime_error("rtl-npu driver: layer \"" + l.name +
                                "\": the design's activity counters are "
                                "impossible (" +

@@ -156,6 +156,12 @@ class RtlNpu {
   std::vector<Buffer> buffers_;
   std::vector<std::vector<Command>> programs_;  // per layer
   std::vector<int64_t> layer_macs_;
+  // What the commands of each layer oblige the design to do at least: words
+  // DMA'd into the input and weight buffers, pixels written back.
+  struct Floor {
+    uint64_t ibuf_writes = 0, wbuf_writes = 0, writebacks = 0;
+  };
+  std::vector<Floor> floors_;
   std::vector<int> layer_tiles_;
   SimOutputs out_;
   uint64_t cycle_ = 0;
