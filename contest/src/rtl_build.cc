@@ -70,6 +70,18 @@ bool SafeName(const std::string& s) {
   });
 }
 
+// The 7-series cells synth_xilinx may leave (and no design may name a module after).
+const std::set<std::string>& XilinxPrimitives() {
+  static const std::set<std::string> kCells = {
+      "BUFG",     "IBUF",     "OBUF",      "IOBUF",     "INV",      "VCC",      "GND",
+      "LUT1",     "LUT2",     "LUT3",      "LUT4",      "LUT5",     "LUT6",     "FDRE",
+      "FDSE",     "FDCE",     "FDPE",      "CARRY4",    "MUXF7",    "MUXF8",    "DSP48E1",
+      "RAMB18E1", "RAMB36E1", "RAM32M",    "RAM64M",    "RAM32X1D", "RAM64X1D", "RAM128X1D",
+      "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "SRL16E",   "SRLC32E",  "FDRE_1",
+      "OBUFT",    "IBUFG",    "BUFGCTRL",  "LDCE",      "LDPE"};
+  return kCells;
+}
+
 // A team's file, before anything reads it: plain text, no file inclusion.
 // Everything else is checked on the preprocessed design (CheckDesign), which
 // is what both tools read.
@@ -134,13 +146,7 @@ Status CheckDesign(const fs::path& file, const std::string& text) {
       "bind",           "blackbox",     "whitebox",      "black_box",    "syn_black_box",
       "translate_off",  "translate_on", "synthesis_off", "synthesis_on", "DPI",
       "keep_hierarchy", "abc9_box",     "abc9_flop",     "config",       "library"};
-  static const std::set<std::string> kPrimitives = {
-      "BUFG",     "IBUF",     "OBUF",      "IOBUF",     "INV",      "VCC",      "GND",
-      "LUT1",     "LUT2",     "LUT3",      "LUT4",      "LUT5",     "LUT6",     "FDRE",
-      "FDSE",     "FDCE",     "FDPE",      "CARRY4",    "MUXF7",    "MUXF8",    "DSP48E1",
-      "RAMB18E1", "RAMB36E1", "RAM32M",    "RAM64M",    "RAM32X1D", "RAM64X1D", "RAM128X1D",
-      "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "SRL16E",   "SRLC32E",  "FDRE_1",
-      "OBUFT",    "IBUFG",    "BUFGCTRL",  "LDCE",      "LDPE"};
+  const std::set<std::string>& kPrimitives = XilinxPrimitives();
   static const std::set<std::string> kDirectives = {"timescale", "default_nettype", "resetall",
                                                     "celldefine", "endcelldefine"};
   int line = 1;
@@ -782,13 +788,7 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const fs::path& wo
   r.bram36 = (r.bram36 + 1) / 2;  // counted in RAMB18 halves above
   // Every cell must be a primitive of the target: a black box, or a module
   // Yosys could not map, would hide logic the simulator ran.
-  static const std::set<std::string> kXilinx = {
-      "BUFG",     "IBUF",     "OBUF",      "IOBUF",     "INV",      "VCC",      "GND",
-      "LUT1",     "LUT2",     "LUT3",      "LUT4",      "LUT5",     "LUT6",     "FDRE",
-      "FDSE",     "FDCE",     "FDPE",      "CARRY4",    "MUXF7",    "MUXF8",    "DSP48E1",
-      "RAMB18E1", "RAMB36E1", "RAM32M",    "RAM64M",    "RAM32X1D", "RAM64X1D", "RAM128X1D",
-      "RAM32X1S", "RAM64X1S", "RAM128X1S", "RAM256X1S", "SRL16E",   "SRLC32E",  "FDRE_1",
-      "OBUFT",    "IBUFG",    "BUFGCTRL",  "LDCE",      "LDPE"};
+  const std::set<std::string>& kXilinx = XilinxPrimitives();
   for (auto it = r.cells.begin(); it != r.cells.end(); ++it) {
     const std::string& c = it.key();
     const bool known = board->xilinx7
