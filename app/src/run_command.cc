@@ -292,16 +292,8 @@ int RunCommand(const RunFlags& f) {
   ctx.batch_size = f.batch;
   ctx.in_process = f.in_process;
   ctx.rtl_built = prepared->rtl;
-  if (prepared->rtl) {
-    Result<std::string> text = ReadFile(prepared->folder / c::kRtlResourcesFile);
-    if (text.ok()) {
-      try {
-        Result<c::FpgaResources> res = c::ResourcesFromJson(nlohmann::json::parse(*text));
-        if (res.ok()) ctx.resources = *res;
-      } catch (const nlohmann::json::exception&) {
-      }
-    }
-  }
+  if (prepared->rtl) ctx.resources = c::LoadResources(prepared->folder);
+
   if (Result<h::Submission> noop = h::LoadSubmission(ExeDir() / "submissions/testing/noop");
       noop.ok())
     ctx.noop = *noop;

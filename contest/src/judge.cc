@@ -370,16 +370,7 @@ Result<std::vector<JudgedEntry>> Judge(const JudgeOptions& o) {
     line.reference = c.reference;
     ctx.rtl_built = c.rtl;
     ctx.resources.reset();
-    if (c.rtl) {
-      Result<std::string> text = ReadFile(c.folder / kRtlResourcesFile);
-      if (text.ok()) {
-        try {
-          Result<FpgaResources> res = ResourcesFromJson(nlohmann::json::parse(*text));
-          if (res.ok()) ctx.resources = *res;
-        } catch (const nlohmann::json::exception&) {
-        }
-      }
-    }
+    if (c.rtl) ctx.resources = LoadResources(c.folder);
     Result<h::Submission> sub = h::LoadSubmission(c.folder);
     if (!sub.ok()) {
       skip(c.folder, sub.status().message());

@@ -820,6 +820,15 @@ json ResourcesToJson(const FpgaResources& r) {
           {"cells", r.cells}};
 }
 
+std::optional<FpgaResources> LoadResources(const fs::path& built) {
+  Status st = Status::Ok();
+  const json j = ReadJsonFile(built / kRtlResourcesFile, &st);
+  if (!st.ok()) return std::nullopt;
+  Result<FpgaResources> r = ResourcesFromJson(j);
+  if (!r.ok()) return std::nullopt;
+  return *r;
+}
+
 Result<FpgaResources> ResourcesFromJson(const json& j) {
   FpgaResources r;
   try {

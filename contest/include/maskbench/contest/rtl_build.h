@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,8 @@ Result<FpgaResources> SynthesizeRtl(const RtlSubmission& sub, const std::filesys
                                     const std::vector<std::string>& sandbox = {});
 nlohmann::json ResourcesToJson(const FpgaResources& r);
 Result<FpgaResources> ResourcesFromJson(const nlohmann::json& j);
+// The resources.json of a built folder; nullopt when it has none or it is unreadable.
+std::optional<FpgaResources> LoadResources(const std::filesystem::path& built);
 
 // A board's budget (docs/rtl.md, "Boards").
 struct FpgaBoard {
