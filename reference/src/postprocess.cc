@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -48,6 +49,16 @@ std::vector<Detection> ClasswiseNms(const std::vector<Detection>& dets, float io
   return kept;
 }
 
+float ScoreCutLogit(float score_threshold) {
+  // Every float v below the cut has 1 / (1 + exp(-v)) < t: the cut is 0.05
+  // below logit(t), which lowers the sigmoid by about 0.05 t (1 - t), far more
+  // than float's error in computing it (a few ulps, ~2e-7 t) while
+  // 1 - t > 1e-4. Outside that range (and for t <= 0) nothing is skipped.
+  const double t = score_threshold;
+  if (!(t > 0) || !(t < 0.9999)) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(std::log(t / (1 - t)) - 0.05);
+}
+
 std::vector<Detection> Decode(const float* head, int frame_width, int frame_height,
                               const DecodeOptions& options) {
   const int g = kGrid;
@@ -60,12 +71,17 @@ std::vector<Detection> Decode(const float* head, int frame_width, int frame_heig
   const float sy = static_cast<float>(frame_height) / kInputSize;
   const float fw = static_cast<float>(frame_width), fh = static_cast<float>(frame_height);
 
+  // Scores are tested first, on the logit (ScoreCutLogit): a cell that cannot
+  // reach the threshold is skipped before the peak test and the sigmoid. The
+  // conditions are independent, so the result is the definition's.
+  const float cut = ScoreCutLogit(options.score_threshold);
   std::vector<Detection> cand;
   for (int c = 0; c < kNumClasses; ++c) {
     const float* logit = head + c * plane;
     for (int y = 0; y < g; ++y) {
       for (int x = 0; x < g; ++x) {
         const float v = logit[y * g + x];
+        if (!(v >= cut)) continue;  // also NaN, which the definition drops too
         bool peak = true;
         for (int ny = std::max(0, y - 1); ny <= std::min(g - 1, y + 1) && peak; ++ny) {
           for (int nx = std::max(0, x - 1); nx <= std::min(g - 1, x + 1); ++nx) {

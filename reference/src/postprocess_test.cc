@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <vector>
 
 namespace maskbench::reference {
@@ -80,6 +84,90 @@ TEST(DecodeTest, ThresholdClipAndMaxDetections) {
   ASSERT_EQ(d.size(), 7u);
   for (size_t i = 1; i < d.size(); ++i) EXPECT_GE(d[i - 1].score, d[i].score);
   EXPECT_NEAR(d[0].score, 1.0f / (1.0f + std::exp(-1.19f)), 1e-6);
+}
+
+// The definition (docs/reference.md, "Post-processing") step by step, without
+// Decode's early score test: peak test first, then the sigmoid and threshold.
+std::vector<Detection> LiteralDecode(const float* head, int fw_i, int fh_i,
+                                     const DecodeOptions& o) {
+  const int g = kGrid;
+  const float sx = static_cast<float>(fw_i) / kInputSize,
+              sy = static_cast<float>(fh_i) / kInputSize;
+  const float fw = static_cast<float>(fw_i), fh = static_cast<float>(fh_i);
+  std::vector<Detection> cand;
+  for (int c = 0; c < kNumClasses; ++c)
+    for (int y = 0; y < g; ++y)
+      for (int x = 0; x < g; ++x) {
+        const float v = head[c * kPlane + y * g + x];
+        bool peak = true;
+        for (int ny = y - 1; ny <= y + 1; ++ny)
+          for (int nx = x - 1; nx <= x + 1; ++nx)
+            if (ny >= 0 && ny < g && nx >= 0 && nx < g && head[c * kPlane + ny * g + nx] > v)
+              peak = false;
+        if (!peak) continue;
+        const float score = 1.0f / (1.0f + std::exp(-v));
+        if (!(score >= o.score_threshold)) continue;
+        const size_t i = static_cast<size_t>(y) * g + x;
+        const float cx = (static_cast<float>(x) + head[3 * kPlane + i]) * kStride;
+        const float cy = (static_cast<float>(y) + head[4 * kPlane + i]) * kStride;
+        const float w = std::exp(head[5 * kPlane + i]) * kStride;
+        const float h = std::exp(head[6 * kPlane + i]) * kStride;
+        const float x0 = std::clamp((cx - w / 2) * sx, 0.0f, fw);
+        const float x1 = std::clamp((cx + w / 2) * sx, 0.0f, fw);
+        const float y0 = std::clamp((cy - h / 2) * sy, 0.0f, fh);
+        const float y1 = std::clamp((cy + h / 2) * sy, 0.0f, fh);
+        if (!(x1 > x0) || !(y1 > y0)) continue;
+        cand.push_back({x0, y0, x1 - x0, y1 - y0, c, score});
+      }
+  std::stable_sort(cand.begin(), cand.end(),
+                   [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  return ClasswiseNms(cand, o.nms_iou, o.max_detections);
+}
+
+TEST(DecodeTest, EarlyScoreTestGivesTheDefinitionsDetections) {
+  std::mt19937 rng(5);
+  for (float t : {0.0f, 0.01f, 0.05f, 0.3f, 0.5f, 0.9f, 0.999f, 0.99995f, 1.0f}) {
+    for (int trial = 0; trial < 4; ++trial) {
+      // Logits spread around the threshold's logit (and far below it), a few NaNs.
+      const double centre = t > 0 && t < 1 ? std::log(t / (1.0 - t)) : 0.0;
+      std::normal_distribution<double> near(centre, trial == 0 ? 0.05 : 1.5);
+      std::uniform_real_distribution<float> reg(-1.0f, 1.0f);
+      std::vector<float> h(kHeadChannels * kPlane);
+      for (size_t i = 0; i < kNumClasses * kPlane; ++i)
+        h[i] = i % 7 == 0 ? -12.0f : static_cast<float>(near(rng));
+      if (trial == 3) h[123] = std::numeric_limits<float>::quiet_NaN();
+      for (size_t i = kNumClasses * kPlane; i < h.size(); ++i) h[i] = reg(rng);
+      DecodeOptions o;
+      o.score_threshold = t;
+      o.max_detections = 100000;
+      const std::vector<Detection> want = LiteralDecode(h.data(), 640, 480, o);
+      const std::vector<Detection> got = Decode(h.data(), 640, 480, o);
+      ASSERT_EQ(got.size(), want.size()) << "threshold " << t << " trial " << trial;
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(std::memcmp(&got[i], &want[i], sizeof got[i]), 0)
+            << "threshold " << t << " detection " << i;
+      }
+      if (t > 0.0f && t < 0.999f) {
+        EXPECT_GT(want.size(), 0u) << "threshold " << t;
+      }
+    }
+  }
+}
+
+TEST(DecodeTest, ScoreCutIsBelowEveryPassingLogit) {
+  // Just below the cut no float sigmoid reaches the threshold; the cut is
+  // within 0.06 of the true logit, so it skips nearly everything below it.
+  for (double t = 1e-6; t < 0.9999; t = t < 0.01 ? t * 1.7 : t + 0.0137) {
+    const float tf = static_cast<float>(t);
+    const float cut = ScoreCutLogit(tf);
+    float v = std::nextafter(cut, -1e9f);
+    for (int i = 0; i < 1000; ++i, v = std::nextafter(v, -1e9f)) {
+      ASSERT_LT(1.0f / (1.0f + std::exp(-v)), tf) << "threshold " << t << " logit " << v;
+    }
+    EXPECT_GT(cut, std::log(tf / (1.0 - tf)) - 0.06) << t;
+  }
+  EXPECT_EQ(ScoreCutLogit(0.0f), -std::numeric_limits<float>::infinity());
+  EXPECT_EQ(ScoreCutLogit(1.0f), -std::numeric_limits<float>::infinity());
 }
 
 TEST(NmsTest, SuppressesOverlapsOfTheSameClassOnly) {

@@ -54,6 +54,11 @@ void ResizeToInput(const uint8_t* pixels, int width, int height, size_t stride, 
 std::vector<Detection> Decode(const float* head, int frame_width, int frame_height,
                               const DecodeOptions& options = {});
 
+// The logit below which no score 1 / (1 + exp(-logit)), computed in float,
+// reaches score_threshold (-inf when no such bound is used: thresholds <= 0 or
+// >= 0.9999). Decode skips such cells before its peak test; exposed for tests.
+float ScoreCutLogit(float score_threshold);
+
 // Intersection over union of two [x, y, w, h] boxes (continuous, no +1); 0 when empty.
 float IoU(const Detection& a, const Detection& b);
 
