@@ -22,6 +22,29 @@ void ResizeToInput(const uint8_t* pixels, int width, int height, size_t stride, 
   }
 }
 
+bool ResizeSplitsAt(int height, int row) {
+  if (height < kInputSize || height % 5 != 0 || row <= 0 || row >= kInputSize) return false;
+  // cv::resize takes its scale as 1 / (dst / src): it must be height / kInputSize exactly.
+  const double scale = static_cast<double>(height) / kInputSize;
+  if (1.0 / (static_cast<double>(kInputSize) / height) != scale) return false;
+  return static_cast<int64_t>(row) * height % kInputSize == 0;
+}
+
+void ResizeRows(const uint8_t* pixels, int width, int height, size_t stride, bool bgr,
+                int row_begin, int row_end, uint8_t* out) {
+  if (row_begin >= row_end) return;
+  // Source rows [row_begin, row_end) x height / kInputSize: the part's own
+  // scale is the whole frame's, and its rows' source positions are the
+  // whole frame's shifted by a whole row.
+  const int src_begin = static_cast<int>(static_cast<int64_t>(row_begin) * height / kInputSize);
+  const int src_end = static_cast<int>(static_cast<int64_t>(row_end) * height / kInputSize);
+  cv::Mat src(src_end - src_begin, width, CV_8UC3,
+              const_cast<uint8_t*>(pixels) + static_cast<size_t>(src_begin) * stride, stride);
+  cv::Mat dst(row_end - row_begin, kInputSize, CV_8UC3, out);
+  cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
+  if (bgr) cv::cvtColor(dst, dst, cv::COLOR_BGR2RGB);
+}
+
 float IoU(const Detection& a, const Detection& b) {
   const float ix = std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x);
   const float iy = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);

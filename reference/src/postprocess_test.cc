@@ -217,5 +217,43 @@ TEST(ResizeTest, ResizesAndSwapsToRgb) {
   EXPECT_EQ(rgb[2], 200);
 }
 
+// ResizeRows in parts at every split ResizeSplitsAt allows gives ResizeToInput's bytes.
+void ExpectPartsEqualWhole(int width, int height, bool bgr, std::mt19937* rng, int* splits) {
+  std::vector<uint8_t> frame(static_cast<size_t>(3) * width * height + 5);
+  for (uint8_t& b : frame) b = static_cast<uint8_t>((*rng)());
+  std::vector<uint8_t> whole;
+  ResizeToInput(frame.data(), width, height, static_cast<size_t>(3) * width, bgr, &whole);
+  std::vector<int> cuts = {0};
+  for (int r = 1; r < kInputSize; ++r)
+    if (ResizeSplitsAt(height, r) && r - cuts.back() >= 8) cuts.push_back(r);
+  cuts.push_back(kInputSize);
+  *splits += static_cast<int>(cuts.size()) - 2;
+  std::vector<uint8_t> parts(whole.size(), 0);
+  for (size_t i = 0; i + 1 < cuts.size(); ++i)
+    ResizeRows(frame.data(), width, height, static_cast<size_t>(3) * width, bgr, cuts[i],
+               cuts[i + 1], parts.data() + static_cast<size_t>(cuts[i]) * 3 * kInputSize);
+  for (int y = 0; y < kInputSize; ++y) {
+    const size_t row = static_cast<size_t>(y) * 3 * kInputSize;
+    ASSERT_EQ(std::memcmp(whole.data() + row, parts.data() + row, 3 * kInputSize), 0)
+        << width << "x" << height << (bgr ? " BGR" : " RGB") << ": output row " << y;
+  }
+}
+
+TEST(ResizeTest, RowsInPartsEqualTheWholeResize) {
+  std::mt19937 rng(11);
+  int splits = 0;
+  for (int height : {320, 400, 480, 600, 640, 720, 960, 1080, 1440, 2160})
+    for (int width : {640, 1280, 333, 1920})
+      for (bool bgr : {true, false}) ExpectPartsEqualWhole(width, height, bgr, &rng, &splits);
+  // Every height a multiple of 5 up to 2000, narrow frames.
+  for (int height = 320; height <= 2000; height += 5)
+    ExpectPartsEqualWhole(48, height, true, &rng, &splits);
+  EXPECT_GT(splits, 1000);  // the splits were exercised
+  EXPECT_TRUE(ResizeSplitsAt(480, 40));
+  EXPECT_FALSE(ResizeSplitsAt(481, 40));  // the scale is not exact
+  EXPECT_FALSE(ResizeSplitsAt(240, 40));  // upscaling clamps at a part's edges
+  EXPECT_FALSE(ResizeSplitsAt(480, 41));  // not a whole source row
+}
+
 }  // namespace
 }  // namespace maskbench::reference

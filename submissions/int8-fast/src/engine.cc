@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -220,11 +221,14 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
     p.bias.assign(padded, 0);
     p.multiplier.assign(padded, 1 << 30);
     p.shift.assign(padded, 0);
+    p.scale.assign(padded, 0.5f);
     for (int o = 0; o < cout; ++o) {
       p.bias[o] = l.bias[o];
       if (l.requantize) {
         p.multiplier[o] = l.multiplier[o];
         p.shift[o] = l.shift[o];
+        p.scale[o] = static_cast<float>(
+            std::ldexp(static_cast<double>(l.multiplier[o]), -(31 + l.shift[o])));
       }
     }
     auto w_at = [&](int o, int i, int ky, int kx) {
@@ -314,7 +318,9 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
   logits_.assign(static_cast<size_t>(head.channels) * head.height * head.width, 0.f);
 
   // The frame as steps; concats whose inputs were all written in place vanish.
-  AddStep(Step::Kind::kInput, 0, reference::kInputSize);
+  // The input step (with RunImage, also the resize: one part per thread, since
+  // each part costs a resize call's set-up).
+  AddStep(Step::Kind::kInput, 0, reference::kInputSize, threads_);
   for (size_t li = 0; li < model_->layers.size(); ++li) {
     const Int8Layer& l = model_->layers[li];
     const int rows = model_->tensors[l.output].height;
@@ -344,8 +350,8 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
   for (int i = 1; i < threads_; ++i) pool_.emplace_back([this] { Worker(); });
 }
 
-void Engine::AddStep(Step::Kind kind, int index, int rows) {
-  Step s{kind, index, rows, std::max(1, std::min(rows, 4 * threads_))};
+void Engine::AddStep(Step::Kind kind, int index, int rows, int chunks) {
+  Step s{kind, index, rows, std::max(1, std::min(rows, chunks > 0 ? chunks : 4 * threads_))};
   for (int c = 0; c < s.chunks; ++c) {
     item_step_.push_back(static_cast<int>(steps_.size()));
     item_chunk_.push_back(c);
@@ -368,6 +374,24 @@ void Engine::Worker() {
     if (stop_.load(std::memory_order_acquire)) return;
     Work();
   }
+}
+
+void Engine::RunImage(const uint8_t* pixels, int width, int height, size_t stride, bool bgr) {
+  const Step& input = steps_[0];
+  bool split = threads_ > 1;  // one thread: OpenCV's own threads resize faster
+  for (int c = 1; c < input.chunks && split; ++c)
+    split = reference::ResizeSplitsAt(
+        height, static_cast<int>(static_cast<int64_t>(input.rows) * c / input.chunks));
+  if (!split) {
+    reference::ResizeToInput(pixels, width, height, stride, bgr, &resized_);
+    Run(resized_.data());
+    return;
+  }
+  resized_.resize(static_cast<size_t>(3) * reference::kInputSize * reference::kInputSize);
+  image_ = {pixels, width, height, stride, bgr};
+  from_image_ = true;
+  Run(resized_.data());
+  from_image_ = false;
 }
 
 void Engine::Run(const uint8_t* rgb) {
@@ -481,9 +505,15 @@ void Engine::InputRows(int y0, int y1) {
   const int n = reference::kInputSize;
   const internal::View& v = views_[0];
   internal::Int16Shadow& sh = shadows_[0];
+  if (from_image_)
+    reference::ResizeRows(image_.pixels, image_.width, image_.height, image_.stride, image_.bgr, y0,
+                          y1, resized_.data() + static_cast<size_t>(y0) * n * 3);
   for (int y = y0; y < y1; ++y) {
     const uint8_t* src = rgb_ + static_cast<size_t>(y) * n * 3;
-    if (need_int8_input_) {
+    if (need_int8_input_ && v.pixel_stride == 3) {  // a row is contiguous: q = pixel ^ 0x80
+      uint8_t* d = reinterpret_cast<uint8_t*>(v.At(y, 0, border_));
+      for (int i = 0; i < 3 * n; ++i) d[i] = src[i] ^ 0x80;
+    } else if (need_int8_input_) {
       int8_t* d = v.At(y, 0, border_);
       for (int x = 0; x < n; ++x)
         for (int c = 0; c < 3; ++c)
@@ -527,6 +557,7 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
   a.bias = p.bias.data();
   a.multiplier = p.multiplier.data();
   a.shift = p.shift.data();
+  a.scale = p.scale.data();
   a.relu = l.relu;
   if (p.out_tensor == model_->output) {
     a.out32 = head_.data();

@@ -64,6 +64,7 @@ struct ConvPlan {
   std::vector<int8_t> packed8;    // u8 kernel weights
   std::vector<int16_t> packed16;  // s16 kernel weights
   std::vector<int32_t> bias, multiplier, shift;            // padded to a multiple of 16
+  std::vector<float> scale;                                // multiplier / 2^(31 + shift), padded
   bool avx2 = false;                                       // this layer runs the AVX2 kernel
   bool amx = false;                                        // this layer runs the AMX kernel
   int amx_groups = 0, amx_chunks = 0, amx_group_taps = 1;  // see internal::ConvArgs
@@ -88,6 +89,14 @@ class Engine {
 
   // Runs one frame: `rgb` is kInputSize x kInputSize x 3 RGB bytes (ResizeToInput).
   void Run(const uint8_t* rgb);
+  // Runs one frame from the frame itself (8-bit interleaved, BGR when `bgr`):
+  // the same values as ResizeToInput then Run(), with the resize done as the
+  // first step, its row chunks spread over the threads like a layer's
+  // (reference::ResizeRows), where the split is exact for this frame height
+  // (reference::ResizeSplitsAt); otherwise ResizeToInput runs first on the
+  // calling thread (and always with one thread, where OpenCV's own threads
+  // resize faster). The resize allocates inside OpenCV; Run() itself does not.
+  void RunImage(const uint8_t* pixels, int width, int height, size_t stride, bool bgr);
   // The head after Run(), dequantized (kHeadChannels x kGrid x kGrid floats, CHW), for Decode().
   const std::vector<float>& HeadLogits() const { return logits_; }
   // The head's int32 accumulators after Run() (CHW), as Int8Output::head.
@@ -118,7 +127,7 @@ class Engine {
     int rows = 0;   // rows (or head pixels for kDequantize) split into chunks
     int chunks = 1;
   };
-  void AddStep(Step::Kind kind, int index, int rows);
+  void AddStep(Step::Kind kind, int index, int rows, int chunks = 0);  // 0: 4 x threads
   void Worker();
   void Work();  // claims and runs chunks of the current frame until none is left
   void RunChunk(int item);
@@ -146,6 +155,15 @@ class Engine {
   std::vector<float> head_scale_;
   std::vector<float> logits_;
   const uint8_t* rgb_ = nullptr;
+  // RunImage: the frame, resized by the input step into resized_ when image_.
+  struct Image {
+    const uint8_t* pixels = nullptr;
+    int width = 0, height = 0;
+    size_t stride = 0;
+    bool bgr = false;
+  } image_;
+  bool from_image_ = false;
+  std::vector<uint8_t> resized_;
 
   // Work sharing without barriers: the steps' chunks form one sequence of
   // items; a thread claims the next item (next_item_) and runs it once every

@@ -98,6 +98,44 @@ TEST_F(Int8FastTest, MatchesTheNaiveExecutorOnEveryTensorOfSyntheticFrames) {
   }
 }
 
+// RunImage (the resize as the engine's first step, in parts over the threads
+// where the split is exact) equals ResizeToInput then the executor.
+TEST_F(Int8FastTest, RunImageEqualsResizeThenRunForEveryFrameSize) {
+  ref::Int8Executor golden(&model_);
+  const Simd best = CpuSupports(Simd::kAmx)          ? Simd::kAmx
+                    : CpuSupports(Simd::kAvx512Vnni) ? Simd::kAvx512Vnni
+                    : CpuSupports(Simd::kAvx2)       ? Simd::kAvx2
+                                                     : Simd::kScalar;
+  std::vector<std::unique_ptr<Engine>> engines;
+  for (int threads : {1, 2, 3, 4})
+    engines.push_back(std::make_unique<Engine>(&model_, EngineOptions{threads, best}));
+  struct Size {
+    int w, h;
+  };
+  // 640x480, 1280x720 and 1920x1080 split; 333x517 (scale not exact) and
+  // 320x240 (upscaled) take the whole-frame resize.
+  for (const Size sz : {Size{640, 480}, Size{1280, 720}, Size{1920, 1080}, Size{333, 517},
+                        Size{320, 240}}) {
+    const cv::Mat img = SyntheticFrame(40 + sz.w, sz.w, sz.h);  // BGR
+    cv::Mat rgb_img;
+    cv::cvtColor(img, rgb_img, cv::COLOR_BGR2RGB);
+    for (bool bgr : {true, false}) {
+      const cv::Mat& frame = bgr ? img : rgb_img;
+      std::vector<uint8_t> rgb;
+      ref::ResizeToInput(frame.data, frame.cols, frame.rows, frame.step, bgr, &rgb);
+      ref::Int8Output gout;
+      golden.Run(rgb.data(), &gout);
+      for (auto& e : engines) {
+        e->RunImage(frame.data, frame.cols, frame.rows, frame.step, bgr);
+        ExpectSame(golden, gout, *e,
+                   std::to_string(sz.w) + "x" + std::to_string(sz.h) + (bgr ? " BGR" : " RGB") +
+                       ", " + SimdName(best) + " x" + std::to_string(e->threads()));
+        EXPECT_EQ(e->Tensor(0), golden.Tensor(0)) << "the network input";
+      }
+    }
+  }
+}
+
 TEST_F(Int8FastTest, MatchesThePythonGoldenPattern) {
   std::vector<uint8_t> rgb(3 * ref::kInputSize * ref::kInputSize);
   for (int y = 0; y < ref::kInputSize; ++y)

@@ -23,7 +23,8 @@
 // another order: bit-exact. A row whose width is not a multiple of M ends
 // with a tile that overlaps the previous one (the same values written twice).
 // The epilogue stores C to a stack buffer and requantizes a tile row (16
-// channels) at a time in AVX-512 (every AMX CPU has AVX-512 F/BW/VL).
+// channels) at a time in AVX-512 (every AMX CPU has AVX-512 F/BW/VL), while the
+// tile unit computes the next job (ConvRowsT).
 // Per-channel arrays (bias, multiplier, shift) are padded to 16.
 #include <immintrin.h>
 
@@ -163,14 +164,26 @@ struct Layout {
   int groups_per_row = 1;
 };
 
-// C = A . B for MT pixel tiles x NT oc tiles from oc tile n0, then the epilogue.
+// One unit of tile work: `count` (1 or 2) pixel tiles x `nt` (1 or 2) oc tiles
+// from oc tile n0.
+struct Job {
+  PixelTile px[2];
+  int count = 0, n0 = 0, nt = 0;
+};
+
+// The C tiles of a job as stored: [pixel tile][oc tile][16 x 16] int32.
+struct alignas(64) CBuffer {
+  int32_t c[2][2][16 * 16];
+};
+
+// Zeroes C and issues A . B over the whole K of job `j` (MT x NT tiles).
 template <bool kSigned, int MT, int NT>
-MB_AMX void Block(const ConvArgs& a, const Layout& l, const PixelTile* px, int n0,
-                  const Requant16* rq) {
+MB_AMX void Compute(const ConvArgs& a, const Layout& l, const Job& j) {
   const int8_t* base[MT];
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
-    ((base[Ms] = a.in8 + static_cast<ptrdiff_t>(px[Ms].oy * a.stride + a.offset) * a.in_row_stride +
-                 static_cast<ptrdiff_t>(px[Ms].ox * a.stride + a.offset) * a.in_pixel_stride),
+    ((base[Ms] = a.in8 +
+                 static_cast<ptrdiff_t>(j.px[Ms].oy * a.stride + a.offset) * a.in_row_stride +
+                 static_cast<ptrdiff_t>(j.px[Ms].ox * a.stride + a.offset) * a.in_pixel_stride),
      ...);
   }
   (std::make_integer_sequence<int, MT>{});
@@ -185,7 +198,7 @@ MB_AMX void Block(const ConvArgs& a, const Layout& l, const PixelTile* px, int n
   }
   (ms);
   const int8_t* w =
-      static_cast<const int8_t*>(a.packed) + static_cast<size_t>(n0) * l.oc_tile_bytes;
+      static_cast<const int8_t*>(a.packed) + static_cast<size_t>(j.n0) * l.oc_tile_bytes;
   for (int g = 0; g < a.amx_groups; ++g) {
     const int ky = g / l.groups_per_row, kx = (g % l.groups_per_row) * a.amx_group_taps;
     const ptrdiff_t off = static_cast<ptrdiff_t>(ky) * a.in_row_stride +
@@ -209,36 +222,60 @@ MB_AMX void Block(const ConvArgs& a, const Layout& l, const PixelTile* px, int n
       (ms);
     }
   }
-  alignas(64) int32_t c[MT][NT][16 * 16];
+}
+
+// Stores the MT x NT C tiles of a job into `out`.
+template <int MT, int NT>
+MB_AMX void Store(CBuffer* out) {
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
     (
         [&]<int... Ns>(std::integer_sequence<int, Ns...>, auto mc) {
-          (StoreC<decltype(mc)::value, Ns>(c[decltype(mc)::value][Ns]), ...);
-        }(ns, std::integral_constant<int, Ms>{}),
+          (StoreC<decltype(mc)::value, Ns>(out->c[decltype(mc)::value][Ns]), ...);
+        }(std::make_integer_sequence<int, NT>{}, std::integral_constant<int, Ms>{}),
         ...);
   }
-  (ms);
+  (std::make_integer_sequence<int, MT>{});
+}
 
-  // Epilogue: bias, requantize (or the int32 head), store.
-  for (int t = 0; t < MT; ++t) {
-    for (int j = 0; j < NT; ++j) {
-      const int n = n0 + j;
-      const int32_t* cb = c[t][j];
+// Epilogue of a stored job: bias, requantize (or the int32 head), store.
+//
+// Requantization first in float: x = (acc + bias) x scale (scale = multiplier /
+// 2^(31 + shift) rounded to float), clamped to [lo, 200]. Three roundings of
+// 2^-24 each leave x within 3.6e-5 of the exact quotient for |x| <= 200, so
+// x's nearest integer is the exact round-half-away result unless x lies
+// within 1e-4 of a half; a vector with such a lane is requantized exactly in
+// integers (Requantize16: reference::Requantize's steps), about one vector
+// in 300. Either way the bits are the reference's.
+MB_AMX void Epilogue(const ConvArgs& a, const Layout& l, const Job& j, const CBuffer& buf,
+                     const Requant16* rq) {
+  const __m512 lo_f = _mm512_set1_ps(a.relu ? 0.0f : -128.0f), hi_f = _mm512_set1_ps(200.0f);
+  const __m512 near_half = _mm512_set1_ps(0.5f - 1e-4f);
+  for (int t = 0; t < j.count; ++t) {
+    for (int jn = 0; jn < j.nt; ++jn) {
+      const int n = j.n0 + jn;
+      const int32_t* cb = buf.c[t][jn];
       const __m512i bias = _mm512_loadu_si512(a.bias + n * 16);
       if (a.out8 != nullptr) {
         const int valid = a.cout - n * 16 < 16 ? a.cout - n * 16 : 16;
         const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
-        int8_t* dst = a.out8 + static_cast<ptrdiff_t>(px[t].oy) * a.out_row_stride +
-                      static_cast<ptrdiff_t>(px[t].ox) * a.out_pixel_stride + n * 16;
+        const __m512 scale = _mm512_loadu_ps(a.scale + n * 16);
+        int8_t* dst = a.out8 + static_cast<ptrdiff_t>(j.px[t].oy) * a.out_row_stride +
+                      static_cast<ptrdiff_t>(j.px[t].ox) * a.out_pixel_stride + n * 16;
         for (int p = 0; p < l.m; ++p) {
           const __m512i acc = _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias);
+          __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+          x = _mm512_min_ps(_mm512_max_ps(x, lo_f), hi_f);
+          const __m512 r = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+          const __m512 d = _mm512_abs_ps(_mm512_sub_ps(x, r));
+          const __mmask16 unsure = _mm512_cmp_ps_mask(d, near_half, _CMP_GT_OQ);
+          const __m512i q = unsure == 0 ? _mm512_cvtps_epi32(r) : Requantize16(acc, rq[n]);
           _mm_mask_storeu_epi8(dst + static_cast<ptrdiff_t>(p) * a.out_pixel_stride, keep,
-                               _mm512_cvtsepi32_epi8(Requantize16(acc, rq[n])));
+                               _mm512_cvtsepi32_epi8(q));
         }
       } else {  // the head: [pixel][oc_blocks * 8] int32
         const int stride32 = a.oc_blocks * 8;
         int32_t* dst =
-            a.out32 + (static_cast<size_t>(px[t].oy) * a.out_w + px[t].ox) * stride32 + n * 16;
+            a.out32 + (static_cast<size_t>(j.px[t].oy) * a.out_w + j.px[t].ox) * stride32 + n * 16;
         const int valid = stride32 - n * 16 < 16 ? stride32 - n * 16 : 16;
         const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
         for (int p = 0; p < l.m; ++p)
@@ -249,8 +286,40 @@ MB_AMX void Block(const ConvArgs& a, const Layout& l, const PixelTile* px, int n
   }
 }
 
+template <bool kSigned>
+MB_AMX void ComputeJob(const ConvArgs& a, const Layout& l, const Job& j) {
+  if (j.count == 2) {
+    if (j.nt == 2)
+      Compute<kSigned, 2, 2>(a, l, j);
+    else
+      Compute<kSigned, 2, 1>(a, l, j);
+  } else {
+    if (j.nt == 2)
+      Compute<kSigned, 1, 2>(a, l, j);
+    else
+      Compute<kSigned, 1, 1>(a, l, j);
+  }
+}
+
+MB_AMX void StoreJob(const Job& j, CBuffer* out) {
+  if (j.count == 2) {
+    if (j.nt == 2)
+      Store<2, 2>(out);
+    else
+      Store<2, 1>(out);
+  } else {
+    if (j.nt == 2)
+      Store<1, 2>(out);
+    else
+      Store<1, 1>(out);
+  }
+}
+
 // Rows [row_begin, row_end): the rows' pixel tiles in pairs, each pair against
-// the oc tiles two at a time.
+// the oc tiles two at a time. Software-pipelined: job k's tile products are
+// issued before job k-1's epilogue runs (on the vector units, from the other
+// half of a double buffer), and its C tiles are stored after that, so the
+// tile unit and the vector units work at the same time.
 template <bool kSigned>
 MB_AMX void ConvRowsT(const ConvArgs& a, int row_begin, int row_end) {
   Layout l;
@@ -268,42 +337,38 @@ MB_AMX void ConvRowsT(const ConvArgs& a, int row_begin, int row_end) {
   LoadConfig(&cfg);
 
   const int oc_tiles = (a.cout + 15) / 16;
-  Requant16 rq[4];
+  Requant16 rq[4] = {};
   for (int n = 0; n < oc_tiles && n < 4; ++n)
     rq[n] = MakeRequant16(a.multiplier + n * 16, a.shift + n * 16, a.relu);
 
-  PixelTile pending{0, 0};
-  bool have = false;
-  auto run = [&](const PixelTile* px, int count) {
+  CBuffer buf[2];
+  Job prev;
+  int slot = 0;
+  auto submit = [&](const Job& j) {
+    ComputeJob<kSigned>(a, l, j);
+    if (prev.count > 0) Epilogue(a, l, prev, buf[slot ^ 1], rq);
+    StoreJob(j, &buf[slot]);
+    prev = j;
+    slot ^= 1;
+  };
+  Job pair;
+  auto flush_pair = [&] {
     for (int n0 = 0; n0 < oc_tiles; n0 += 2) {
-      const bool two = n0 + 1 < oc_tiles;
-      if (count == 2) {
-        if (two)
-          Block<kSigned, 2, 2>(a, l, px, n0, rq);
-        else
-          Block<kSigned, 2, 1>(a, l, px, n0, rq);
-      } else {
-        if (two)
-          Block<kSigned, 1, 2>(a, l, px, n0, rq);
-        else
-          Block<kSigned, 1, 1>(a, l, px, n0, rq);
-      }
+      pair.n0 = n0;
+      pair.nt = n0 + 1 < oc_tiles ? 2 : 1;
+      submit(pair);
     }
+    pair.count = 0;
   };
   for (int oy = row_begin; oy < row_end; ++oy) {
     for (int ox0 = 0; ox0 < a.out_w; ox0 += l.m) {
       const int ox = ox0 + l.m <= a.out_w ? ox0 : a.out_w - l.m;  // the overlapping last tile
-      if (!have) {
-        pending = {oy, ox};
-        have = true;
-      } else {
-        const PixelTile pair[2] = {pending, {oy, ox}};
-        run(pair, 2);
-        have = false;
-      }
+      pair.px[pair.count++] = {oy, ox};
+      if (pair.count == 2) flush_pair();
     }
   }
-  if (have) run(&pending, 1);
+  if (pair.count > 0) flush_pair();
+  if (prev.count > 0) Epilogue(a, l, prev, buf[slot ^ 1], rq);
   Release();  // (keeping the tiles from call to call measured no faster)
 }
 

@@ -92,7 +92,6 @@ class Int8Fast {
       : config_(ParseConfig(config_json)),
         model_(LoadModel(dir)),
         engine_(&model_, config_.engine) {
-    rgb_.resize(3 * ref::kInputSize * ref::kInputSize);
     result_.reserve(static_cast<size_t>(config_.decode.max_detections));
     // Offline lanes: one single-threaded engine per thread of the main engine.
     EngineOptions one = config_.engine;
@@ -102,7 +101,7 @@ class Int8Fast {
   }
 
   std::span<const mb_detection_t> Infer(const maskbench::abi::Frame& frame) {
-    Run(engine_, rgb_, frame, &result_);
+    Run(engine_, frame, &result_);
     return result_;
   }
 
@@ -116,7 +115,7 @@ class Int8Fast {
     auto lane = [&](size_t w) {
       try {
         for (size_t i = w; i < frames.size(); i += lanes)
-          Run(lanes_[w]->engine, lanes_[w]->rgb, frames[i], &out[i]);
+          Run(lanes_[w]->engine, frames[i], &out[i]);
       } catch (...) {
         errors[w] = std::current_exception();
       }
@@ -132,20 +131,17 @@ class Int8Fast {
 
  private:
   struct Lane {
-    Lane(const ref::Int8Model* model, EngineOptions options)
-        : engine(model, options), rgb(3 * ref::kInputSize * ref::kInputSize) {}
+    Lane(const ref::Int8Model* model, EngineOptions options) : engine(model, options) {}
     Engine engine;
-    std::vector<uint8_t> rgb;
   };
 
-  // One frame on `engine`: resize, run, decode into *result.
-  void Run(Engine& engine, std::vector<uint8_t>& rgb, const maskbench::abi::Frame& frame,
+  // One frame on `engine`: resize (the engine's first step), run, decode into *result.
+  void Run(Engine& engine, const maskbench::abi::Frame& frame,
            std::vector<mb_detection_t>* result) const {
     if (frame.pixel_format != MB_PIXEL_FORMAT_BGR8 && frame.pixel_format != MB_PIXEL_FORMAT_RGB8)
       throw maskbench::abi::Error(MB_ERR_INVALID_ARGUMENT, "int8-fast: unsupported pixel format");
-    ref::ResizeToInput(frame.pixels, frame.width, frame.height, frame.stride,
-                       frame.pixel_format == MB_PIXEL_FORMAT_BGR8, &rgb);
-    engine.Run(rgb.data());
+    engine.RunImage(frame.pixels, static_cast<int>(frame.width), static_cast<int>(frame.height),
+                    frame.stride, frame.pixel_format == MB_PIXEL_FORMAT_BGR8);
     const std::vector<ref::Detection> dets =
         ref::Decode(engine.HeadLogits().data(), frame.width, frame.height, config_.decode);
     result->clear();
@@ -156,7 +152,6 @@ class Int8Fast {
   Config config_;
   ref::Int8Model model_;
   Engine engine_;
-  std::vector<uint8_t> rgb_;
   std::vector<mb_detection_t> result_;
   std::vector<std::unique_ptr<Lane>> lanes_;
 };

@@ -49,6 +49,23 @@ struct DecodeOptions {
 void ResizeToInput(const uint8_t* pixels, int width, int height, size_t stride, bool bgr,
                    std::vector<uint8_t>* rgb_out);
 
+// Whether ResizeToInput's output rows can be computed in two parts split at
+// output row `row` (0 < row < kInputSize), each part by ResizeRows, with the
+// same bytes: true when the frame is at least kInputSize rows high, its
+// vertical scale height / kInputSize is exact in binary (height a multiple of
+// 5) and the split falls on a whole source row (row * height a multiple of
+// kInputSize). Then no output row near the split clamps to its part's edge and
+// every row's source coordinate is computed exactly either way.
+bool ResizeSplitsAt(int height, int row);
+
+// Output rows [row_begin, row_end) of ResizeToInput, written to `out` (that
+// many rows of 3 * kInputSize RGB bytes) without allocating a whole image. Its
+// bytes equal ResizeToInput's rows when row_begin and row_end are each 0,
+// kInputSize or a row where ResizeSplitsAt(height, row); otherwise the caller
+// must use ResizeToInput. Thread-safe: parts may run concurrently.
+void ResizeRows(const uint8_t* pixels, int width, int height, size_t stride, bool bgr,
+                int row_begin, int row_end, uint8_t* out);
+
 // Decodes the head output `head` (kHeadChannels x kGrid x kGrid floats, CHW:
 // logits, dx, dy, log w, log h) for a frame of frame_width x frame_height.
 std::vector<Detection> Decode(const float* head, int frame_width, int frame_height,
