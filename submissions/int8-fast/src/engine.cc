@@ -227,8 +227,7 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
       if (l.requantize) {
         p.multiplier[o] = l.multiplier[o];
         p.shift[o] = l.shift[o];
-        p.scale[o] = static_cast<float>(
-            std::ldexp(static_cast<double>(l.multiplier[o]), -(31 + l.shift[o])));
+        p.scale[o] = internal::AmxScale(l.multiplier[o], l.shift[o]);
       }
     }
     auto w_at = [&](int o, int i, int ky, int kx) {

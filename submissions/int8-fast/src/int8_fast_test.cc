@@ -12,11 +12,13 @@
 #include <new>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
+#include <random>
 #include <stdexcept>
 #include <string_view>
 
 #include "engine.h"
 #include "example_test_util.h"
+#include "kernels.h"
 #include "maskbench/accelerator.h"
 #include "maskbench/core/files.h"
 #include "maskbench/reference/int8_executor.h"
@@ -114,8 +116,8 @@ TEST_F(Int8FastTest, RunImageEqualsResizeThenRunForEveryFrameSize) {
   };
   // 640x480, 1280x720 and 1920x1080 split; 333x517 (scale not exact) and
   // 320x240 (upscaled) take the whole-frame resize.
-  for (const Size sz : {Size{640, 480}, Size{1280, 720}, Size{1920, 1080}, Size{333, 517},
-                        Size{320, 240}}) {
+  for (const Size sz :
+       {Size{640, 480}, Size{1280, 720}, Size{1920, 1080}, Size{333, 517}, Size{320, 240}}) {
     const cv::Mat img = SyntheticFrame(40 + sz.w, sz.w, sz.h);  // BGR
     cv::Mat rgb_img;
     cv::cvtColor(img, rgb_img, cv::COLOR_BGR2RGB);
@@ -133,6 +135,53 @@ TEST_F(Int8FastTest, RunImageEqualsResizeThenRunForEveryFrameSize) {
         EXPECT_EQ(e->Tensor(0), golden.Tensor(0)) << "the network input";
       }
     }
+  }
+}
+
+// The AMX epilogue's float requantization with its integer fallback equals
+// reference::Requantize on random and on adversarial accumulators: exact
+// halves, one off a half, the int32 extremes, values that saturate.
+TEST(AmxRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
+  if (!CpuSupports(Simd::kAmx)) {
+    std::printf("[ SKIPPED  ] path amx: this CPU does not have it\n");
+    return;
+  }
+  std::mt19937_64 rng(9);
+  std::vector<int32_t> acc, mult, shift;
+  std::vector<float> scale;
+  auto add = [&](int64_t a, int32_t m, int32_t s) {
+    if (a < INT32_MIN || a > INT32_MAX) return;
+    acc.push_back(static_cast<int32_t>(a));
+    mult.push_back(m);
+    shift.push_back(s);
+    scale.push_back(internal::AmxScale(m, s));
+  };
+  for (int i = 0; i < 200000; ++i) {
+    const int32_t m = static_cast<int32_t>((1u << 30) + rng() % (1u << 30));
+    const int32_t s = static_cast<int32_t>(rng() % 13);
+    add(static_cast<int32_t>(rng()), m, s);                                     // anything
+    add(static_cast<int64_t>(rng() % (1u << (s + 9))) - (1 << (s + 8)), m, s);  // near the range
+    // acc * m / 2^(31 + s) = k + 1/2 exactly with m = 2^30: acc = (2k + 1) 2^s; and one off it.
+    const int64_t k = static_cast<int64_t>(rng() % 300) - 150;
+    add((2 * k + 1) << s, 1 << 30, s);
+    add(((2 * k + 1) << s) + 1, 1 << 30, s);
+    add(((2 * k + 1) << s) - 1, 1 << 30, s);
+  }
+  for (int32_t a : {INT32_MIN, INT32_MIN + 1, -1, 0, 1, INT32_MAX})
+    for (int32_t s : {0, 5, 12}) add(a, (1 << 30) + 12345, s), add(a, INT32_MAX, s);
+  while (acc.size() % 16 != 0) add(0, 1 << 30, 0);
+  for (bool relu : {true, false}) {
+    std::vector<int8_t> got(acc.size());
+    internal::RequantizeAmx(acc.data(), static_cast<int>(acc.size()), mult.data(), shift.data(),
+                            scale.data(), relu, got.data());
+    size_t bad = 0;
+    for (size_t i = 0; i < acc.size(); ++i) {
+      const int8_t want = ref::Requantize(acc[i], mult[i], shift[i], relu);
+      if (got[i] != want && bad++ < 5)
+        ADD_FAILURE() << "acc " << acc[i] << " multiplier " << mult[i] << " shift " << shift[i]
+                      << (relu ? " relu" : "") << ": got " << int{got[i]} << ", want " << int{want};
+    }
+    EXPECT_EQ(bad, 0u) << (relu ? "relu" : "signed");
   }
 }
 

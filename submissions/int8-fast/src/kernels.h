@@ -7,6 +7,7 @@
 // run concurrently.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <utility>
 
@@ -56,11 +57,22 @@ void ConvRowsS16Avx512Vnni(const ConvArgs& a, int row_begin, int row_end);
 // AMX-INT8 on the int8 view (tdpbusd, or tdpbssd when signed_input) with
 // weights packed as ConvPlan::packed_amx; call only when AmxAvailable().
 void ConvRowsAmx(const ConvArgs& a, bool signed_input, int row_begin, int row_end);
+// The AMX epilogue's requantization (float with an exact integer fallback) on
+// n accumulators (n a multiple of 16; bias already added), for tests; call only
+// when AmxAvailable().
+void RequantizeAmx(const int32_t* acc, int n, const int32_t* multiplier, const int32_t* shift,
+                   const float* scale, bool relu, int8_t* out);
 // The CPU has AMX-TILE and AMX-INT8 and the kernel granted this process the
 // tile data state (arch_prctl(ARCH_REQ_XCOMP_PERM), requested on the first call).
 bool AmxAvailable();
 // Portable: any int8 input, [oc][ky][kx][ic] weights.
 void ConvRowsScalar(const ConvArgs& a, int row_begin, int row_end);
+
+// The AMX epilogue's float scale of a channel: multiplier / 2^(31 + shift),
+// rounded once to float.
+inline float AmxScale(int32_t multiplier, int32_t shift) {
+  return static_cast<float>(std::ldexp(static_cast<double>(multiplier), -(31 + shift)));
+}
 
 // The reference's Requantize, inlined for the scalar path.
 inline int8_t RequantizeScalar(int32_t acc, int32_t multiplier, int32_t shift, bool relu) {

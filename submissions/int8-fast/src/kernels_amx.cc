@@ -246,10 +246,22 @@ MB_AMX void Store(CBuffer* out) {
 // within 1e-4 of a half; a vector with such a lane is requantized exactly in
 // integers (Requantize16: reference::Requantize's steps), about one vector
 // in 300. Either way the bits are the reference's.
+MB_AMX_INLINE __m512i RequantizeFast16(__m512i acc, __m512 scale, __m512 lo_f, __m512 hi_f,
+                                       __m512 near_half, const Requant16& rq) {
+  __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+  x = _mm512_min_ps(_mm512_max_ps(x, lo_f), hi_f);
+  const __m512 r = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 d = _mm512_abs_ps(_mm512_sub_ps(x, r));
+  const __mmask16 unsure = _mm512_cmp_ps_mask(d, near_half, _CMP_GT_OQ);
+  return unsure == 0 ? _mm512_cvtps_epi32(r) : Requantize16(acc, rq);
+}
+
+constexpr float kNearHalf = 0.5f - 1e-4f;
+
 MB_AMX void Epilogue(const ConvArgs& a, const Layout& l, const Job& j, const CBuffer& buf,
                      const Requant16* rq) {
   const __m512 lo_f = _mm512_set1_ps(a.relu ? 0.0f : -128.0f), hi_f = _mm512_set1_ps(200.0f);
-  const __m512 near_half = _mm512_set1_ps(0.5f - 1e-4f);
+  const __m512 near_half = _mm512_set1_ps(kNearHalf);
   for (int t = 0; t < j.count; ++t) {
     for (int jn = 0; jn < j.nt; ++jn) {
       const int n = j.n0 + jn;
@@ -263,12 +275,7 @@ MB_AMX void Epilogue(const ConvArgs& a, const Layout& l, const Job& j, const CBu
                       static_cast<ptrdiff_t>(j.px[t].ox) * a.out_pixel_stride + n * 16;
         for (int p = 0; p < l.m; ++p) {
           const __m512i acc = _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias);
-          __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-          x = _mm512_min_ps(_mm512_max_ps(x, lo_f), hi_f);
-          const __m512 r = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-          const __m512 d = _mm512_abs_ps(_mm512_sub_ps(x, r));
-          const __mmask16 unsure = _mm512_cmp_ps_mask(d, near_half, _CMP_GT_OQ);
-          const __m512i q = unsure == 0 ? _mm512_cvtps_epi32(r) : Requantize16(acc, rq[n]);
+          const __m512i q = RequantizeFast16(acc, scale, lo_f, hi_f, near_half, rq[n]);
           _mm_mask_storeu_epi8(dst + static_cast<ptrdiff_t>(p) * a.out_pixel_stride, keep,
                                _mm512_cvtsepi32_epi8(q));
         }
@@ -393,6 +400,18 @@ bool AmxAvailable() {
   return available;
 }
 
+MB_AMX void RequantizeAmx(const int32_t* acc, int n, const int32_t* multiplier,
+                          const int32_t* shift, const float* scale, bool relu, int8_t* out) {
+  const __m512 lo_f = _mm512_set1_ps(relu ? 0.0f : -128.0f), hi_f = _mm512_set1_ps(200.0f);
+  const __m512 near_half = _mm512_set1_ps(kNearHalf);
+  for (int i = 0; i + 16 <= n; i += 16) {
+    const Requant16 rq = MakeRequant16(multiplier + i, shift + i, relu);
+    const __m512i q = RequantizeFast16(_mm512_loadu_si512(acc + i), _mm512_loadu_ps(scale + i),
+                                       lo_f, hi_f, near_half, rq);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtsepi32_epi8(q));
+  }
+}
+
 void ConvRowsAmx(const ConvArgs& a, bool signed_input, int row_begin, int row_end) {
   if (signed_input)
     ConvRowsAmxS<true>(a, row_begin, row_end);
@@ -407,6 +426,8 @@ void ConvRowsAmx(const ConvArgs& a, bool signed_input, int row_begin, int row_en
 namespace maskbench::int8_fast::internal {
 bool AmxAvailable() { return false; }
 void ConvRowsAmx(const ConvArgs& a, bool, int b, int e) { ConvRowsScalar(a, b, e); }
+void RequantizeAmx(const int32_t*, int, const int32_t*, const int32_t*, const float*, bool,
+                   int8_t*) {}
 }  // namespace maskbench::int8_fast::internal
 
 #endif
