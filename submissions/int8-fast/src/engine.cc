@@ -250,19 +250,21 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
       p.amx_group_taps = contiguous ? k : 1;
       p.amx_groups = k * k / p.amx_group_taps;
       const int span = p.amx_group_taps * cin;
-      p.amx_chunks = (span + 63) / 64;
+      p.amx_chunks = (span + internal::kAmxChunk - 1) / internal::kAmxChunk;
       const int tiles = (cout + 15) / 16;
-      p.packed_amx.assign(static_cast<size_t>(tiles) * p.amx_groups * p.amx_chunks * 1024, 0);
+      p.packed_amx.assign(
+          static_cast<size_t>(tiles) * p.amx_groups * p.amx_chunks * internal::kAmxBTileBytes, 0);
       for (int n = 0; n < tiles; ++n)
         for (int g = 0; g < p.amx_groups; ++g)
           for (int c = 0; c < p.amx_chunks; ++c) {
             int8_t* tile = p.packed_amx.data() +
-                           ((static_cast<size_t>(n) * p.amx_groups + g) * p.amx_chunks + c) * 1024;
+                           ((static_cast<size_t>(n) * p.amx_groups + g) * p.amx_chunks + c) *
+                               internal::kAmxBTileBytes;
             const int ky = g * p.amx_group_taps / k, kx0 = g * p.amx_group_taps % k;
-            for (int r = 0; r < 16; ++r)
+            for (int r = 0; r < internal::kAmxChunk / 4; ++r)
               for (int j = 0; j < 16; ++j)
                 for (int i = 0; i < 4; ++i) {
-                  const int byte = c * 64 + 4 * r + i, o = n * 16 + j;
+                  const int byte = c * internal::kAmxChunk + 4 * r + i, o = n * 16 + j;
                   if (byte >= span || o >= cout) continue;
                   tile[(r * 16 + j) * 4 + i] = w_at(o, byte % cin, ky, kx0 + byte / cin);
                 }

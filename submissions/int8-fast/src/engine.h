@@ -68,7 +68,7 @@ struct ConvPlan {
   bool avx2 = false;                                       // this layer runs the AVX2 kernel
   bool amx = false;                                        // this layer runs the AMX kernel
   int amx_groups = 0, amx_chunks = 0, amx_group_taps = 1;  // see internal::ConvArgs
-  std::vector<int8_t> packed_amx;  // [oc tile of 16][group][chunk][16 rows][16 oc][4 bytes]
+  std::vector<int8_t> packed_amx;  // [oc tile of 16][group][chunk][8 rows][16 oc][4 bytes]
 };
 
 struct Int16Shadow {  // zero-bordered HWC int16 copy of a signed tensor, channels padded to even

@@ -46,6 +46,15 @@ struct ConvArgs {
   int amx_groups = 0, amx_chunks = 0, amx_group_taps = 1;
 };
 
+// AMX: bytes of K per tile product (A's row, B's rows x 4). 32, not the
+// tile's 64: on the Sapphire Rapids machine measured (2026-12-07) a tile load
+// with 64-byte rows costs ~4 cycles a row and one with rows of at most 32
+// bytes ~0.6, while a product takes ~19 cycles at either K, so K = 64 made the
+// kernel load-bound; K = 32 also wastes less of a short group (c1's 9 bytes).
+inline constexpr int kAmxChunk = 32;
+// Bytes of one packed B tile: kAmxChunk / 4 rows of 16 output channels x 4 bytes.
+inline constexpr int kAmxBTileBytes = kAmxChunk * 16;
+
 // AVX2: unsigned (ReLU'd, [0, 127]) int8 input with vpmaddubsw.
 void ConvRowsU8Avx2(const ConvArgs& a, int row_begin, int row_end);
 // AVX2: signed input through its int16 shadow with vpmaddwd.

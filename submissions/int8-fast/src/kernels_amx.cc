@@ -4,28 +4,28 @@
 // kernel's tile permission, arch_prctl(ARCH_REQ_XCOMP_PERM)).
 //
 // Implicit GEMM on tiles, straight from the zero-bordered HWC tensor:
-//   - A (tmm4): M output pixels of one row (M = min(16, out_w)) x 64 bytes of
-//     input. Row p of A is read at pixel (ox + p) * stride, so one tileloadd
-//     with a row stride of stride * pixel_stride gathers the pixels. The 64
-//     bytes are one "chunk" of a group's contiguous span: with a tensor of its
-//     own (pixel_stride == cin) a group is one kernel row (kernel * cin bytes,
-//     the kx taps side by side); in a concat's buffer it is one tap (cin bytes).
-//   - B (tmm5, tmm6 alternately): 16 output channels x the same 64 bytes, packed
-//     at create as [oc tile][group][chunk][16 rows][16 oc][4 bytes]; weights
-//     for bytes past the span (the next pixel, another tensor's channels) are
-//     zero, so whatever those bytes hold adds nothing.
-//   - C (tmm0..tmm3): M pixels x 16 channels in int32, one per oc tile: every
-//     layer of the network has at most 64 output channels, so one pass of A
-//     feeds every oc tile.
+//   - A (tmm4, tmm5: two pixel tiles): M output pixels of one row (M =
+//     min(16, out_w)) x kAmxChunk (32) bytes of input. Row p of A is read at
+//     pixel (ox + p) * stride, so one tileloadd with a row stride of
+//     stride * pixel_stride gathers the pixels. The 32 bytes are one "chunk"
+//     of a group's contiguous span: with a tensor of its own (pixel_stride ==
+//     cin) a group is one kernel row (kernel * cin bytes, the kx taps side by
+//     side); in a concat's buffer it is one tap (cin bytes).
+//   - B (tmm6, tmm7: two oc tiles): 16 output channels x the same 32 bytes,
+//     packed at create as [oc tile][group][chunk][8 rows][16 oc][4 bytes];
+//     weights for bytes past the span (the next pixel, another tensor's
+//     channels) are zero, so whatever those bytes hold adds nothing.
+//   - C (tmm0..tmm3): M pixels x 16 channels in int32.
 // tdpbusd (u8 x s8) for ReLU'd inputs ([0, 127]), tdpbssd (s8 x s8) for a
 // signed one (the network input). Both accumulate exactly in int32, so with
 // the bias added before requantization the result is the reference's sum in
 // another order: bit-exact. A row whose width is not a multiple of M ends
 // with a tile that overlaps the previous one (the same values written twice).
 // The epilogue stores C to a stack buffer and requantizes a tile row (16
-// channels) at a time in AVX-512 (every AMX CPU has AVX-512 F/BW/VL), while the
-// tile unit computes the next job (ConvRowsT).
-// Per-channel arrays (bias, multiplier, shift) are padded to 16.
+// channels) at a time in AVX-512 (every AMX CPU has AVX-512 F/BW/VL); it runs
+// in pieces between the next job's tile instructions (ConvRowsT), so the tile
+// unit and the vector units overlap.
+// Per-channel arrays (bias, multiplier, shift, scale) are padded to 16.
 #include <immintrin.h>
 
 #include <cstddef>
@@ -177,8 +177,8 @@ struct alignas(64) CBuffer {
 };
 
 // Zeroes C and issues A . B over the whole K of job `j` (MT x NT tiles).
-template <bool kSigned, int MT, int NT>
-MB_AMX void Compute(const ConvArgs& a, const Layout& l, const Job& j) {
+template <bool kSigned, int MT, int NT, typename Between>
+MB_AMX void Compute(const ConvArgs& a, const Layout& l, const Job& j, Between&& between) {
   const int8_t* base[MT];
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
     ((base[Ms] = a.in8 +
@@ -203,9 +203,9 @@ MB_AMX void Compute(const ConvArgs& a, const Layout& l, const Job& j) {
     const int ky = g / l.groups_per_row, kx = (g % l.groups_per_row) * a.amx_group_taps;
     const ptrdiff_t off = static_cast<ptrdiff_t>(ky) * a.in_row_stride +
                           static_cast<ptrdiff_t>(kx) * a.in_pixel_stride;
-    for (int ch = 0; ch < a.amx_chunks; ++ch, w += 1024) {
+    for (int ch = 0; ch < a.amx_chunks; ++ch, w += kAmxBTileBytes) {
       [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
-        (LoadA<Ms>(base[Ms] + off + ch * 64, l.a_stride), ...);
+        (LoadA<Ms>(base[Ms] + off + ch * kAmxChunk, l.a_stride), ...);
       }
       (ms);
       [&]<int... Ns>(std::integer_sequence<int, Ns...>) {
@@ -220,6 +220,7 @@ MB_AMX void Compute(const ConvArgs& a, const Layout& l, const Job& j) {
             ...);
       }
       (ms);
+      between(g * a.amx_chunks + ch + 1, a.amx_groups * a.amx_chunks);
     }
   }
 }
@@ -258,53 +259,58 @@ MB_AMX_INLINE __m512i RequantizeFast16(__m512i acc, __m512 scale, __m512 lo_f, _
 
 constexpr float kNearHalf = 0.5f - 1e-4f;
 
+// Rows [u0, u1) of a stored job's C tiles, numbered tile by tile ((t, jn) in
+// order, m rows each): so the epilogue can be issued in pieces between the
+// next job's tile instructions (ConvRowsT).
 MB_AMX void Epilogue(const ConvArgs& a, const Layout& l, const Job& j, const CBuffer& buf,
-                     const Requant16* rq) {
+                     const Requant16* rq, int u0, int u1) {
   const __m512 lo_f = _mm512_set1_ps(a.relu ? 0.0f : -128.0f), hi_f = _mm512_set1_ps(200.0f);
   const __m512 near_half = _mm512_set1_ps(kNearHalf);
-  for (int t = 0; t < j.count; ++t) {
-    for (int jn = 0; jn < j.nt; ++jn) {
-      const int n = j.n0 + jn;
-      const int32_t* cb = buf.c[t][jn];
-      const __m512i bias = _mm512_loadu_si512(a.bias + n * 16);
-      if (a.out8 != nullptr) {
-        const int valid = a.cout - n * 16 < 16 ? a.cout - n * 16 : 16;
-        const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
-        const __m512 scale = _mm512_loadu_ps(a.scale + n * 16);
-        int8_t* dst = a.out8 + static_cast<ptrdiff_t>(j.px[t].oy) * a.out_row_stride +
-                      static_cast<ptrdiff_t>(j.px[t].ox) * a.out_pixel_stride + n * 16;
-        for (int p = 0; p < l.m; ++p) {
-          const __m512i acc = _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias);
-          const __m512i q = RequantizeFast16(acc, scale, lo_f, hi_f, near_half, rq[n]);
-          _mm_mask_storeu_epi8(dst + static_cast<ptrdiff_t>(p) * a.out_pixel_stride, keep,
-                               _mm512_cvtsepi32_epi8(q));
-        }
-      } else {  // the head: [pixel][oc_blocks * 8] int32
-        const int stride32 = a.oc_blocks * 8;
-        int32_t* dst =
-            a.out32 + (static_cast<size_t>(j.px[t].oy) * a.out_w + j.px[t].ox) * stride32 + n * 16;
-        const int valid = stride32 - n * 16 < 16 ? stride32 - n * 16 : 16;
-        const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
-        for (int p = 0; p < l.m; ++p)
-          _mm512_mask_storeu_epi32(dst + static_cast<size_t>(p) * stride32, keep,
-                                   _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias));
+  while (u0 < u1) {
+    const int tile = u0 / l.m, p0 = u0 % l.m;
+    const int p1 = u1 - tile * l.m < l.m ? u1 - tile * l.m : l.m;
+    u0 = tile * l.m + p1;
+    const int t = tile / j.nt, jn = tile % j.nt;
+    const int n = j.n0 + jn;
+    const int32_t* cb = buf.c[t][jn];
+    const __m512i bias = _mm512_loadu_si512(a.bias + n * 16);
+    if (a.out8 != nullptr) {
+      const int valid = a.cout - n * 16 < 16 ? a.cout - n * 16 : 16;
+      const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
+      const __m512 scale = _mm512_loadu_ps(a.scale + n * 16);
+      int8_t* dst = a.out8 + static_cast<ptrdiff_t>(j.px[t].oy) * a.out_row_stride +
+                    static_cast<ptrdiff_t>(j.px[t].ox) * a.out_pixel_stride + n * 16;
+      const ptrdiff_t step = a.out_pixel_stride;
+      for (int p = p0; p < p1; ++p) {
+        const __m512i acc = _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias);
+        const __m512i q = RequantizeFast16(acc, scale, lo_f, hi_f, near_half, rq[n]);
+        _mm_mask_storeu_epi8(dst + p * step, keep, _mm512_cvtsepi32_epi8(q));
       }
+    } else {  // the head: [pixel][oc_blocks * 8] int32
+      const int stride32 = a.oc_blocks * 8;
+      int32_t* dst =
+          a.out32 + (static_cast<size_t>(j.px[t].oy) * a.out_w + j.px[t].ox) * stride32 + n * 16;
+      const int valid = stride32 - n * 16 < 16 ? stride32 - n * 16 : 16;
+      const __mmask16 keep = static_cast<__mmask16>((1u << valid) - 1);
+      for (int p = p0; p < p1; ++p)
+        _mm512_mask_storeu_epi32(dst + static_cast<size_t>(p) * stride32, keep,
+                                 _mm512_add_epi32(_mm512_load_si512(cb + p * 16), bias));
     }
   }
 }
 
-template <bool kSigned>
-MB_AMX void ComputeJob(const ConvArgs& a, const Layout& l, const Job& j) {
+template <bool kSigned, typename Between>
+MB_AMX void ComputeJob(const ConvArgs& a, const Layout& l, const Job& j, Between&& between) {
   if (j.count == 2) {
     if (j.nt == 2)
-      Compute<kSigned, 2, 2>(a, l, j);
+      Compute<kSigned, 2, 2>(a, l, j, between);
     else
-      Compute<kSigned, 2, 1>(a, l, j);
+      Compute<kSigned, 2, 1>(a, l, j, between);
   } else {
     if (j.nt == 2)
-      Compute<kSigned, 1, 2>(a, l, j);
+      Compute<kSigned, 1, 2>(a, l, j, between);
     else
-      Compute<kSigned, 1, 1>(a, l, j);
+      Compute<kSigned, 1, 1>(a, l, j, between);
   }
 }
 
@@ -332,14 +338,14 @@ MB_AMX void ConvRowsT(const ConvArgs& a, int row_begin, int row_end) {
   Layout l;
   l.m = a.out_w < 16 ? a.out_w : 16;
   l.a_stride = static_cast<long>(a.stride) * a.in_pixel_stride;
-  l.oc_tile_bytes = static_cast<size_t>(a.amx_groups) * a.amx_chunks * 1024;
+  l.oc_tile_bytes = static_cast<size_t>(a.amx_groups) * a.amx_chunks * kAmxBTileBytes;
   l.groups_per_row = a.kernel / a.amx_group_taps;
   TileConfig cfg;
-  for (int t = 0; t < 6; ++t) {  // C and A: m rows of 64 bytes
+  for (int t = 0; t < 6; ++t) {  // C: m rows of 16 int32; A: m rows of kAmxChunk bytes
     cfg.rows[t] = static_cast<uint8_t>(l.m);
-    cfg.colsb[t] = 64;
+    cfg.colsb[t] = t < 4 ? 64 : kAmxChunk;
   }
-  cfg.rows[6] = cfg.rows[7] = 16;  // B: 16 rows of 16 oc x 4 bytes
+  cfg.rows[6] = cfg.rows[7] = kAmxChunk / 4;  // B: kAmxChunk / 4 rows of 16 oc x 4 bytes
   cfg.colsb[6] = cfg.colsb[7] = 64;
   LoadConfig(&cfg);
 
@@ -352,8 +358,13 @@ MB_AMX void ConvRowsT(const ConvArgs& a, int row_begin, int row_end) {
   Job prev;
   int slot = 0;
   auto submit = [&](const Job& j) {
-    ComputeJob<kSigned>(a, l, j);
-    if (prev.count > 0) Epilogue(a, l, prev, buf[slot ^ 1], rq);
+    // The previous job's epilogue in pieces, one after each K step's tile
+    // products, so that the tile unit and the vector units overlap.
+    const int units = prev.count * prev.nt * l.m;
+    ComputeJob<kSigned>(a, l, j, [&](int step, int steps) {
+      if (prev.count > 0)
+        Epilogue(a, l, prev, buf[slot ^ 1], rq, units * (step - 1) / steps, units * step / steps);
+    });
     StoreJob(j, &buf[slot]);
     prev = j;
     slot ^= 1;
@@ -375,7 +386,7 @@ MB_AMX void ConvRowsT(const ConvArgs& a, int row_begin, int row_end) {
     }
   }
   if (pair.count > 0) flush_pair();
-  if (prev.count > 0) Epilogue(a, l, prev, buf[slot ^ 1], rq);
+  if (prev.count > 0) Epilogue(a, l, prev, buf[slot ^ 1], rq, 0, prev.count * prev.nt * l.m);
   Release();  // (keeping the tiles from call to call measured no faster)
 }
 
