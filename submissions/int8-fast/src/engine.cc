@@ -345,14 +345,18 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
   }
   AddStep(Step::Kind::kDequantize, 0, head.height * head.width);
   done_ = std::make_unique<std::atomic<int>[]>(steps_.size());
-  for (size_t i = 0; i < steps_.size(); ++i) done_[i].store(0);
-  next_item_.store(static_cast<int>(item_step_.size()));  // nothing to claim until Run()
+  ends_ = std::make_unique<std::atomic<uint64_t>[]>(steps_.size());
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    done_[i].store(0);
+    ends_[i].store(0);  // nothing to claim until Run()
+  }
 
-  for (int i = 1; i < threads_; ++i) pool_.emplace_back([this] { Worker(); });
+  for (int i = 1; i < threads_; ++i) pool_.emplace_back([this, i] { Worker(i); });
 }
 
 void Engine::AddStep(Step::Kind kind, int index, int rows, int chunks) {
   Step s{kind, index, rows, std::max(1, std::min(rows, chunks > 0 ? chunks : 4 * threads_))};
+  s.first_item = static_cast<int>(item_step_.size());
   for (int c = 0; c < s.chunks; ++c) {
     item_step_.push_back(static_cast<int>(steps_.size()));
     item_chunk_.push_back(c);
@@ -367,13 +371,13 @@ Engine::~Engine() {
   for (std::thread& t : pool_) t.join();
 }
 
-void Engine::Worker() {
+void Engine::Worker(int self) {
   uint32_t seen = 0;
   for (;;) {
     WaitChange(frame_gen_, seen);
     seen = frame_gen_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
-    Work();
+    Work(self);
   }
 }
 
@@ -398,12 +402,13 @@ void Engine::RunImage(const uint8_t* pixels, int width, int height, size_t strid
 void Engine::Run(const uint8_t* rgb) {
   rgb_ = rgb;
   for (size_t i = 0; i < steps_.size(); ++i) done_[i].store(0, std::memory_order_relaxed);
-  next_item_.store(0, std::memory_order_release);
+  for (size_t i = 0; i < steps_.size(); ++i)
+    ends_[i].store(static_cast<uint64_t>(steps_[i].chunks) << 32, std::memory_order_release);
   if (threads_ > 1) {
     frame_gen_.fetch_add(1, std::memory_order_release);
     frame_gen_.notify_all();
   }
-  Work();
+  Work(0);
   // Wait for chunks other threads still run.
   const size_t last = steps_.size() - 1;
   for (int spins = 0; done_[last].load(std::memory_order_acquire) != steps_[last].chunks; ++spins) {
@@ -455,23 +460,35 @@ std::vector<Engine::StepProfile> Engine::ProfileSteps(const uint8_t* rgb) {
   return out;
 }
 
-void Engine::Work() {
-  const int items = static_cast<int>(item_step_.size());
+int Engine::Claim(size_t step, bool from_back) {
+  uint64_t v = ends_[step].load(std::memory_order_acquire);
   for (;;) {
-    const int item = next_item_.fetch_add(1, std::memory_order_acq_rel);
-    if (item >= items) return;
-    const int step = item_step_[item];
-    if (step > 0) {  // the previous step must be complete
-      for (int spins = 0;
-           done_[step - 1].load(std::memory_order_acquire) != steps_[step - 1].chunks; ++spins) {
+    const uint32_t front = static_cast<uint32_t>(v), back = static_cast<uint32_t>(v >> 32);
+    if (front >= back) return -1;
+    const uint64_t next = from_back ? (static_cast<uint64_t>(back - 1) << 32 | front)
+                                    : (static_cast<uint64_t>(back) << 32 | (front + 1));
+    if (ends_[step].compare_exchange_weak(v, next, std::memory_order_acq_rel,
+                                          std::memory_order_acquire))
+      return static_cast<int>(from_back ? back - 1 : front);
+  }
+}
+
+void Engine::Work(int self) {
+  const bool from_back = self % 2 == 1;
+  for (size_t step = 0; step < steps_.size(); ++step) {
+    bool ready = step == 0;
+    for (int c; (c = Claim(step, from_back)) >= 0;) {
+      for (int spins = 0; !ready; ++spins) {  // the previous step must be complete
+        ready = done_[step - 1].load(std::memory_order_acquire) == steps_[step - 1].chunks;
+        if (ready) break;
         if (spins < 2000)
           CpuRelax();
         else
           std::this_thread::yield();
       }
+      RunChunk(steps_[step].first_item + c);
+      done_[step].fetch_add(1, std::memory_order_acq_rel);
     }
-    RunChunk(item);
-    done_[step].fetch_add(1, std::memory_order_acq_rel);
   }
 }
 

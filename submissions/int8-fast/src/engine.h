@@ -126,10 +126,16 @@ class Engine {
     int index = 0;  // layer index (kConv, kUpsample, kConcat) or tensor index (kShadow)
     int rows = 0;   // rows (or head pixels for kDequantize) split into chunks
     int chunks = 1;
+    int first_item = 0;  // the item of chunk 0
   };
   void AddStep(Step::Kind kind, int index, int rows, int chunks = 0);  // 0: 4 x threads
-  void Worker();
-  void Work();  // claims and runs chunks of the current frame until none is left
+  void Worker(int self);
+  // Claims and runs chunks of the current frame, step by step, until none is
+  // left; thread `self` claims from the front of each step when even, from the
+  // back when odd (Claim).
+  void Work(int self);
+  // The next unclaimed chunk of `step` from its front or back; -1 when none.
+  int Claim(size_t step, bool from_back);
   void RunChunk(int item);
   void InputRows(int y0, int y1);
   void ShadowRows(int tensor, int y0, int y1);
@@ -165,15 +171,18 @@ class Engine {
   bool from_image_ = false;
   std::vector<uint8_t> resized_;
 
-  // Work sharing without barriers: the steps' chunks form one sequence of
-  // items; a thread claims the next item (next_item_) and runs it once every
-  // chunk of the previous step is done (done_[step]). A late or descheduled
-  // thread holds the others up by at most the chunk it is running: whoever
-  // runs takes the next item.
+  // Work sharing without barriers: each step's chunks are claimed from its two
+  // ends (ends_[step]: front in the low 32 bits, back in the high 32), the
+  // caller from the front and the pool thread from the back, so each thread
+  // keeps to its part of the image from layer to layer (the rows it reads are
+  // mostly the ones it wrote, in its own cache) while the meeting point moves
+  // with the threads' speed. A thread runs a chunk once every chunk of the
+  // previous step is done (done_[step]); a late or descheduled thread holds
+  // the others up by at most the chunk it is running.
   std::vector<Step> steps_;
   std::vector<int> item_step_, item_chunk_;
   std::unique_ptr<std::atomic<int>[]> done_;
-  std::atomic<int> next_item_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> ends_;
   std::atomic<uint32_t> frame_gen_{0};
   std::atomic<bool> stop_{false};
   std::vector<std::thread> pool_;  // threads - 1 workers; the caller is the other one
