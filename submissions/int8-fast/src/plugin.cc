@@ -8,8 +8,9 @@
 // synchronisation per layer. Same kernels, so the outputs are the same bits.
 //
 // Config (submission.json "config", all optional): "threads" (default: all
-// cores), "simd" ("auto" | "avx512-vnni" | "avx2" | "scalar", default "auto": the best the CPU
-// has), and the decode options "score_threshold" (0.05), "nms_iou" (0.5), "max_detections" (100).
+// cores), "simd" ("auto" | "amx" | "avx512-vnni" | "avx2" | "scalar", default "auto": the best the
+// CPU has), and the decode options "score_threshold" (0.05), "nms_iou" (0.5), "max_detections"
+// (100).
 #include <exception>
 #include <filesystem>
 #include <memory>
