@@ -128,7 +128,13 @@ std::vector<AuditResult> RunAudits(const h::Submission& sub, const h::FrameSourc
     if (!SameDetections(again.detections[i], reference) && differing++ == 0)
       first_diff = "frame " + std::to_string(frame) + (repeat ? " (repeated)" : "");
     if (repeat) {
-      first_ns.push_back(again.latency_ns[seen->second]);
+      // The frame's fresh latency: the faster of its first showing here and its
+      // scored run's, so one stall of the machine on a first showing does not
+      // make an honest entry look like one that remembers answers (the scored
+      // run's frames are all distinct: nothing there can be remembered).
+      int64_t fresh_ns = again.latency_ns[seen->second];
+      if (frame < scored.latency_ns.size()) fresh_ns = std::min(fresh_ns, scored.latency_ns[frame]);
+      first_ns.push_back(fresh_ns);
       repeat_ns.push_back(again.latency_ns[i]);
     } else {
       first_seen[frame] = i;
@@ -143,7 +149,8 @@ std::vector<AuditResult> RunAudits(const h::Submission& sub, const h::FrameSourc
   const int64_t m_first = Median(first_ns), m_repeat = Median(repeat_ns);
   char buf[256];
   std::snprintf(buf, sizeof buf,
-                "median %.3f ms on repeated frames vs %.3f ms on their first showings (%s)",
+                "median %.3f ms on repeated frames vs %.3f ms on their first showings "
+                "(the faster of the audit's and the scored run's) (%s)",
                 static_cast<double>(m_repeat) / 1e6, static_cast<double>(m_first) / 1e6, tag);
   caching.passed = !(m_repeat * 2 < m_first && m_first - m_repeat > 200'000);
   caching.detail = buf;

@@ -13,6 +13,9 @@
 #include "maskbench/reference/postprocess.h"
 
 namespace maskbench::int8_fast {
+namespace internal {
+void (*g_chunk_done_hook)(int self) = nullptr;
+}  // namespace internal
 namespace {
 
 using reference::Int8Layer;
@@ -483,11 +486,14 @@ int Engine::Claim(size_t step, bool from_back) {
 void Engine::Work(int self) {
   const bool from_back = self % 2 == 1;
   for (size_t step = 0; step < steps_.size(); ++step) {
-    bool ready = step == 0;
     for (int c; (c = Claim(step, from_back)) >= 0;) {
-      for (int spins = 0; !ready; ++spins) {  // the previous step must be complete
-        ready = done_[step - 1].load(std::memory_order_acquire) == steps_[step - 1].chunks;
-        if (ready) break;
+      // The previous step must be complete, checked for every chunk claimed: a
+      // thread descheduled between two claims may resume in the next frame,
+      // and its next claim is then of that frame (Run reset ends_), whose
+      // previous step may not be done.
+      for (int spins = 0;
+           step > 0 && done_[step - 1].load(std::memory_order_acquire) != steps_[step - 1].chunks;
+           ++spins) {
         if (spins < 2000)
           CpuRelax();
         else
@@ -495,6 +501,7 @@ void Engine::Work(int self) {
       }
       RunChunk(steps_[step].first_item + c);
       done_[step].fetch_add(1, std::memory_order_acq_rel);
+      if (internal::g_chunk_done_hook != nullptr) internal::g_chunk_done_hook(self);
     }
   }
 }

@@ -97,6 +97,10 @@ struct Int16Shadow {  // zero-bordered HWC int16 copy of a signed tensor, channe
   int row_stride = 0;  // elements
 };
 
+// Tests only: called by a thread (0: the caller, 1..: the pool) after each
+// chunk it finishes, to widen the windows between claims. Null otherwise.
+extern void (*g_chunk_done_hook)(int self);
+
 }  // namespace internal
 
 class Engine {

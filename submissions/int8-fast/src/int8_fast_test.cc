@@ -4,6 +4,7 @@
 // detection through the real ABI; Run() allocates nothing.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -183,6 +184,36 @@ TEST(AmxRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
     }
     EXPECT_EQ(bad, 0u) << (relu ? "relu" : "signed");
   }
+}
+
+// A pool thread descheduled between two claims resumes in the next frame: its
+// claims there must still wait for their previous step (a regression: the
+// check was once made per step, not per chunk, and such a thread ran chunks on
+// stale input). The hook sleeps the pool thread after 1 chunk in 16.
+TEST_F(Int8FastTest, APoolThreadLateIntoTheNextFrameStillWaitsForEachStep) {
+  std::vector<std::vector<uint8_t>> inputs;
+  std::vector<std::vector<int32_t>> want;
+  {
+    Engine one(&model_, EngineOptions{1, Simd::kAuto});
+    for (uint64_t seed : {51u, 52u, 53u}) {
+      inputs.push_back(Input(SyntheticFrame(seed)));
+      one.Run(inputs.back().data());
+      want.push_back(one.HeadAccumulators());
+    }
+  }
+  static std::atomic<int> calls{0};
+  internal::g_chunk_done_hook = [](int self) {
+    if (self == 1 && calls.fetch_add(1) % 16 == 0) usleep(300);
+  };
+  Engine e(&model_, EngineOptions{2, Simd::kAuto});
+  int wrong = 0;
+  for (int f = 0; f < 600; ++f) {
+    e.Run(inputs[f % 3].data());
+    if (e.HeadAccumulators() != want[f % 3]) ++wrong;
+  }
+  internal::g_chunk_done_hook = nullptr;
+  EXPECT_EQ(wrong, 0) << "frames with a wrong head, of 600";
+  EXPECT_GT(calls.load(), 600) << "the pool thread ran chunks";
 }
 
 TEST_F(Int8FastTest, MatchesThePythonGoldenPattern) {
