@@ -47,10 +47,12 @@ struct ConvArgs {
 };
 
 // AMX: bytes of K per tile product (A's row, B's rows x 4). 32, not the
-// tile's 64: on the Sapphire Rapids machine measured (2026-12-07) a tile load
-// with 64-byte rows costs ~4 cycles a row and one with rows of at most 32
-// bytes ~0.6, while a product takes ~19 cycles at either K, so K = 64 made the
-// kernel load-bound; K = 32 also wastes less of a short group (c1's 9 bytes).
+// tile's 64: on the Sapphire Rapids machine measured (bench/amx_probe,
+// 2026-12-07) a product takes ~18.5 cycles at K = 32 or 64, while a tile row
+// that crosses a cache line costs ~3.6 cycles more to load; A's rows start
+// wherever their pixels do, and a 32-byte row crosses a line only when it
+// starts in a line's second half (a 64-byte one unless it starts on a line).
+// A short group (c1's 9 bytes) also wastes less of a 32-byte chunk.
 inline constexpr int kAmxChunk = 32;
 // Bytes of one packed B tile: kAmxChunk / 4 rows of 16 output channels x 4 bytes.
 inline constexpr int kAmxBTileBytes = kAmxChunk * 16;
