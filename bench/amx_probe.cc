@@ -5,7 +5,7 @@
 // bytes), and TDPBUSD at K = 32 and K = 64 (two independent products, and one
 // accumulating into itself). Each figure is the best of 5 runs of 200,000
 // iterations, in ns and in cycles at the clock given (--ghz, default the
-// dependent-multiply measurement int8_roofline uses). Prints "no AMX" and
+// dependent-multiply measurement of measured_clock.h). Prints "no AMX" and
 // exits 0 on a CPU without AMX-TILE/AMX-INT8 or without the kernel's permission.
 //
 //   <build>/bench/amx_probe [--ghz G]
@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include "measured_clock.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -88,25 +90,6 @@ __attribute__((target("amx-tile,amx-int8"))) double NsPerIteration(Op op, int a_
   return best;
 }
 
-double MeasuredGhz() {  // as int8_roofline: 10 dependent imuls per iteration, 3 cycles each
-  double best = 0;
-  for (int round = 0; round < 5; ++round) {
-    uint64_t x = 1, n = 20'000'000;
-    const uint64_t one = 1;
-    const auto t0 = std::chrono::steady_clock::now();
-    __asm__ volatile(
-        "1:\n imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n"
-        "imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n"
-        "dec %1\n jnz 1b\n"
-        : "+r"(x), "+r"(n)
-        : "r"(one)
-        : "cc");
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, 30.0 * 20'000'000 / s / 1e9);
-  }
-  return best;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,7 +106,7 @@ int main(int argc, char** argv) {
     std::printf("amx_probe: no AMX on this CPU (or no tile permission): nothing to measure\n");
     return 0;
   }
-  if (ghz <= 0) ghz = MeasuredGhz();
+  if (ghz <= 0) ghz = maskbench::bench::MeasuredGhz();
   auto row = [&](const char* what, double ns) {
     std::printf("%-44s %7.2f ns %6.1f cycles\n", what, ns, ns * ghz);
   };

@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "maskbench/reference/int8_model.h"
 #include "maskbench/reference/postprocess.h"
+#include "measured_clock.h"
 
 namespace {
 
@@ -42,36 +43,6 @@ std::string CpuinfoField(const std::string& key) {
       if (colon != std::string::npos && colon + 2 <= line.size()) return line.substr(colon + 2);
     }
   return "";
-}
-
-// The core's clock while it runs: a chain of dependent 64-bit multiplies
-// retires at one per 3 cycles (imul r64, r64: latency 3 on Intel since Sandy
-// Bridge and on AMD Zen), so 3 x multiplies / seconds is the clock (boost
-// included), best of 5. (A chain of immediate adds is not a clock: Golden Cove
-// folds `add $1` at rename and retires several per cycle.)
-double MeasuredGhz() {
-#if defined(__x86_64__)
-  double best = 0;
-  for (int round = 0; round < 5; ++round) {
-    const uint64_t iterations = 20'000'000;
-    uint64_t x = 1, n = iterations;
-    const uint64_t one = 1;
-    const auto t0 = std::chrono::steady_clock::now();
-    asm volatile(
-        "1:\n"
-        "imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n"
-        "imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n imul %2, %0\n"
-        "dec %1\n jnz 1b\n"
-        : "+r"(x), "+r"(n)
-        : "r"(one)
-        : "cc");
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, 30.0 * static_cast<double>(iterations) / s / 1e9);
-  }
-  return best;
-#else
-  return 0;
-#endif
 }
 
 double PeakMacsPerCycle(i8::Simd s) {
@@ -211,7 +182,7 @@ int main(int argc, char** argv) {
     if (a == "--isa") only = v;
   }
   const double nominal = std::atof(CpuinfoField("cpu MHz").c_str()) / 1000.0;
-  if (!ghz_given) ghz = MeasuredGhz();
+  if (!ghz_given) ghz = maskbench::bench::MeasuredGhz();
   if (ghz <= 0) ghz = nominal;
   if (ghz <= 0) {
     std::fprintf(stderr, "int8_roofline: no clock in /proc/cpuinfo: give --ghz\n");
