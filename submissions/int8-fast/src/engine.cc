@@ -286,6 +286,42 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
       continue;
     }
     const int taps = k * k;
+    if (isa_ == Simd::kAvx512Vnni && (!p.signed_input || p.in_tensor == 0)) {
+      // ConvRowsVnni for ReLU'd inputs and the network input (a signed tensor
+      // of another layer, which refnet does not have, takes the AVX2 int16
+      // kernel below). Weights [oc tile of 16][tap][step][16 oc][4 ic] int8,
+      // zero beyond cin / cout.
+      p.vnni = true;
+      p.avx2 = false;
+      p.k_steps = (cin + 3) / 4;
+      const int tiles = (cout + 15) / 16;
+      p.packed_vnni.assign(static_cast<size_t>(tiles) * taps * p.k_steps * 64, 0);
+      for (int o = 0; o < cout; ++o)
+        for (int t = 0; t < taps; ++t)
+          for (int i = 0; i < cin; ++i)
+            p.packed_vnni[(((static_cast<size_t>(o / 16) * taps + t) * p.k_steps + i / 4) * 16 +
+                           o % 16) *
+                              4 +
+                          i % 4] = w_at(o, i, t / k, t % k);
+      p.bias_vnni = p.bias;
+      if (p.signed_input) {
+        // The kernel reads the input as q + 128 (input_u8_, border 128):
+        // sum w (q + 128) - 128 sum w = sum w q, the border included.
+        for (int o = 0; o < cout; ++o) {
+          int32_t sum = 0;
+          for (int t = 0; t < taps; ++t)
+            for (int i = 0; i < cin; ++i) sum += w_at(o, i, t / k, t % k);
+          p.bias_vnni[o] -= 128 * sum;
+        }
+        if (input_u8_.empty()) {
+          input_u8_row_stride_ = (ti.width + 2 * border_) * ti.channels;
+          input_u8_.assign(
+              static_cast<size_t>(ti.height + 2 * border_) * input_u8_row_stride_ + kSlack,
+              static_cast<int8_t>(-128));  // the byte 0x80: q = 0
+        }
+      }
+      continue;
+    }
     if (!p.signed_input) {
       // [ocb][tap][step][8 oc][4 ic] int8, zero beyond cin / cout.
       p.k_steps = (cin + 3) / 4;
@@ -551,6 +587,10 @@ void Engine::InputRows(int y0, int y1) {
         for (int c = 0; c < 3; ++c)
           d[x * v.pixel_stride + c] = static_cast<int8_t>(src[x * 3 + c] - 128);
     }
+    if (!input_u8_.empty())
+      std::memcpy(
+          input_u8_.data() + static_cast<size_t>(y + border_) * input_u8_row_stride_ + border_ * 3,
+          src, static_cast<size_t>(3) * n);
     if (!sh.data.empty()) {
       int16_t* d =
           sh.data.data() + static_cast<size_t>(y + border_) * sh.row_stride + border_ * sh.channels;
@@ -600,7 +640,21 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
     a.out_row_stride = o.row_stride;
   }
   if (y0 >= y1) return;
-  if (p.amx) {
+  if (p.vnni) {
+    if (p.signed_input) {  // the network input, as pixel bytes
+      a.in8 = input_u8_.data();
+      a.in_pixel_stride = 3;
+      a.in_row_stride = input_u8_row_stride_;
+    } else {
+      const internal::View& v = views_[p.in_tensor];
+      a.in8 = v.origin;
+      a.in_pixel_stride = v.pixel_stride;
+      a.in_row_stride = v.row_stride;
+    }
+    a.packed = p.packed_vnni.data();
+    a.bias = p.bias_vnni.data();
+    internal::ConvRowsVnni(a, y0, y1);
+  } else if (p.amx) {
     const internal::View& v = views_[p.in_tensor];
     a.in8 = v.origin;
     a.in_pixel_stride = v.pixel_stride;
@@ -616,10 +670,8 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
     a.in_pixel_stride = sh.channels;
     a.in_row_stride = sh.row_stride;
     a.packed = p.packed16.data();
-    if (isa_ == Simd::kAvx512Vnni)
-      internal::ConvRowsS16Avx512Vnni(a, y0, y1);
-    else
-      internal::ConvRowsS16Avx2(a, y0, y1);
+    internal::ConvRowsS16Avx2(a, y0, y1);  // also the VNNI path's, for a signed tensor
+                                           // other than the network input (none in refnet)
   } else {
     const internal::View& v = views_[p.in_tensor];
     a.in8 = v.origin;
@@ -627,10 +679,7 @@ void Engine::ConvRows(size_t li, int y0, int y1) {
     a.in_row_stride = v.row_stride;
     if (p.avx2) {
       a.packed = p.packed8.data();
-      if (isa_ == Simd::kAvx512Vnni)
-        internal::ConvRowsU8Avx512Vnni(a, y0, y1);
-      else
-        internal::ConvRowsU8Avx2(a, y0, y1);
+      internal::ConvRowsU8Avx2(a, y0, y1);
     } else {
       a.weights_ohwi = p.ohwi.data();
       internal::ConvRowsScalar(a, y0, y1);
@@ -696,6 +745,16 @@ std::vector<int32_t> Engine::HeadAccumulators() const {
 std::vector<int8_t> Engine::Tensor(int index) const {
   const Int8Tensor& t = model_->tensors[index];
   std::vector<int8_t> out(static_cast<size_t>(t.channels) * t.height * t.width);
+  if (index == 0 && !need_int8_input_ && !input_u8_.empty()) {  // only the pixel bytes exist
+    for (int c = 0; c < t.channels; ++c)
+      for (int y = 0; y < t.height; ++y)
+        for (int x = 0; x < t.width; ++x)
+          out[(static_cast<size_t>(c) * t.height + y) * t.width + x] = static_cast<int8_t>(
+              input_u8_[static_cast<size_t>(y + border_) * input_u8_row_stride_ +
+                        (x + border_) * t.channels + c] ^
+              0x80);
+    return out;
+  }
   if (index == 0 && !need_int8_input_) {  // only the int16 shadow exists
     const internal::Int16Shadow& sh = shadows_[0];
     for (int c = 0; c < t.channels; ++c)

@@ -83,10 +83,13 @@ struct ConvPlan {
   std::vector<int8_t> ohwi;       // scalar path weights, [oc][ky][kx][ic]
   std::vector<int8_t> packed8;    // u8 kernel weights
   std::vector<int16_t> packed16;  // s16 kernel weights
-  std::vector<int32_t> bias, multiplier, shift;            // padded to a multiple of 16
-  std::vector<float> scale;                                // multiplier / 2^(31 + shift), padded
-  bool avx2 = false;                                       // this layer runs the AVX2 kernel
-  bool amx = false;                                        // this layer runs the AMX kernel
+  std::vector<int32_t> bias, multiplier, shift;  // padded to a multiple of 16
+  std::vector<float> scale;                      // multiplier / 2^(31 + shift), padded
+  bool avx2 = false;                             // this layer runs the AVX2 kernel
+  bool amx = false;                              // this layer runs the AMX kernel
+  bool vnni = false;  // this layer runs ConvRowsVnni (AVX-512 VNNI on 16-channel tiles)
+  AlignedVector<int8_t> packed_vnni;  // [oc tile of 16][tap][k step][16 oc][4 ic]
+  std::vector<int32_t> bias_vnni;     // bias, less 128 x the channel's weight sum on a signed input
   int amx_groups = 0, amx_chunks = 0, amx_group_taps = 1;  // see internal::ConvArgs
   AlignedVector<int8_t> packed_amx;  // [oc tile of 16][group][chunk][8 rows][16 oc][4 bytes]
 };
@@ -180,7 +183,11 @@ class Engine {
   bool need_int8_input_ = false;                // the int8 view of the input is read
   std::vector<internal::ConvPlan> convs_;       // per layer (empty plan for non-conv)
   std::vector<internal::Int16Shadow> shadows_;  // per tensor (empty unless needed)
-  std::vector<int32_t> head_;                   // [pixel][oc_blocks * 8] of the head
+  // The network input as unsigned pixel bytes (q + 128) with a border of 128,
+  // for ConvRowsVnni on the signed input (empty unless needed).
+  internal::AlignedVector<int8_t> input_u8_;
+  int input_u8_row_stride_ = 0;
+  std::vector<int32_t> head_;  // [pixel][oc_blocks * 8] of the head
   int head_stride_ = 8;
   std::vector<float> head_scale_;
   std::vector<float> logits_;

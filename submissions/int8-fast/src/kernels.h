@@ -61,10 +61,11 @@ inline constexpr int kAmxBTileBytes = kAmxChunk * 16;
 void ConvRowsU8Avx2(const ConvArgs& a, int row_begin, int row_end);
 // AVX2: signed input through its int16 shadow with vpmaddwd.
 void ConvRowsS16Avx2(const ConvArgs& a, int row_begin, int row_end);
-// AVX-512 VNNI (with F, BW, VL): the same two kernels with vpdpbusd and
-// vpdpwssd on the same packed weights; call only when the CPU has them.
-void ConvRowsU8Avx512Vnni(const ConvArgs& a, int row_begin, int row_end);
-void ConvRowsS16Avx512Vnni(const ConvArgs& a, int row_begin, int row_end);
+// AVX-512 VNNI on 16-channel weight tiles (ConvPlan::packed_vnni) with
+// register tiles shaped by the layer (kernels_vnni.cc); the input is read as
+// unsigned bytes (a ReLU output, or the network input as pixel bytes with its
+// bias lowered to match). Call only when the CPU has AVX-512 F/BW/VL/VNNI.
+void ConvRowsVnni(const ConvArgs& a, int row_begin, int row_end);
 // AMX-INT8 on the int8 view (tdpbusd, or tdpbssd when signed_input) with
 // weights packed as ConvPlan::packed_amx; call only when AmxAvailable().
 void ConvRowsAmx(const ConvArgs& a, bool signed_input, int row_begin, int row_end);

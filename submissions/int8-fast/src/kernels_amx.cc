@@ -32,8 +32,13 @@
 #include <cstdint>
 
 #include "kernels.h"
+#include "kernels_avx512_inl.h"
 
 #if defined(__x86_64__)
+
+// GCC 12's 512-bit intrinsics pass an _mm512_undefined source that
+// -Wmaybe-uninitialized reports inside the header.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include <cpuid.h>
 #include <sys/syscall.h>
@@ -46,43 +51,11 @@
 namespace maskbench::int8_fast::internal {
 namespace {
 
-// reference::Requantize on 16 lanes (one row of a C tile): the AVX2 epilogue's
-// steps (kernels_avx2_inl.h) in 512-bit form. The clamp to 127 is left to the
-// saturating narrowing store (vpmovsdb).
-struct Requant16 {
-  __m512i m_even, m_odd, n_even, n_odd, half_even, half_odd, lo;
-};
-
-MB_AMX_INLINE Requant16 MakeRequant16(const int32_t* multiplier, const int32_t* shift, bool relu) {
-  Requant16 r;
-  const __m512i m = _mm512_loadu_si512(multiplier);
-  const __m512i n = _mm512_add_epi32(_mm512_loadu_si512(shift), _mm512_set1_epi32(31));
-  const __m512i one64 = _mm512_set1_epi64(1);
-  r.m_even = m;
-  r.m_odd = _mm512_srli_epi64(m, 32);
-  r.n_even = _mm512_and_si512(n, _mm512_set1_epi64(0xffffffffLL));
-  r.n_odd = _mm512_srli_epi64(n, 32);
-  r.half_even = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.n_even, one64));
-  r.half_odd = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.n_odd, one64));
-  r.lo = _mm512_set1_epi32(relu ? 0 : -128);
-  return r;
-}
-
-// round_half_away(acc * m / 2^n), at least lo, at most 128 (stored saturated to 127).
-MB_AMX_INLINE __m512i Requantize16(__m512i acc, const Requant16& r) {
-  const __m512i a = _mm512_abs_epi32(acc);  // INT32_MIN -> 2^31 read as unsigned: still right
-  __m512i pe = _mm512_mul_epu32(a, r.m_even);
-  __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), r.m_odd);
-  pe = _mm512_srlv_epi64(_mm512_add_epi64(pe, r.half_even), r.n_even);
-  po = _mm512_srlv_epi64(_mm512_add_epi64(po, r.half_odd), r.n_odd);
-  const __m512i c128 = _mm512_set1_epi64(128);
-  pe = _mm512_min_epu64(pe, c128);
-  po = _mm512_min_epu64(po, c128);
-  __m512i q = _mm512_or_si512(pe, _mm512_slli_epi64(po, 32));
-  const __m512i zero = _mm512_setzero_si512();
-  q = _mm512_mask_sub_epi32(q, _mm512_cmplt_epi32_mask(acc, zero), zero, q);
-  return _mm512_max_epi32(q, r.lo);
-}
+using avx512::kNearHalf;
+using avx512::MakeRequant16;
+using avx512::Requant16;
+using avx512::Requantize16;
+using avx512::RequantizeFast16;
 
 struct alignas(64) TileConfig {
   uint8_t palette = 1;
@@ -238,28 +211,9 @@ MB_AMX void Store(CBuffer* out) {
   (std::make_integer_sequence<int, MT>{});
 }
 
-// Epilogue of a stored job: bias, requantize (or the int32 head), store.
-//
-// Requantization first in float: x = (acc + bias) x scale (scale = multiplier /
-// 2^(31 + shift) rounded to float), clamped to [lo, 200]. Three roundings of
-// 2^-24 each leave x within 3.6e-5 of the exact quotient for |x| <= 200, so
-// x's nearest integer is the exact round-half-away result unless x lies
-// within 1e-4 of a half; a vector with such a lane is requantized exactly in
-// integers (Requantize16: reference::Requantize's steps), about one vector
-// in 300. Either way the bits are the reference's.
-MB_AMX_INLINE __m512i RequantizeFast16(__m512i acc, __m512 scale, __m512 lo_f, __m512 hi_f,
-                                       __m512 near_half, const Requant16& rq) {
-  __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-  x = _mm512_min_ps(_mm512_max_ps(x, lo_f), hi_f);
-  const __m512 r = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 d = _mm512_abs_ps(_mm512_sub_ps(x, r));
-  const __mmask16 unsure = _mm512_cmp_ps_mask(d, near_half, _CMP_GT_OQ);
-  return unsure == 0 ? _mm512_cvtps_epi32(r) : Requantize16(acc, rq);
-}
-
-constexpr float kNearHalf = 0.5f - 1e-4f;
-
-// Rows [u0, u1) of a stored job's C tiles, numbered tile by tile ((t, jn) in
+// Epilogue of a stored job: bias, requantize (avx512::RequantizeFast16: in
+// float, with an exact integer fallback near a half; or the int32 head), store:
+// rows [u0, u1) of a stored job's C tiles, numbered tile by tile ((t, jn) in
 // order, m rows each): so the epilogue can be issued in pieces between the
 // next job's tile instructions (ConvRowsT).
 MB_AMX void Epilogue(const ConvArgs& a, const Layout& l, const Job& j, const CBuffer& buf,
