@@ -3,11 +3,13 @@
 // and every convolution's multiply-accumulates per second are set against the
 // path's peak on this core:
 //   peak MAC/s = MACs per cycle of the path's inner loop x clock (one core).
-// MACs per cycle: AVX2 32 (vpmaddubsw then vpmaddwd: two multiply-pipe
-// instructions per 32 MACs, two such pipes); AVX-512 VNNI 128 (vpdpbusd: 64
-// MACs per instruction, two 512-bit pipes; a core that splits 512-bit work in
-// halves reaches 64); AMX-INT8 1024 (one 16x16x64 TDPBUSD per 16 cycles, one
-// tile unit per core). --peak N overrides. The scalar path has no peak here (the
+// MACs per cycle: AVX2 and AVX-512 VNNI measured on this core at the start
+// (bench/simd_peak.h: the AVX2 kernel's vpmaddubsw + vpmaddwd + vpaddd triple
+// and vpdpbusd zmm on 12 independent accumulators; e.g. 32 and 64 on a Zen 4
+// core, which splits 512-bit work in halves, and 32 and 128 where two 512-bit
+// pipes take vpdpbusd); AMX-INT8 the nominal 1024 (one 16x16x64 TDPBUSD per 16
+// cycles, one tile unit per core; bench/amx_probe measures what a product
+// really costs). --peak N overrides. The scalar path has no peak here (the
 // compiler vectorises its dot product as it likes): its rows show MAC/cycle only.
 // The clock is measured (a chain of dependent multiplies, 3 cycles each), since a
 // virtual machine's /proc/cpuinfo shows the nominal clock, not the boost one;
@@ -28,6 +30,7 @@
 #include "maskbench/reference/int8_model.h"
 #include "maskbench/reference/postprocess.h"
 #include "measured_clock.h"
+#include "simd_peak.h"
 
 namespace {
 
@@ -45,14 +48,16 @@ std::string CpuinfoField(const std::string& key) {
   return "";
 }
 
-double PeakMacsPerCycle(i8::Simd s) {
+double PeakMacsPerCycle(i8::Simd s, double ghz) {
   switch (s) {
     case i8::Simd::kAmx:
       return 1024;  // one TDPB* (16x16x64 MACs) per 16 cycles
+#if defined(__x86_64__)
     case i8::Simd::kAvx512Vnni:
-      return 128;
+      return maskbench::bench::VnniMacsPerCycle(ghz);
     case i8::Simd::kAvx2:
-      return 32;
+      return maskbench::bench::Avx2MacsPerCycle(ghz);
+#endif
     default:
       return 0;
   }
@@ -82,11 +87,15 @@ void Profile(const ref::Int8Model& model, i8::Simd simd, int frames, double ghz,
       for (size_t i = 0; i < p.size(); ++i) best[i].ns = std::min(best[i].ns, p[i].ns);
   }
   std::sort(totals.begin(), totals.end());
-  const double per_cycle = peak_override > 0 ? peak_override : PeakMacsPerCycle(simd);
+  const double per_cycle = peak_override > 0 ? peak_override : PeakMacsPerCycle(simd, ghz);
   const double peak = per_cycle * ghz * 1e9;  // MAC/s, one core (0: none claimed)
   if (peak > 0)
-    std::printf("\n== %s: peak %.0f MAC/cycle x %.3f GHz = %.1f GMAC/s per core\n",
-                i8::SimdName(simd), per_cycle, ghz, peak / 1e9);
+    std::printf("\n== %s: peak %.1f MAC/cycle (%s) x %.3f GHz = %.1f GMAC/s per core\n",
+                i8::SimdName(simd), per_cycle,
+                peak_override > 0        ? "given"
+                : simd == i8::Simd::kAmx ? "nominal"
+                                         : "measured, bench/simd_peak.h",
+                ghz, peak / 1e9);
   else
     std::printf("\n== %s: no peak claimed\n", i8::SimdName(simd));
   std::printf("%-16s %12s %10s %9s %8s %8s %8s\n", "step", "MACs", "us", "GMAC/s", "MAC/cyc",

@@ -142,11 +142,12 @@ TEST_F(Int8FastTest, RunImageEqualsResizeThenRunForEveryFrameSize) {
 // The AMX epilogue's float requantization with its integer fallback equals
 // reference::Requantize on random and on adversarial accumulators: exact
 // halves, one off a half, the int32 extremes, values that saturate.
-TEST(AmxRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
-  if (!CpuSupports(Simd::kAmx)) {
-    std::printf("[ SKIPPED  ] path amx: this CPU does not have it\n");
-    return;
-  }
+// The float requantization with its exact integer fallback near a half
+// (avx512::RequantizeFast16), as the AMX and the VNNI epilogues call it,
+// against reference::Requantize.
+void ExpectRequantizeEqualsTheReference(void (*requantize)(const int32_t*, int, const int32_t*,
+                                                           const int32_t*, const float*, bool,
+                                                           int8_t*)) {
   std::mt19937_64 rng(9);
   std::vector<int32_t> acc, mult, shift;
   std::vector<float> scale;
@@ -173,8 +174,8 @@ TEST(AmxRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
   while (acc.size() % 16 != 0) add(0, 1 << 30, 0);
   for (bool relu : {true, false}) {
     std::vector<int8_t> got(acc.size());
-    internal::RequantizeAmx(acc.data(), static_cast<int>(acc.size()), mult.data(), shift.data(),
-                            scale.data(), relu, got.data());
+    requantize(acc.data(), static_cast<int>(acc.size()), mult.data(), shift.data(), scale.data(),
+               relu, got.data());
     size_t bad = 0;
     for (size_t i = 0; i < acc.size(); ++i) {
       const int8_t want = ref::Requantize(acc[i], mult[i], shift[i], relu);
@@ -184,6 +185,22 @@ TEST(AmxRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
     }
     EXPECT_EQ(bad, 0u) << (relu ? "relu" : "signed");
   }
+}
+
+TEST(AmxRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
+  if (!CpuSupports(Simd::kAmx)) {
+    std::printf("[ SKIPPED  ] path amx: this CPU does not have it\n");
+    return;
+  }
+  ExpectRequantizeEqualsTheReference(internal::RequantizeAmx);
+}
+
+TEST(VnniRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
+  if (!CpuSupports(Simd::kAvx512Vnni)) {
+    std::printf("[ SKIPPED  ] path avx512-vnni: this CPU does not have it\n");
+    return;
+  }
+  ExpectRequantizeEqualsTheReference(internal::RequantizeVnni);
 }
 
 // A pool thread descheduled between two claims resumes in the next frame: its

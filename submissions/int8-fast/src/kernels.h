@@ -66,6 +66,11 @@ void ConvRowsS16Avx2(const ConvArgs& a, int row_begin, int row_end);
 // unsigned bytes (a ReLU output, or the network input as pixel bytes with its
 // bias lowered to match). Call only when the CPU has AVX-512 F/BW/VL/VNNI.
 void ConvRowsVnni(const ConvArgs& a, int row_begin, int row_end);
+// The VNNI epilogue's requantization (avx512::RequantizeFast16: float with an
+// exact integer fallback) on n accumulators (n a multiple of 16; bias already
+// added), for tests; call only when the CPU has AVX-512 F/BW/VL/VNNI.
+void RequantizeVnni(const int32_t* acc, int n, const int32_t* multiplier, const int32_t* shift,
+                    const float* scale, bool relu, int8_t* out);
 // AMX-INT8 on the int8 view (tdpbusd, or tdpbssd when signed_input) with
 // weights packed as ConvPlan::packed_amx; call only when AmxAvailable().
 void ConvRowsAmx(const ConvArgs& a, bool signed_input, int row_begin, int row_end);

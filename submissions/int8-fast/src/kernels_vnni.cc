@@ -215,6 +215,18 @@ RowFn RowFor(int nz, int h) {
 
 }  // namespace
 
+MB_VNNI void RequantizeVnni(const int32_t* acc, int n, const int32_t* multiplier,
+                            const int32_t* shift, const float* scale, bool relu, int8_t* out) {
+  const __m512 lo_f = _mm512_set1_ps(relu ? 0.0f : -128.0f), hi_f = _mm512_set1_ps(200.0f);
+  const __m512 near_half = _mm512_set1_ps(kNearHalf);
+  for (int i = 0; i < n; i += 16) {
+    const Requant16 rq = MakeRequant16(multiplier + i, shift + i, relu);
+    const __m512i q = RequantizeFast16(_mm512_loadu_si512(acc + i), _mm512_loadu_ps(scale + i),
+                                       lo_f, hi_f, near_half, rq);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtsepi32_epi8(q));
+  }
+}
+
 MB_VNNI void ConvRowsVnni(const ConvArgs& a, int row_begin, int row_end) {
   // Passes over a row: four zmm at a time, then what is left (a ymm for a
   // last 1-8 channels, a masked zmm for a last 9-15).
@@ -250,6 +262,8 @@ MB_VNNI void ConvRowsVnni(const ConvArgs& a, int row_begin, int row_end) {
 
 namespace maskbench::int8_fast::internal {
 void ConvRowsVnni(const ConvArgs& a, int b, int e) { ConvRowsScalar(a, b, e); }
+void RequantizeVnni(const int32_t*, int, const int32_t*, const int32_t*, const float*, bool,
+                    int8_t*) {}
 }  // namespace maskbench::int8_fast::internal
 
 #endif
