@@ -60,6 +60,19 @@ int UsableCpus() {
 
 }  // namespace
 
+namespace internal {
+AlignedVector<int8_t> PackVnni(const int8_t* oihw, int cout, int cin, int kernel) {
+  const int taps = kernel * kernel, k_steps = (cin + 3) / 4, tiles = (cout + 15) / 16;
+  AlignedVector<int8_t> packed(static_cast<size_t>(tiles) * taps * k_steps * 64, 0);
+  for (int o = 0; o < cout; ++o)
+    for (int i = 0; i < cin; ++i)
+      for (int t = 0; t < taps; ++t)
+        packed[(((static_cast<size_t>(o / 16) * taps + t) * k_steps + i / 4) * 16 + o % 16) * 4 +
+               i % 4] = oihw[(static_cast<size_t>(o) * cin + i) * taps + t];
+  return packed;
+}
+}  // namespace internal
+
 bool CpuSupports(Simd simd) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
@@ -294,15 +307,7 @@ Engine::Engine(const Int8Model* model, EngineOptions options) : model_(model) {
       p.vnni = true;
       p.avx2 = false;
       p.k_steps = (cin + 3) / 4;
-      const int tiles = (cout + 15) / 16;
-      p.packed_vnni.assign(static_cast<size_t>(tiles) * taps * p.k_steps * 64, 0);
-      for (int o = 0; o < cout; ++o)
-        for (int t = 0; t < taps; ++t)
-          for (int i = 0; i < cin; ++i)
-            p.packed_vnni[(((static_cast<size_t>(o / 16) * taps + t) * p.k_steps + i / 4) * 16 +
-                           o % 16) *
-                              4 +
-                          i % 4] = w_at(o, i, t / k, t % k);
+      p.packed_vnni = internal::PackVnni(l.weights.data(), cout, cin, k);
       p.bias_vnni = p.bias;
       if (p.signed_input) {
         // The kernel reads the input as q + 128 (input_u8_, border 128):

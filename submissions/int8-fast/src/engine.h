@@ -100,6 +100,10 @@ struct Int16Shadow {  // zero-bordered HWC int16 copy of a signed tensor, channe
   int row_stride = 0;  // elements
 };
 
+// ConvPlan::packed_vnni from weights in the model's order [oc][ic][ky][kx]:
+// [oc tile of 16][tap][4-channel step][16 oc][4 ic], zero beyond cin and cout.
+AlignedVector<int8_t> PackVnni(const int8_t* oihw, int cout, int cin, int kernel);
+
 // Tests only: called by a thread (0: the caller, 1..: the pool) after each
 // chunk it finishes, to widen the windows between claims. Null otherwise.
 extern void (*g_chunk_done_hook)(int self);

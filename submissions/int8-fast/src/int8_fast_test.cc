@@ -203,6 +203,108 @@ TEST(VnniRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
   ExpectRequantizeEqualsTheReference(internal::RequantizeVnni);
 }
 
+// The VNNI kernel on shapes refnet does not have, against the scalar kernel:
+// rows that leave a remainder (one-pixel tiles), channel counts that end in a
+// masked zmm (13, 56), in a ymm (40, 72: four zmm then a pass with a ymm),
+// 4 zmm (64), strides 1 and 2, 1x1 and 3x3, and the int32 output. The output
+// has spare bytes between pixels, so a write past a pixel's channels shows.
+TEST(VnniKernelTest, EqualsTheScalarKernelOnShapesRefnetLacks) {
+  if (!CpuSupports(Simd::kAvx512Vnni)) {
+    std::printf("[ SKIPPED  ] path avx512-vnni: this CPU does not have it\n");
+    return;
+  }
+  struct Shape {
+    int cin, cout, kernel, stride, out_w, out_h;
+  };
+  const Shape shapes[] = {{3, 16, 3, 2, 13, 3},  {5, 7, 1, 1, 23, 2},  {16, 24, 3, 1, 7, 3},
+                          {12, 40, 3, 1, 11, 2}, {8, 56, 3, 1, 9, 2},  {20, 72, 1, 1, 6, 2},
+                          {4, 13, 3, 2, 17, 2},  {9, 64, 3, 1, 3, 2},  {7, 48, 3, 2, 1, 1},
+                          {33, 32, 1, 1, 21, 1}, {6, 20, 3, 1, 31, 2}, {10, 80, 3, 1, 5, 1}};
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> weight(-127, 127), pixel(0, 127), shift(0, 10);
+  for (const Shape& sh : shapes) {
+    for (bool head : {false, true}) {
+      SCOPED_TRACE(testing::Message() << "cin " << sh.cin << " cout " << sh.cout << " k "
+                                      << sh.kernel << " stride " << sh.stride << " out " << sh.out_w
+                                      << "x" << sh.out_h << (head ? " int32" : ""));
+      const int border = 1, pad = sh.kernel / 2;
+      const int in_w = (sh.out_w - 1) * sh.stride + 1, in_h = (sh.out_h - 1) * sh.stride + 1;
+      const int in_pixel = sh.cin + 3;  // a view into a wider buffer, as in a concat
+      const int in_row = (in_w + 2 * border) * in_pixel;
+      std::vector<int8_t> in(static_cast<size_t>(in_h + 2 * border) * in_row + 64, 0);
+      for (int y = 0; y < in_h; ++y)
+        for (int x = 0; x < in_w; ++x)
+          for (int c = 0; c < in_pixel; ++c)
+            in[static_cast<size_t>(y + border) * in_row + (x + border) * in_pixel + c] =
+                static_cast<int8_t>(pixel(rng));
+      const int taps = sh.kernel * sh.kernel;
+      std::vector<int8_t> oihw(static_cast<size_t>(sh.cout) * sh.cin * taps), ohwi(oihw.size());
+      for (int8_t& w : oihw) w = static_cast<int8_t>(weight(rng));
+      for (int o = 0; o < sh.cout; ++o)
+        for (int i = 0; i < sh.cin; ++i)
+          for (int t = 0; t < taps; ++t)
+            ohwi[(static_cast<size_t>(o) * taps + t) * sh.cin + i] =
+                oihw[(static_cast<size_t>(o) * sh.cin + i) * taps + t];
+      const int padded = (sh.cout + 15) / 16 * 16;
+      std::vector<int32_t> bias(padded, 0), mult(padded, 1 << 30), shf(padded, 0);
+      std::vector<float> scale(padded, 0.5f);
+      for (int o = 0; o < sh.cout; ++o) {
+        bias[o] = static_cast<int32_t>(rng() % 20001) - 10000;
+        mult[o] = static_cast<int32_t>((1u << 30) + rng() % (1u << 30));
+        shf[o] = shift(rng);
+        scale[o] = internal::AmxScale(mult[o], shf[o]);
+      }
+      const internal::AlignedVector<int8_t> packed =
+          internal::PackVnni(oihw.data(), sh.cout, sh.cin, sh.kernel);
+      internal::ConvArgs a;
+      a.out_w = sh.out_w;
+      a.kernel = sh.kernel;
+      a.stride = sh.stride;
+      a.offset = border - pad;
+      a.cin = sh.cin;
+      a.cout = sh.cout;
+      a.oc_blocks = (sh.cout + 7) / 8;
+      a.k_steps = (sh.cin + 3) / 4;
+      a.in8 = in.data();
+      a.in_pixel_stride = in_pixel;
+      a.in_row_stride = in_row;
+      a.bias = bias.data();
+      a.multiplier = mult.data();
+      a.shift = shf.data();
+      a.scale = scale.data();
+      a.relu = (sh.cout % 2) == 0;
+      const int out_pixel = sh.cout + 5, out_row = sh.out_w * out_pixel;
+      const size_t out8_size = static_cast<size_t>(sh.out_h) * out_row + 64;
+      const size_t out32_size = static_cast<size_t>(sh.out_h) * sh.out_w * a.oc_blocks * 8;
+      std::vector<int8_t> want8(out8_size, 0x55), got8(out8_size, 0x55);
+      std::vector<int32_t> want32(out32_size, 0x5555), got32(out32_size, 0x5555);
+      a.out_pixel_stride = out_pixel;
+      a.out_row_stride = out_row;
+      internal::ConvArgs s = a;
+      s.weights_ohwi = ohwi.data();
+      if (head) {
+        s.out32 = want32.data();
+        a.out32 = got32.data();
+      } else {
+        s.out8 = want8.data();
+        a.out8 = got8.data();
+      }
+      internal::ConvRowsScalar(s, 0, sh.out_h);
+      a.packed = packed.data();
+      internal::ConvRowsVnni(a, 0, sh.out_h);
+      if (head) {
+        // The int32 output's padding channels (to a multiple of 8) are the
+        // VNNI kernel's zero-weight sums (bias 0): the scalar kernel leaves them.
+        for (size_t i = 0; i < out32_size; ++i)
+          if (static_cast<int>(i % (a.oc_blocks * 8)) >= sh.cout) want32[i] = got32[i];
+        EXPECT_EQ(got32, want32);
+      } else {
+        EXPECT_EQ(got8, want8);
+      }
+    }
+  }
+}
+
 // A pool thread descheduled between two claims resumes in the next frame: its
 // claims there must still wait for their previous step (a regression: the
 // check was once made per step, not per chunk, and such a thread ran chunks on
