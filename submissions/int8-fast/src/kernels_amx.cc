@@ -38,7 +38,9 @@
 
 // GCC 12's 512-bit intrinsics pass an _mm512_undefined source that
 // -Wmaybe-uninitialized reports inside the header.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <cpuid.h>
 #include <sys/syscall.h>

@@ -37,7 +37,9 @@
 
 // GCC 12's 512-bit intrinsics pass an _mm512_undefined source that
 // -Wmaybe-uninitialized reports inside the header.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #define MB_VNNI __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vnni")))
 
