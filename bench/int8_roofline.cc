@@ -5,7 +5,7 @@
 //   peak MAC/s = MACs per cycle of the path's inner loop x clock (one core).
 // MACs per cycle: AVX2 and AVX-512 VNNI measured on this core at the start
 // (bench/simd_peak.h: the AVX2 kernel's vpmaddubsw + vpmaddwd + vpaddd triple
-// and vpdpbusd zmm on 12 independent accumulators; e.g. 32 and 64 on a Zen 4
+// on 4 and vpdpbusd zmm on 12 independent accumulators; e.g. 32 and 64 on a Zen 4
 // core, which splits 512-bit work in halves, and 32 and 128 where two 512-bit
 // pipes take vpdpbusd); AMX-INT8 the nominal 1024 (one 16x16x64 TDPBUSD per 16
 // cycles, one tile unit per core; bench/amx_probe measures what a product

@@ -1,7 +1,8 @@
 // Throughput loops of the vector int8 multiply-accumulate instructions, for
 // bench/simd_probe (which prints them) and bench/int8_roofline (which takes
-// each vector path's peak from them). Each loop runs its instructions on 12
-// independent accumulators (only throughput counts), except the chain.
+// each vector path's peak from them). Each loop runs its instructions on
+// independent accumulators (12; the AVX2 triple 4, as its kernel has), so
+// only throughput counts, except the chain.
 // x86-64 only; call a loop only when the CPU has its instructions.
 #pragma once
 

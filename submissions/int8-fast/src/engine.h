@@ -77,7 +77,7 @@ struct ConvPlan {
   const reference::Int8Layer* layer = nullptr;
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   int oc_blocks = 0;          // ceil(out_channels / 8)
-  bool signed_input = false;  // input may be negative: int16 kernel on a shadow copy
+  bool signed_input = false;  // input may be negative (AVX2: int16 kernel on a shadow copy)
   int in_tensor = 0, out_tensor = 0;
   int k_steps = 0;                // per tap: ceil(cin/4) (u8 kernel) or ceil(cin/2) (s16 kernel)
   std::vector<int8_t> ohwi;       // scalar path weights, [oc][ky][kx][ic]

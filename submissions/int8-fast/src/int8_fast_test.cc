@@ -1,6 +1,8 @@
 // int8-fast is bit-exact with the naive reference executor (reference-baseline):
-// every int8 tensor and the int32 head, on synthetic frames, for the AVX2 and the
-// scalar kernels and several thread counts; the plugins agree detection for
+// every int8 tensor and the int32 head, on synthetic frames, for every path the
+// CPU has (AMX, AVX-512 VNNI, AVX2, scalar) and several thread counts; the VNNI
+// kernel equals the scalar one on shapes refnet lacks; the float
+// requantizations equal the reference's; the plugins agree detection for
 // detection through the real ABI; Run() allocates nothing.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -205,8 +207,10 @@ TEST(VnniRequantizeTest, EqualsTheReferenceOnHalvesExtremesAndRandomValues) {
 
 // The VNNI kernel on shapes refnet does not have, against the scalar kernel:
 // rows that leave a remainder (one-pixel tiles), channel counts that end in a
-// masked zmm (13, 56), in a ymm (40, 72: four zmm then a pass with a ymm),
-// 4 zmm (64), strides 1 and 2, 1x1 and 3x3, and the int32 output. The output
+// masked zmm (13, 56), in a ymm (40: two zmm and a ymm; 72: four zmm, then a
+// pass with a ymm), 4 zmm (64), three passes (130), every tile width (20, 16,
+// 10, 8, 5, 4 pixels and one-pixel tiles), strides 1 and 2, 1x1 and 3x3, and
+// the int32 output. The output
 // has spare bytes between pixels, so a write past a pixel's channels shows.
 TEST(VnniKernelTest, EqualsTheScalarKernelOnShapesRefnetLacks) {
   if (!CpuSupports(Simd::kAvx512Vnni)) {
@@ -216,12 +220,15 @@ TEST(VnniKernelTest, EqualsTheScalarKernelOnShapesRefnetLacks) {
   struct Shape {
     int cin, cout, kernel, stride, out_w, out_h;
   };
-  const Shape shapes[] = {{3, 16, 3, 2, 13, 3},  {5, 7, 1, 1, 23, 2},  {16, 24, 3, 1, 7, 3},
-                          {12, 40, 3, 1, 11, 2}, {8, 56, 3, 1, 9, 2},  {20, 72, 1, 1, 6, 2},
-                          {4, 13, 3, 2, 17, 2},  {9, 64, 3, 1, 3, 2},  {7, 48, 3, 2, 1, 1},
-                          {33, 32, 1, 1, 21, 1}, {6, 20, 3, 1, 31, 2}, {10, 80, 3, 1, 5, 1}};
+  const Shape shapes[] = {
+      {3, 16, 3, 2, 13, 3}, {5, 7, 1, 1, 23, 2},   {16, 24, 3, 1, 7, 3}, {12, 40, 3, 1, 11, 2},
+      {8, 56, 3, 1, 9, 2},  {20, 72, 1, 1, 6, 2},  {4, 13, 3, 2, 17, 2}, {9, 64, 3, 1, 3, 2},
+      {7, 48, 3, 2, 1, 1},  {33, 32, 1, 1, 21, 1}, {6, 20, 3, 1, 31, 2}, {10, 80, 3, 1, 5, 1},
+      {5, 16, 3, 1, 40, 1}, {4, 16, 1, 1, 8, 2},   {3, 8, 3, 2, 10, 1},  {6, 48, 3, 1, 4, 2},
+      {4, 64, 3, 1, 8, 1},  {3, 130, 1, 1, 6, 1},  {2, 32, 3, 1, 16, 1}, {2, 16, 3, 1, 16, 1},
+      {3, 16, 3, 1, 15, 1}, {4, 32, 3, 1, 15, 1},  {5, 48, 3, 1, 10, 1}};
   std::mt19937 rng(17);
-  std::uniform_int_distribution<int> weight(-127, 127), pixel(0, 127), shift(0, 10);
+  std::uniform_int_distribution<int> weight(-127, 127), pixel(0, 127), shift(2, 16);
   for (const Shape& sh : shapes) {
     for (bool head : {false, true}) {
       SCOPED_TRACE(testing::Message() << "cin " << sh.cin << " cout " << sh.cout << " k "

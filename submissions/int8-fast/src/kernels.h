@@ -31,7 +31,7 @@ struct ConvArgs {
   const int32_t* bias = nullptr;
   const int32_t* multiplier = nullptr;
   const int32_t* shift = nullptr;
-  // AMX path only: multiplier / 2^(31 + shift) as float, padded like the others.
+  // AMX and VNNI paths: multiplier / 2^(31 + shift) as float, padded like the others.
   const float* scale = nullptr;
   bool relu = false;
   // Output (one of): requantized int8 into a view, or int32 [pixel][oc_blocks*8].

@@ -1,4 +1,4 @@
-// AVX2 helpers shared by the AVX2 and AVX-512 kernels (internal): the
+// AVX2 helpers of the AVX2 kernels (internal): the
 // requantization epilogue, exactly reference::Requantize in vector form, and
 // the byte store. Functions carry target("avx2") and are always inlined, so
 // they may be called from kernels compiled for AVX2 or any superset of it.

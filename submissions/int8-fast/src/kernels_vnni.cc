@@ -23,7 +23,8 @@
 // of 128 and a bias lowered by 128 x the sum of the channel's weights
 // (Engine plans both), which gives the signed sum exactly.
 // The epilogue is avx512::RequantizeFast16 (float, exact integer fallback),
-// stored with vpmovsdb under a byte mask, or the int32 head.
+// narrowed with vpmovsdb and stored plain when a register's 16 (or a ymm's 8)
+// channels are all kept, under a byte mask otherwise; or the int32 head.
 #include <immintrin.h>
 
 #include <cstddef>
