@@ -557,10 +557,10 @@ void Engine::RunChunk(int item) {
   } else {
     // Chunks shrink toward the middle, where the two threads' ends meet, so
     // the one that finishes first waits for a small chunk: chunk i has
-    // weight n/2 - min(i, n-1-i) (8 chunks: 4 3 2 1 1 2 3 4). On the Zen 4
+    // weight (n+1)/2 - min(i, n-1-i) (8 chunks: 4 3 2 1 1 2 3 4). On the Zen 4
     // machine the two-thread engine took ~3% less than with equal chunks.
-    const int n = s.chunks, half = n / 2;
-    auto edge = [&](int k) {  // rows before chunk k
+    const int n = s.chunks, half = (n + 1) / 2;  // an odd count keeps a middle chunk of 1
+    auto edge = [&](int k) {                     // rows before chunk k
       int64_t before = 0, total = 0;
       for (int i = 0; i < n; ++i) {
         const int w = half - std::min(i, n - 1 - i);
