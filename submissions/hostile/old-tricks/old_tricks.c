@@ -6,8 +6,10 @@
  *     infer() is not running, i.e. while the parent reads the answer
  *   "garbage": random bytes over the whole control page, once
  *   "garbage_thread": a thread writing random bytes over it without end
- *     (infer returns once the thread has covered the page once: a thread
- *     that never got a CPU before the run ended would prove nothing)
+ *     (infer returns once the thread has covered the page once and gone on
+ *     for 20 ms more: a thread that never got a CPU before the run ended
+ *     would prove nothing, and a parent that waits in 5 ms futex slices must
+ *     wake while the answer word is still scribbled)
  *   "sigstop": SIGSTOP to itself (also from create)
  *   "pixels_rw": mprotect the (read-only) pixel slot writable and write a
  *     byte into it (step SUCCEEDED if that worked) */
@@ -101,6 +103,7 @@ static int32_t mbh_attack(mbh_state_t* s, const char* a, char* error, size_t cap
       fill_random(ctl, ctl_bytes);
     } else if (pthread_create(&t, NULL, scribbler, NULL) == 0) {
       while (!__atomic_load_n(&scribbled, __ATOMIC_SEQ_CST)) mbh_sleep_us(100);
+      for (int i = 0; i < 40; ++i) mbh_sleep_us(500);
     }
     s->answered = 1;
   } else if (strcmp(a, "pixels_rw") == 0) {
