@@ -6,13 +6,16 @@
 // zero-bordered HWC int8 tensors, so a convolution is an implicit GEMM read
 // straight from the tensor (no im2col); concat outputs own one buffer that their
 // inputs are written into at a channel offset (concat is free); weights are
-// pre-packed at create into [oc_block of 8][tap][k step][8 oc][k lanes] for the
-// AVX2 kernels (vpmaddubsw on ReLU'd activations, which are in [0, 127], or
-// vpmaddwd on an int16 copy for a signed input such as the network input);
-// requantization is vectorised with exactly the reference's rounding; output
-// rows are split across a thread pool created at create. The AVX2 kernels are
-// chosen at run time (__builtin_cpu_supports); a portable scalar path computes
-// the same values on any x86-64. Run() allocates nothing.
+// pre-packed at create in the layout of the path chosen: AMX-INT8 tiles
+// (kernels_amx.cc), AVX-512 VNNI 16-channel tiles (kernels_vnni.cc, which
+// reads the network input as pixel bytes with c1's bias lowered to match), or
+// [oc_block of 8][tap][k step][8 oc][k lanes] for the AVX2 kernels
+// (vpmaddubsw on ReLU'd activations, which are in [0, 127], or vpmaddwd on an
+// int16 copy for a signed input such as the network input); requantization is
+// vectorised with exactly the reference's rounding; output rows are split
+// across a thread pool created at create. The path is chosen at run time
+// (CpuSupports); a portable scalar path computes the same values on any
+// x86-64. Run() allocates nothing.
 //
 // Thread-safety: an Engine runs one frame at a time; call it from one thread.
 #pragma once
